@@ -1,0 +1,66 @@
+// Access policy for gated paths: find the credential, verify it, check plan and scope.
+import { verifySignedUrl, verifyToken } from "./token.js";
+
+export const COOKIE_NAME = "bf_token";
+export const REQUIRED_SCOPE = "data:read";
+const PAID_PLANS = ["starter", "pro"];
+const MAX_HEADER = 8192;
+
+function secretsOf(env) {
+  return [env.TOKEN_SECRET, env.TOKEN_SECRET_PREVIOUS].filter(
+    (s) => typeof s === "string" && s.length > 0,
+  );
+}
+
+/** The cookie's value, null when absent, undefined when ambiguous (sent twice). */
+function cookieValue(header, name) {
+  let found = null;
+  for (const part of header.split(";")) {
+    const eq = part.indexOf("=");
+    if (eq < 0 || part.slice(0, eq).trim() !== name) continue;
+    if (found !== null) return undefined;
+    found = part.slice(eq + 1).trim();
+  }
+  return found;
+}
+
+/**
+ * Which credential the request carries, in order of precedence:
+ * Authorization: Bearer, then a signed URL (`sig` query parameter), then the cookie.
+ * Returns {kind, value} or null when there is none.
+ */
+function findCredential(request, url) {
+  const auth = request.headers.get("Authorization");
+  if (auth !== null) {
+    const m = /^Bearer +(\S+)$/i.exec(auth);
+    return m ? { kind: "token", value: m[1] } : { kind: "invalid" };
+  }
+  if (url.searchParams.has("sig")) return { kind: "url" };
+  const cookies = request.headers.get("Cookie");
+  if (cookies !== null) {
+    if (cookies.length > MAX_HEADER) return { kind: "invalid" };
+    const value = cookieValue(cookies, COOKIE_NAME);
+    if (value === undefined) return { kind: "invalid" };
+    if (value !== null) return { kind: "token", value };
+  }
+  return null;
+}
+
+/**
+ * Decide on a request for a gated path ("data/pro/..."): returns {claims} when allowed,
+ * otherwise {status: 401|403, reason}. Fails closed when no secret is configured.
+ */
+export async function authorize(request, url, path, env, now) {
+  const secrets = secretsOf(env);
+  const cred = findCredential(request, url);
+  if (cred === null) return { status: 401, reason: "missing" };
+  if (secrets.length === 0) return { status: 403, reason: "not_configured" };
+  let result;
+  if (cred.kind === "token") result = await verifyToken(cred.value, secrets, now);
+  else if (cred.kind === "url") result = await verifySignedUrl(`/${path}`, url.searchParams, secrets, now);
+  else result = { reason: "malformed" };
+  if (!result.claims) return { status: 403, reason: result.reason };
+  if (!PAID_PLANS.includes(result.claims.plan)) return { status: 403, reason: "plan" };
+  if (!result.claims.scopes.includes(REQUIRED_SCOPE)) return { status: 403, reason: "scope" };
+  return { claims: result.claims };
+}

@@ -1,0 +1,104 @@
+// BeanFlows Worker: serves the live release from R2 (CONTRACT.md) and gates data/pro/.
+// Order matters: method -> normalise path -> gate (+ rate limit) -> resolve -> serve.
+import { authorize } from "./gate.js";
+import { etagOf, noneMatch, parseRange, textResponse } from "./http.js";
+import { isGated, normalizePath } from "./path.js";
+import { checkRate } from "./ratelimit.js";
+import { bucketPrefix, liveManifest, resolve } from "./release.js";
+
+export { RateLimiter } from "./ratelimit.js";
+
+const PRIVATE = "private, no-store";
+const DEFAULT_CACHE = "public, max-age=300";
+
+function denied(decision) {
+  const error = decision.status === 401 ? "" : ', error="invalid_token"';
+  return textResponse(decision.status, `${decision.status} ${decision.reason}`, {
+    "Cache-Control": PRIVATE,
+    "WWW-Authenticate": `Bearer realm="beanflows"${error}`,
+  });
+}
+
+function rateHeaders(headers, rate) {
+  headers.set("RateLimit-Limit", String(rate.limit));
+  headers.set("RateLimit-Remaining", String(rate.remaining));
+  headers.set("RateLimit-Reset", String(rate.reset));
+}
+
+/** Stream one manifest entry from R2, honouring ETag and Range (only for status 200). */
+async function serveEntry(request, env, entry, status, gated, rate) {
+  const etag = etagOf(entry);
+  const headers = new Headers({
+    "Content-Type": entry.content_type || "application/octet-stream",
+    "Cache-Control": gated ? PRIVATE : status === 200 ? entry.cache_control || DEFAULT_CACHE : "no-cache",
+    ETag: etag,
+    "Accept-Ranges": "bytes",
+    "X-Content-Type-Options": "nosniff",
+  });
+  if (gated) headers.set("Vary", "Authorization, Cookie");
+  if (rate) rateHeaders(headers, rate);
+  if (entry.content_encoding) headers.set("Content-Encoding", entry.content_encoding);
+  if (status === 200 && noneMatch(request, etag)) return new Response(null, { status: 304, headers });
+
+  const key = `${bucketPrefix(env)}${entry.key}`;
+  const size = entry.size;
+  const range = status === 200 ? parseRange(request, size, etag) : null;
+  if (range?.unsatisfiable) {
+    headers.set("Content-Range", `bytes */${size}`);
+    headers.delete("Content-Encoding");
+    headers.delete("Content-Type");
+    return new Response(null, { status: 416, headers });
+  }
+  const head = request.method === "HEAD";
+  const object = head
+    ? await env.SITE.head(key)
+    : await env.SITE.get(key, range ? { range: { offset: range.offset, length: range.length } } : {});
+  if (object === null) return textResponse(503, "release object missing", { "Cache-Control": "no-store" });
+  let length = object.size;
+  if (range) {
+    status = 206;
+    length = range.length;
+    headers.set("Content-Range", `bytes ${range.offset}-${range.offset + range.length - 1}/${size}`);
+  }
+  headers.set("Content-Length", String(length));
+  const encodeBody = entry.content_encoding ? "manual" : "automatic";
+  return new Response(head ? null : object.body, { status, headers, encodeBody });
+}
+
+async function notFound(request, env, manifest, gated) {
+  const page = manifest.files["404.html"];
+  if (!page) return textResponse(404, "404 not found", { "Cache-Control": "no-cache" });
+  return serveEntry(request, env, page, 404, gated, null);
+}
+
+export default {
+  async fetch(request, env) {
+    if (request.method !== "GET" && request.method !== "HEAD") {
+      return textResponse(405, "405 method not allowed", { Allow: "GET, HEAD" });
+    }
+    const url = new URL(request.url);
+    const norm = normalizePath(url.pathname);
+    if (norm.status) return textResponse(norm.status, `${norm.status} bad path`, { "Cache-Control": PRIVATE });
+    const path = norm.path;
+    const gated = isGated(path);
+    let rate = null;
+    if (gated) {
+      const decision = await authorize(request, url, path, env, Math.floor(Date.now() / 1000));
+      if (!decision.claims) return denied(decision);
+      rate = await checkRate(env, decision.claims.sub);
+      if (!rate.ok) {
+        const headers = { "Cache-Control": PRIVATE, "Retry-After": String(rate.reset) };
+        return textResponse(429, "429 rate limited", headers);
+      }
+    }
+    const manifest = await liveManifest(env);
+    if (!manifest) return textResponse(503, "503 no live release", { "Cache-Control": "no-store" });
+    const found = resolve(manifest, path);
+    if (found.redirect) {
+      const headers = { Location: `${url.pathname}/${url.search}`, "Cache-Control": gated ? PRIVATE : DEFAULT_CACHE };
+      return textResponse(301, "301 moved", headers);
+    }
+    if (found.notFound) return notFound(request, env, manifest, gated);
+    return serveEntry(request, env, found.entry, 200, gated, rate);
+  },
+};

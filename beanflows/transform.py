@@ -1,0 +1,103 @@
+"""Run the SQLMesh project (models/) on DuckDB and report which models failed.
+
+SQLMesh runs with the current directory set to the var folder, because the project's paths
+(warehouse.duckdb, landing/...) are relative: absolute paths would enter model fingerprints and
+make a moved checkout look like a breaking change. Failures are collected per model (an audit
+that found bad rows, a query error) so the build can freeze only the affected sources.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from pathlib import Path
+
+os.environ.setdefault("SQLMESH__DISABLE_ANONYMIZED_ANALYTICS", "1")
+
+MODELS_DIR = Path(__file__).resolve().parent.parent / "models"
+
+
+@dataclass
+class TransformResult:
+    failed: dict[str, str] = field(default_factory=dict)  # model name -> error text
+    skipped: set[str] = field(default_factory=set)
+    restated: list[str] = field(default_factory=list)
+
+
+@contextlib.contextmanager
+def _cwd(path: Path) -> Iterator[None]:
+    old = Path.cwd()
+    os.chdir(path)
+    try:
+        yield
+    finally:
+        os.chdir(old)
+
+
+def _console(result: TransformResult):  # noqa: ANN202 - SQLMesh console subclass
+    from sqlmesh.core.console import NoopConsole, _format_node_errors
+
+    class Collecting(NoopConsole):
+        """Keeps failed and skipped model names instead of printing them."""
+
+        def log_failed_models(self, errors):  # noqa: ANN001, ANN202
+            for name, msg in _format_node_errors(errors).items():
+                result.failed[_short(name)] = msg.strip()
+
+        def log_skipped_models(self, snapshot_names):  # noqa: ANN001, ANN202
+            result.skipped |= {_short(n) for n in snapshot_names}
+
+    return Collecting()
+
+
+def _short(name: str) -> str:
+    """'"warehouse"."serving"."psd_coffee"' -> 'serving.psd_coffee'."""
+    parts = [p.strip('"') for p in name.split(".")]
+    return ".".join(parts[-2:])
+
+
+def context(var_dir: Path, result: TransformResult | None = None):  # noqa: ANN201
+    from sqlmesh import Context
+    from sqlmesh.core.console import set_console
+
+    logging.getLogger("sqlmesh").setLevel(logging.ERROR)
+    set_console(_console(result or TransformResult()))
+    return Context(paths=str(MODELS_DIR))
+
+
+def run(
+    var_dir: Path, restate: dict[str, tuple[date, date]], today: date | None = None
+) -> TransformResult:
+    """Plan (apply model changes), restate models whose raw data changed, run what is due.
+
+    `restate` maps model names to (first, last) day of newly landed data: SQLMesh marks
+    incremental intervals done even when they were empty, so late or corrected files must
+    re-open exactly their own intervals (and only those).
+    """
+    result = TransformResult()
+    var_dir.mkdir(parents=True, exist_ok=True)
+    end = today or date.today()
+    with _cwd(var_dir):
+        ctx = context(var_dir, result)
+        try:
+            ctx.plan("prod", auto_apply=True, no_prompts=True)
+            for model, (first, last) in sorted(restate.items()):
+                if model not in {_short(n) for n in ctx.models}:
+                    continue
+                ctx.plan(
+                    "prod",
+                    auto_apply=True,
+                    no_prompts=True,
+                    restate_models=[model],
+                    start=first,
+                    end=last + timedelta(days=1),
+                )
+                result.restated.append(model)
+            ctx.run("prod", end=end)
+        finally:
+            ctx.close()
+    return result

@@ -1,0 +1,116 @@
+"""The raw archive: every upstream file kept once, content-addressed, never modified.
+
+Layout under the raw folder (default `var/raw`):
+    objects/<sha256[:2]>/<sha256>   the bytes exactly as fetched or imported (read-only)
+    manifest.jsonl                  one JSON row per stored file, append-only
+
+Everything downstream can be rebuilt from this folder alone, so it is the one thing that must
+never lose data: objects are written to a temporary name and renamed into place, manifest rows
+are appended and fsynced, and nothing here ever deletes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+MANIFEST = "manifest.jsonl"
+REJECTED = "rejected.jsonl"
+
+
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def object_path(raw_dir: Path, digest: str) -> Path:
+    return raw_dir / "objects" / digest[:2] / digest
+
+
+def load_manifest(raw_dir: Path) -> list[dict[str, Any]]:
+    """All manifest rows in the order they were stored."""
+    path = raw_dir / MANIFEST
+    if not path.exists():
+        return []
+    with path.open(encoding="utf-8") as fh:
+        return [json.loads(line) for line in fh if line.strip()]
+
+
+def read(raw_dir: Path, digest: str) -> bytes:
+    data = object_path(raw_dir, digest).read_bytes()
+    if sha256(data) != digest:  # bit rot or tampering: never feed it downstream
+        raise OSError(f"raw object {digest} does not match its hash")
+    return data
+
+
+def _write_object(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    with tmp.open("wb") as fh:
+        fh.write(data)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.chmod(tmp, 0o444)
+    os.replace(tmp, path)
+
+
+def _append(path: Path, row: dict[str, Any]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a", encoding="utf-8") as fh:
+        fh.write(json.dumps(row, sort_keys=True) + "\n")
+        fh.flush()
+        os.fsync(fh.fileno())
+
+
+def store(
+    raw_dir: Path, manifest: list[dict[str, Any]], data: bytes, **meta: Any
+) -> tuple[dict[str, Any], bool]:
+    """Store `data` once; return (manifest row, True if it was new).
+
+    `meta` holds source, kind, name, url or import_path, fetched_at, etag, last_modified and
+    release. Content already in the archive for the same source stores nothing new: the
+    existing row is returned, so refetching an unchanged file is free.
+    """
+    digest = sha256(data)
+    for row in manifest:
+        if row["sha256"] == digest and row["source"] == meta["source"]:
+            return row, False
+    path = object_path(raw_dir, digest)
+    if not path.exists():
+        _write_object(path, data)
+    row = {
+        "sha256": digest,
+        "bytes": len(data),
+        "source": meta["source"],
+        "kind": meta["kind"],
+        "name": meta["name"],
+        "url": meta.get("url"),
+        "import_path": meta.get("import_path"),
+        "fetched_at": meta.get("fetched_at"),
+        "etag": meta.get("etag"),
+        "last_modified": meta.get("last_modified"),
+        "release": meta.get("release"),
+    }
+    _append(raw_dir / MANIFEST, row)
+    manifest.append(row)
+    return row, True
+
+
+def reject(var_dir: Path, data: bytes, reason: str, **meta: Any) -> str:
+    """Keep a refused file apart from good data, for diagnosis; return its hash."""
+    digest = sha256(data)
+    path = var_dir / "rejected" / "objects" / digest[:2] / digest
+    if not path.exists():
+        _write_object(path, data)
+    _append(var_dir / "rejected" / REJECTED, {"sha256": digest, "reason": reason, **meta})
+    return digest
+
+
+def latest_for_url(manifest: list[dict[str, Any]], url: str) -> dict[str, Any] | None:
+    """The most recently stored row fetched from `url` (for conditional requests)."""
+    for row in reversed(manifest):
+        if row.get("url") == url:
+            return row
+    return None

@@ -1,0 +1,11 @@
+-- Raw USDA PSD bulk rows exactly as landed from psd_coffee_csv.zip, every release.
+-- Grain: one row per line of each landed file. Source: USDA FAS PSD Online. Unit: as published (text).
+MODEL (
+  name raw.usda_psd_bulk,
+  kind VIEW,
+  description 'USDA PSD coffee bulk CSV rows as landed, all releases, all text.'
+);
+
+SELECT
+  *
+FROM READ_PARQUET('landing/usda_psd/bulk/*.parquet', union_by_name = TRUE)

@@ -85,6 +85,9 @@ def test_scan_dist_and_release_id(tmp_path):
     assert plan.release_id(other, NOW) != rid
     manifest = plan.build_manifest(mfiles, NOW)
     assert manifest["release"] == rid and manifest["created_at"] == "2026-11-29T03:00:00Z"
+    # a release in the same second (or from a clock behind) still sorts after the newest
+    later = plan.build_manifest(other, NOW - timedelta(hours=1), [rid])
+    assert later["release"] > rid and later["created_at"] == "2026-11-29T03:00:01Z"
 
 
 def test_to_upload_reuses_only_objects_a_prune_cannot_take(tmp_path):

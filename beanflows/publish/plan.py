@@ -109,11 +109,25 @@ def release_time(rid: str) -> datetime | None:
         return None
 
 
-def build_manifest(files: dict[str, dict], now: datetime) -> dict:
-    """A release manifest as stored under `releases/<id>.json`."""
+def release_stamp(now: datetime, existing: list[str]) -> datetime:
+    """`now`, or one second after the newest existing release if that is not earlier.
+
+    Release ids sort in publish order even for two publishes within one second or a
+    publishing machine whose clock is behind: rollback and prune rely on that order.
+    """
+    now = now.astimezone(UTC).replace(microsecond=0)
+    times = [t for t in map(release_time, existing) if t is not None]
+    if times and max(times) >= now:
+        return max(times) + timedelta(seconds=1)
+    return now
+
+
+def build_manifest(files: dict[str, dict], now: datetime, existing: list[str] = ()) -> dict:
+    """A release manifest as stored under `releases/<id>.json`, newer than `existing`."""
+    stamp = release_stamp(now, list(existing))
     return {
-        "release": release_id(files, now),
-        "created_at": now.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "release": release_id(files, stamp),
+        "created_at": stamp.strftime("%Y-%m-%dT%H:%M:%SZ"),
         "files": files,
     }
 

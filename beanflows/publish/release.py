@@ -104,7 +104,7 @@ def publish(
     previous = load_manifest(target, pointer.get("previous")) if pointer else None
     safe = plan.referenced([m for m in (live, previous) if m])
     needed = plan.to_upload(files, remote_objects(target), safe, now, grace)
-    manifest = plan.build_manifest(mfiles, now)
+    manifest = plan.build_manifest(mfiles, now, release_ids(target))
     out.release, out.previous, out.changed = manifest["release"], live_id, True
     out.uploaded = len(needed)
     out.uploaded_bytes = sum(f.size for f in needed)

@@ -9,6 +9,7 @@ that found bad rows, a query error) so the build can freeze only the affected so
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 import os
 from collections.abc import Iterator
@@ -98,6 +99,33 @@ def run(
                 )
                 result.restated.append(model)
             ctx.run("prod", end=end)
+            write_model_metadata(ctx, var_dir / "state" / "models.json")
         finally:
             ctx.close()
     return result
+
+
+def write_model_metadata(ctx, path: Path) -> None:  # noqa: ANN001 - sqlmesh Context
+    """Dump what the catalog and methodology need from the models: descriptions, column
+    meanings and units, kind, grain, audits, upstream models and file. Export and render read
+    this file instead of importing SQLMesh (which alone costs seconds)."""
+    repo = MODELS_DIR.parent
+    out = {}
+    for model in ctx.models.values():
+        name = _short(model.name)
+        path_rel = model._path.resolve().relative_to(repo).as_posix() if model._path else None
+        out[name] = {
+            "description": model.description or "",
+            "kind": model.kind.name.value
+            if hasattr(model.kind.name, "value")
+            else str(model.kind.name),
+            "grain": [g.sql() for g in model.grains],
+            "columns": dict(model.column_descriptions),
+            "depends_on": sorted(_short(d) for d in model.depends_on),
+            "audits": sorted({a[0] for a in model.audits}),
+            "file": path_rel,
+        }
+    path.parent.mkdir(parents=True, exist_ok=True)
+    text = json.dumps(out, indent=1, sort_keys=True) + "\n"
+    if not path.exists() or path.read_text() != text:
+        path.write_text(text)

@@ -90,7 +90,7 @@ def prepare_landing(var_dir: Path, mod: ModuleType) -> dict[str, Any]:
     for table, schema in mod.LANDING.items():
         empty = root / table / "_empty.parquet"
         if not empty.exists():
-            _write_parquet(schema.empty_table(), empty)
+            _write_parquet(pa.table([pa.nulls(0, f.type) for f in schema], schema=schema), empty)
     index_file = root / "landed.json"
     return json.loads(index_file.read_text()) if index_file.exists() else {}
 
@@ -193,7 +193,8 @@ def ingest_source(
     reland_archive(var_dir, mod, manifest, index, res)
     if import_files is not None:
         for path in import_files:
-            kind = mod.recognise(path.name, path.read_bytes()[:4096])
+            with path.open("rb") as fh:
+                kind = mod.recognise(path.name, fh.read(4096))
             if kind:
                 take_file(
                     var_dir,

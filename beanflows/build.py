@@ -1,0 +1,245 @@
+"""The nightly build: ingest every source, transform with SQLMesh, export, render.
+
+One direction of flow, each step a function over the previous step's output:
+    ingest (per source, isolated) -> transform (SQLMesh; restates what changed)
+    -> export (datasets + catalog; failed sources keep their last good files, marked stale)
+    -> render (the site reads the published files, never the warehouse)
+A failure in one source never stops the others; the build exits non-zero when any source
+failed so cron/CI notice, but everything good is still published.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import time
+import traceback
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+
+from beanflows import export
+from beanflows.config import Settings
+from beanflows.transform import MODELS_DIR
+from ingest import archive
+from ingest.run import INGEST_DIR, SourceResult, ingest_source, load_source, source_names
+
+console = Console(stderr=True)
+
+
+@dataclass
+class BuildReport:
+    sources: dict[str, SourceResult] = field(default_factory=dict)
+    failed_models: dict[str, str] = field(default_factory=dict)
+    transform_skipped: bool = False
+    restated: list[str] = field(default_factory=list)
+    datasets: dict[str, Any] = field(default_factory=dict)
+    seconds: dict[str, float] = field(default_factory=dict)
+    render: dict[str, Any] | None = None
+
+    @property
+    def ok(self) -> bool:
+        return all(r.ok for r in self.sources.values()) and not self.failed_models
+
+
+def now_utc() -> str:
+    return datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+def demo_files() -> list[Path]:
+    """The small fixtures each source ships in ingest/<source>/fixtures/."""
+    return sorted(p for p in INGEST_DIR.glob("*/fixtures/**/*") if p.is_file())
+
+
+def import_files(root: Path) -> list[Path]:
+    """Every file under root, any folder layout, in a stable order."""
+    return sorted(p for p in root.rglob("*") if p.is_file() and not p.name.startswith("."))
+
+
+def _model_families() -> dict[str, list[tuple[str, bool]]]:
+    """source -> [(model name, is incremental)] read from the model files' MODEL headers."""
+    out: dict[str, list[tuple[str, bool]]] = {}
+    for path in sorted((MODELS_DIR / "models").glob("*/*.sql")):
+        text = path.read_text(encoding="utf-8")
+        m = re.search(r"MODEL\s*\(\s*name\s+([\w.]+)", text)
+        if m:
+            incremental = "INCREMENTAL_BY_TIME_RANGE" in text.split(");", 1)[0]
+            out.setdefault(path.parent.name, []).append((m.group(1), incremental))
+    return out
+
+
+def _fingerprint(var_dir: Path, sources: list[str]) -> str:
+    """Hash of everything the transform reads: landed files index and the model files."""
+    h = hashlib.sha256()
+    for s in sources:
+        idx = var_dir / "landing" / s / "landed.json"
+        h.update(s.encode() + (idx.read_bytes() if idx.exists() else b"-"))
+    for path in sorted(MODELS_DIR.rglob("*")):
+        if path.is_file() and ".cache" not in path.parts and "logs" not in path.parts:
+            h.update(path.relative_to(MODELS_DIR).as_posix().encode() + path.read_bytes())
+    return h.hexdigest()
+
+
+def _ingest_all(
+    settings: Settings, names: list[str], files: list[Path] | None, today: date, report: BuildReport
+) -> None:
+    for name in names:
+        t0 = time.perf_counter()
+        with console.status(f"[bold]ingest[/bold] {name}"):
+            try:
+                res = ingest_source(
+                    name,
+                    settings.var_dir,
+                    settings.sources.get(name, {}),
+                    settings.http,
+                    files,
+                    today,
+                )
+            except Exception as exc:  # noqa: BLE001 - isolation: one source's bug never stops the rest
+                res = SourceResult(name, errors=[f"[{name}] unexpected error: {exc!r}"])
+                console.print(traceback.format_exc(), style="dim")
+        report.sources[name] = res
+        report.seconds[f"ingest:{name}"] = time.perf_counter() - t0
+        for err in res.errors:
+            console.print(f"[red]error[/red] {err}")
+
+
+def _transform(settings: Settings, names: list[str], today: date, report: BuildReport) -> None:
+    state_file = settings.var_dir / "state" / "transform.json"
+    fingerprint = _fingerprint(settings.var_dir, names)
+    previous = json.loads(state_file.read_text()) if state_file.exists() else {}
+    if previous.get("fingerprint") == fingerprint and not previous.get("failed"):
+        report.transform_skipped = True
+        return
+    restate: dict[str, tuple[date, date]] = {}
+    families = _model_families()
+    for name in names:
+        periods = report.sources[name].periods
+        if periods and previous:
+            for model, incremental in families.get(name, []):
+                if incremental:
+                    restate[model] = (min(periods), max(periods))
+    t0 = time.perf_counter()
+    with console.status("[bold]transform[/bold] SQLMesh plan + run"):
+        from beanflows import transform  # SQLMesh import is slow: only when needed
+
+        result = transform.run(settings.var_dir, restate, today)
+    report.seconds["transform"] = time.perf_counter() - t0
+    report.failed_models = dict(result.failed)
+    for model in result.skipped:
+        report.failed_models.setdefault(model, "skipped: an upstream model failed")
+    report.restated = result.restated
+    state_file.parent.mkdir(parents=True, exist_ok=True)
+    state_file.write_text(
+        json.dumps({"fingerprint": fingerprint, "failed": report.failed_models}, indent=1)
+    )
+
+
+def _stale_reasons(names: list[str], report: BuildReport) -> dict[str, str]:
+    """Why each dataset cannot be refreshed this build (missing key = fresh)."""
+    families = _model_families()
+    model_source = {m: s for s, ms in families.items() for m, _ in ms}
+    failed_sources: dict[str, str] = {}
+    for name in names:
+        if not report.sources[name].ok:
+            failed_sources[name] = report.sources[name].errors[0]
+    for model, err in report.failed_models.items():
+        src = model_source.get(model)
+        if src:
+            failed_sources.setdefault(src, f"{model}: {err.splitlines()[0] if err else 'failed'}")
+    reasons = {}
+    for ds, spec in export.dataset_specs().items():
+        bad = [failed_sources[s] for s in spec["sources"] if s in failed_sources]
+        if spec["model"] in report.failed_models:
+            bad.insert(0, f"{spec['model']}: {report.failed_models[spec['model']].splitlines()[0]}")
+        if bad:
+            reasons[ds] = bad[0]
+    return reasons
+
+
+def _source_entries(
+    settings: Settings, names: list[str], report: BuildReport, previous: dict[str, Any], now: str
+) -> dict[str, Any]:
+    manifest = archive.load_manifest(settings.var_dir / "raw")
+    out = {}
+    for name in names:
+        _, cfg = load_source(name)
+        res = report.sources[name]
+        rows = [r for r in manifest if r["source"] == name]
+        prev = previous.get(name, {})
+        failed = not res.ok or any(m.split(".")[-1].startswith(name) for m in report.failed_models)
+        out[name] = {
+            "title": cfg.get("title", name),
+            "homepage": cfg.get("homepage"),
+            "schedule": cfg.get("schedule"),
+            "stale_after_days": cfg.get("stale_after_days"),
+            "urls": sorted(v for k, v in cfg.items() if k.endswith("_url") and isinstance(v, str)),
+            "release": max((r["release"] or "" for r in rows), default=None) or None,
+            "last_success": max((r["fetched_at"] or "" for r in rows), default=None) or None,
+            "files": len(rows),
+            "status": "failed" if failed else "ok",
+            "error": (res.errors[0] if res.errors else None) if failed else None,
+            "failed_since": (prev.get("failed_since") or now) if failed else None,
+        }
+    return out
+
+
+def build(
+    settings: Settings, files: list[Path] | None, demo: bool = False, today: date | None = None
+) -> BuildReport:
+    """Run the whole build; files=None fetches from upstream, else imports those files."""
+    today = today or date.today()
+    report = BuildReport()
+    t_start = time.perf_counter()
+    names = [n for n in source_names() if not settings.only or n in settings.only]
+    settings.var_dir.mkdir(parents=True, exist_ok=True)
+    _ingest_all(settings, names, files, today, report)
+    _transform(settings, names, today, report)
+    now = now_utc()
+    t0 = time.perf_counter()
+    stale = _stale_reasons(names, report)
+    fresh = set(export.dataset_specs()) - set(stale)
+    manifest = archive.load_manifest(settings.var_dir / "raw")
+    raw_files = {n: [r for r in manifest if r["source"] == n] for n in names}
+    with console.status("[bold]export[/bold] datasets"):
+        datasets = export.export_datasets(
+            settings.var_dir, settings.out_dir, fresh, stale, raw_files, demo, now
+        )
+    previous = export._previous(settings.out_dir)
+    catalog = {
+        "catalog_version": 1,
+        "built_at": now,
+        "demo": demo,
+        "datasets": datasets,
+        "sources": _source_entries(settings, names, report, previous.get("sources", {}), now),
+    }
+    export.write_catalog(settings.out_dir, catalog)
+    report.datasets = datasets
+    report.seconds["export"] = time.perf_counter() - t0
+    report.render = _render(settings.out_dir, catalog, report)
+    report.seconds["total"] = time.perf_counter() - t_start
+    return report
+
+
+def _render(out_dir: Path, catalog: dict[str, Any], report: BuildReport) -> dict[str, Any] | None:
+    """Render the site from the published files (optional until the render package exists)."""
+    try:
+        from beanflows import render
+    except ImportError:
+        return None
+    if not hasattr(render, "render_site"):
+        return None
+    t0 = time.perf_counter()
+    with console.status("[bold]render[/bold] site"):
+        try:
+            summary = render.render_site(out_dir, catalog)
+        except Exception as exc:  # noqa: BLE001 - a render bug must not hide the build summary
+            console.print(traceback.format_exc(), style="dim")
+            report.failed_models["render"] = repr(exc)
+            summary = None
+    report.seconds["render"] = time.perf_counter() - t0
+    return summary

@@ -1,0 +1,98 @@
+"""The `beanflows` command: build (the nightly job), serve (preview), publish (to R2)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import date
+from pathlib import Path
+
+from rich.table import Table
+
+from beanflows import build as build_mod
+from beanflows.config import load
+
+
+def _summary(report: build_mod.BuildReport) -> None:
+    table = Table(title="BeanFlows build", title_justify="left")
+    for col in ("source", "files new", "unchanged", "rows landed", "audits", "seconds", "status"):
+        table.add_column(col, justify="right" if col not in ("source", "status") else "left")
+    for name, res in report.sources.items():
+        failed = [m for m in report.failed_models if m.split(".")[-1].startswith(name)]
+        table.add_row(
+            name,
+            str(res.files_new),
+            str(res.files_unchanged),
+            f"{res.rows_landed:,}",
+            "skipped" if report.transform_skipped else ("FAILED" if failed else "ok"),
+            f"{report.seconds.get(f'ingest:{name}', 0):.2f}",
+            "[green]ok[/green]" if res.ok and not failed else "[red]failed[/red]",
+        )
+    build_mod.console.print(table)
+    for model, err in report.failed_models.items():
+        build_mod.console.print(f"[red]failed[/red] {model}:\n{err}")
+    stale = [n for n, d in report.datasets.items() if d.get("status") != "fresh"]
+    secs = ", ".join(f"{k} {v:.2f}s" for k, v in report.seconds.items() if ":" not in k)
+    build_mod.console.print(
+        f"datasets: {len(report.datasets) - len(stale)} fresh, {len(stale)} stale"
+        + (f" ({', '.join(stale)})" if stale else "")
+        + f"; transform {'skipped (no change)' if report.transform_skipped else 'ran'}; {secs}"
+    )
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    var = args.var or (Path("var/demo") if args.demo else None)
+    settings = load(args.config, var, args.out, tuple(args.source or ()))
+    if args.demo:
+        files = build_mod.demo_files()
+    elif args.raw_from:
+        if not args.raw_from.is_dir():
+            print(f"--raw-from: {args.raw_from} is not a folder", file=sys.stderr)
+            return 2
+        files = build_mod.import_files(args.raw_from)
+    else:
+        files = None
+    today = date.fromisoformat(args.today) if args.today else None
+    report = build_mod.build(settings, files, demo=args.demo, today=today)
+    _summary(report)
+    return 0 if report.ok else 1
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from beanflows import render
+
+    settings = load(args.config, None, args.out)
+    render.serve(settings.out_dir, args.port)
+    return 0
+
+
+def cmd_publish(argv: list[str]) -> int:
+    from beanflows import publish
+
+    return publish.main(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["publish"]:
+        return cmd_publish(argv[1:])
+    parser = argparse.ArgumentParser(prog="beanflows", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    b = sub.add_parser("build", help="fetch (or import), transform, export and render")
+    src = b.add_mutually_exclusive_group()
+    src.add_argument("--raw-from", type=Path, help="import recognised upstream files under DIR")
+    src.add_argument("--demo", action="store_true", help="build from the shipped demo fixtures")
+    b.add_argument("--out", type=Path, help="output folder (default ./dist)")
+    b.add_argument("--var", type=Path, help="local state folder (default ./var)")
+    b.add_argument("--config", type=Path, help="settings TOML (URLs, timeouts, folders)")
+    b.add_argument("--source", action="append", help="build only this source (repeatable)")
+    b.add_argument("--today", help="pretend today is YYYY-MM-DD (backfills, tests)")
+    b.set_defaults(func=cmd_build)
+    s = sub.add_parser("serve", help="preview the built site on 127.0.0.1")
+    s.add_argument("--out", type=Path, help="output folder (default ./dist)")
+    s.add_argument("--port", type=int, default=8000)
+    s.add_argument("--config", type=Path)
+    s.set_defaults(func=cmd_serve)
+    sub.add_parser("publish", help="upload the build to R2 (see publish.py --help)")
+    args = parser.parse_args(argv)
+    return args.func(args)

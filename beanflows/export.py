@@ -1,0 +1,239 @@
+"""Export the serving models as the published datasets and write catalog.json.
+
+Each dataset is written as Parquet and CSV twice: `pro/` (full history) and `free/` (the most
+recent N years of its time column). Rows are sorted by the dataset's grain and written by DuckDB
+from the warehouse opened read-only, so the same warehouse always gives the same bytes.
+A dataset whose source failed this build is not touched: its last good files stay and the
+catalog marks it stale, with since when and why.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import tomllib
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from beanflows.transform import MODELS_DIR
+
+DATASETS_DIR = MODELS_DIR / "datasets"
+UNIT = re.compile(r"\s*\[([^\]]+)\]\s*$")
+
+
+def dataset_specs() -> dict[str, dict[str, Any]]:
+    """All published datasets, from models/datasets/<family>.toml, in name order."""
+    specs: dict[str, dict[str, Any]] = {}
+    for path in sorted(DATASETS_DIR.glob("*.toml")):
+        with path.open("rb") as fh:
+            for name, spec in tomllib.load(fh).items():
+                if name in specs:
+                    raise ValueError(f"dataset {name} defined twice ({path.name})")
+                specs[name] = {**spec, "family": path.stem}
+    return dict(sorted(specs.items()))
+
+
+def split_unit(text: str) -> tuple[str, str | None]:
+    """'Value [1000 60 kg bags]' -> ('Value', '1000 60 kg bags')."""
+    m = UNIT.search(text or "")
+    return (text[: m.start()].strip(), m.group(1).strip()) if m else ((text or "").strip(), None)
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _quote(ident: str) -> str:
+    return '"' + ident.replace('"', '""') + '"'
+
+
+def _write(con: duckdb.DuckDBPyConnection, query: str, base: Path, demo: bool) -> dict[str, Any]:
+    """Write query results to base.parquet and base.csv atomically; return file facts."""
+    base.parent.mkdir(parents=True, exist_ok=True)
+    facts: dict[str, Any] = {}
+    kv = ", KV_METADATA {beanflows_demo: 'true'}" if demo else ""
+    options = {
+        "parquet": f"FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 100000{kv}",
+        "csv": "FORMAT csv, HEADER true",
+    }
+    rows = con.execute(f"SELECT COUNT(*) FROM ({query})").fetchone()[0]
+    for fmt, opts in options.items():
+        final = base.with_suffix(f".{fmt}")
+        tmp = final.with_name(f".{final.name}.tmp")
+        con.execute(f"COPY ({query}) TO '{tmp.as_posix()}' ({opts})")
+        os.replace(tmp, final)
+        facts[fmt] = {"rows": rows, "bytes": final.stat().st_size, "sha256": _sha256(final)}
+    return facts
+
+
+def _lineage(model: str, models: dict[str, Any]) -> list[str]:
+    """The model and every model it depends on, down to the raw layer (breadth first)."""
+    seen, queue = [], [model]
+    while queue:
+        name = queue.pop(0)
+        if name in seen or name not in models:
+            continue
+        seen.append(name)
+        queue.extend(models[name]["depends_on"])
+    return seen
+
+
+def export_datasets(
+    var_dir: Path,
+    out_dir: Path,
+    fresh: set[str],
+    stale_reasons: dict[str, str],
+    raw_files: dict[str, list[dict[str, Any]]],
+    demo: bool,
+    now: str,
+) -> dict[str, Any]:
+    """Write every fresh dataset; carry stale ones over from the previous catalog."""
+    data_dir = out_dir / "data"
+    previous = _previous(out_dir).get("datasets", {})
+    models = json.loads((var_dir / "state" / "models.json").read_text())
+    warehouse = var_dir / "warehouse.duckdb"
+    con = duckdb.connect(str(warehouse), read_only=True) if warehouse.exists() else None
+    out: dict[str, Any] = {}
+    try:
+        for name, spec in dataset_specs().items():
+            meta = models.get(spec["model"], {})
+            prev = previous.get(name)
+            if name not in fresh or con is None:
+                out[name] = _stale_entry(
+                    name, spec, prev, stale_reasons.get(name, "not built"), now
+                )
+                continue
+            out[name] = _export_one(con, name, spec, meta, models, data_dir, raw_files, demo)
+            if prev and prev.get("files") == out[name]["files"]:
+                out[name]["updated_at"] = prev.get("updated_at", now)
+            else:
+                out[name]["updated_at"] = now
+    finally:
+        if con is not None:
+            con.close()
+    return out
+
+
+def _previous(out_dir: Path) -> dict[str, Any]:
+    path = out_dir / "data" / "catalog.json"
+    return json.loads(path.read_text()) if path.exists() else {}
+
+
+def _stale_entry(
+    name: str, spec: dict[str, Any], prev: dict[str, Any] | None, reason: str, now: str
+) -> dict[str, Any]:
+    entry = dict(prev) if prev else {"description": "", "columns": [], "files": None}
+    entry.update(
+        source=spec["sources"][0],
+        sources=spec["sources"],
+        status="stale",
+        stale_reason=reason,
+        stale_since=(prev or {}).get("stale_since") or now,
+    )
+    entry.setdefault("updated_at", None)
+    return entry
+
+
+def _export_one(
+    con: duckdb.DuckDBPyConnection,
+    name: str,
+    spec: dict[str, Any],
+    meta: dict[str, Any],
+    models: dict[str, Any],
+    data_dir: Path,
+    raw_files: dict[str, list[dict[str, Any]]],
+    demo: bool,
+) -> dict[str, Any]:
+    relation = ".".join(_quote(p) for p in spec["model"].split("."))
+    order = ", ".join(_quote(c) for c in spec["order_by"])
+    described = con.execute(f"DESCRIBE SELECT * FROM {relation}").fetchall()
+    types = {row[0]: row[1] for row in described}
+    pro_query = f"SELECT * FROM {relation} ORDER BY {order}"
+    files: dict[str, Any] = {"pro": _write(con, pro_query, data_dir / "pro" / name, demo)}
+    tcol = spec.get("time_column")
+    if spec.get("free_years") and tcol:
+        years = int(spec["free_years"])
+        t = _quote(tcol)
+        if types[tcol].startswith(("INT", "BIGINT", "SMALLINT", "HUGEINT")):
+            cut = f"(SELECT MAX({t}) FROM {relation}) - {years}"
+        else:
+            cut = f"(SELECT MAX({t}) FROM {relation}) - INTERVAL {years} YEAR"
+        free_query = f"SELECT * FROM {relation} WHERE {t} > {cut} ORDER BY {order}"
+        files["free"] = _write(con, free_query, data_dir / "free" / name, demo)
+        free_window = f"most recent {years} years of {tcol}"
+    else:
+        files["free"] = None
+        free_window = None
+    for tier, fmts in files.items():
+        for fmt, facts in (fmts or {}).items():
+            facts["path"] = f"data/{tier}/{name}.{fmt}"
+    columns = []
+    for col, ctype in types.items():
+        meaning, unit = split_unit(meta.get("columns", {}).get(col, ""))
+        columns.append({"name": col, "type": ctype, "unit": unit, "description": meaning})
+    as_of = (
+        con.execute(f"SELECT CAST(MAX({_quote(tcol)}) AS VARCHAR) FROM {relation}").fetchone()[0]
+        if tcol
+        else None
+    )
+    releases: list[str] = []
+    if "release" in types:
+        releases = [
+            r[0]
+            for r in con.execute(
+                f"SELECT DISTINCT CAST(release AS VARCHAR) FROM {relation} ORDER BY 1"
+            ).fetchall()
+        ]
+    lineage = _lineage(spec["model"], models)
+    return {
+        "description": spec.get("description") or meta.get("description", ""),
+        "source": spec["sources"][0],
+        "sources": spec["sources"],
+        "family": spec["family"],
+        "model": spec["model"],
+        "grain": spec["order_by"],
+        "time_column": tcol,
+        "free_window": free_window,
+        "columns": columns,
+        "files": files,
+        "releases": releases,
+        "as_of": as_of,
+        "status": "fresh",
+        "stale_since": None,
+        "stale_reason": None,
+        "lineage": lineage,
+        "audits": sorted({a for m in lineage for a in models[m]["audits"]}),
+        "raw_files": [
+            {k: f.get(k) for k in ("name", "sha256", "release", "url")}
+            for s in spec["sources"]
+            for f in raw_files.get(s, [])
+        ],
+    }
+
+
+def write_catalog(out_dir: Path, catalog: dict[str, Any]) -> bool:
+    """Write catalog.json only if its content changed (keeps rebuilds byte-identical)."""
+    path = out_dir / "data" / "catalog.json"
+    previous = _previous(out_dir)
+    if previous and _without_time(previous) == _without_time(catalog):
+        catalog["built_at"] = previous.get("built_at", catalog["built_at"])
+    text = json.dumps(catalog, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if path.exists() and path.read_text(encoding="utf-8") == text:
+        return False
+    tmp = path.with_name(".catalog.json.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+    return True
+
+
+def _without_time(catalog: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in catalog.items() if k != "built_at"}

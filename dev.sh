@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# BeanFlows bootstrap: the two commands of the README.
+#   ./dev.sh build [beanflows build options]   set up, then run the nightly build
+#   ./dev.sh test  [pytest options]            set up, then run every test
+# Needs only Python >= 3.11 and Node 20 (for the Worker); installs uv with pip when missing,
+# the locked Python dependencies (uv sync --frozen), the Worker's npm packages (npm ci) and,
+# for the browser tests, Debian's chromium when running as root without it.
+set -euo pipefail
+cd "$(dirname "$0")"
+export UV_PYTHON_DOWNLOADS=never SQLMESH__DISABLE_ANONYMIZED_ANALYTICS=1
+export WRANGLER_SEND_METRICS=false CLOUDFLARE_CF_FETCH_ENABLED=false AWS_EC2_METADATA_DISABLED=true
+
+if ! command -v uv >/dev/null 2>&1; then
+  python3 -m pip install --quiet uv || python3 -m pip install --quiet --user uv
+  export PATH="$HOME/.local/bin:$PATH"
+fi
+# Byte-compiled at install: imports stay fast even where PYTHONDONTWRITEBYTECODE is set.
+uv sync --frozen --compile-bytecode --quiet
+
+cmd="${1:-build}"
+shift || true
+case "$cmd" in
+  build)
+    exec uv run --frozen --no-sync beanflows build "$@"
+    ;;
+  test)
+    if [ -f workers/package-lock.json ] && command -v npm >/dev/null 2>&1 \
+       && { [ ! -d workers/node_modules ] || [ workers/package-lock.json -nt workers/node_modules ]; }; then
+      (cd workers && npm ci --no-audit --no-fund --loglevel=error)
+    fi
+    if [ ! -x /usr/bin/chromium ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+      (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
+        || echo "dev.sh: could not install chromium; browser tests will be skipped" >&2
+    fi
+    uv run --frozen --no-sync ruff format --check . && uv run --frozen --no-sync ruff check .
+    exec uv run --frozen --no-sync pytest -n 2 "$@"
+    ;;
+  *)
+    echo "usage: ./dev.sh build [options] | ./dev.sh test [pytest options]" >&2
+    exit 2
+    ;;
+esac

@@ -4,7 +4,8 @@
 //
 // CONFIG: {"preload": DIR|null, "vars": {...}, "secrets": {...}}. Every file under DIR is put
 // into the R2 bucket under its relative path (DIR/releases/x.json -> key releases/x.json).
-// The bindings, compatibility date and Durable Objects come from ../wrangler.toml.
+// The bindings, compatibility date and Durable Objects come from ../wrangler.toml (read here
+// with a TOML parser: importing wrangler itself costs seconds of start-up).
 // Prints one JSON line {"url", "control"} once ready; stops when stdin closes or on SIGTERM.
 // The control server (test use only, 127.0.0.1) changes the bucket while running:
 //   PUT /<key> (body, optional Content-Type) and DELETE /<key>.
@@ -13,18 +14,36 @@ import http from "node:http";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { Miniflare } from "miniflare";
-import { unstable_getMiniflareWorkerOptions } from "wrangler";
+import { parse } from "smol-toml";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const config = JSON.parse(await readFile(process.argv[2], "utf8"));
-const { workerOptions } = unstable_getMiniflareWorkerOptions(path.join(here, "..", "wrangler.toml"));
+const toml = parse(await readFile(path.join(here, "..", "wrangler.toml"), "utf8"));
+
+/** Miniflare options for the bindings wrangler.toml declares (the ones this Worker uses). */
+function optionsFromToml(t) {
+  const sqlite = new Set((t.migrations ?? []).flatMap((m) => m.new_sqlite_classes ?? []));
+  return {
+    compatibilityDate: t.compatibility_date,
+    compatibilityFlags: t.compatibility_flags ?? [],
+    bindings: t.vars ?? {},
+    r2Buckets: Object.fromEntries((t.r2_buckets ?? []).map((b) => [b.binding, b.bucket_name])),
+    durableObjects: Object.fromEntries(
+      (t.durable_objects?.bindings ?? []).map((d) => [
+        d.name,
+        { className: d.class_name, useSQLite: sqlite.has(d.class_name) },
+      ]),
+    ),
+  };
+}
+const options = optionsFromToml(toml);
 
 const mf = new Miniflare({
-  ...workerOptions,
+  ...options,
   modules: true,
-  modulesRules: [{ type: "ESModule", include: ["**/*.js"] }, ...workerOptions.modulesRules],
-  scriptPath: path.join(here, "..", "src", "index.js"),
-  bindings: { ...workerOptions.bindings, ...config.vars, ...config.secrets },
+  modulesRules: [{ type: "ESModule", include: ["**/*.js"] }],
+  scriptPath: path.join(here, "..", toml.main),
+  bindings: { ...options.bindings, ...config.vars, ...config.secrets },
   host: "127.0.0.1",
   port: 0,
   r2Persist: false,
@@ -32,7 +51,7 @@ const mf = new Miniflare({
   cachePersist: false,
 });
 const url = await mf.ready;
-const bucket = await mf.getR2Bucket("SITE");
+const bucket = await mf.getR2Bucket(toml.r2_buckets[0].binding);
 
 const arrayBuffer = (buf) => buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength);
 

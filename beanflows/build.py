@@ -26,7 +26,14 @@ from beanflows import export
 from beanflows.config import Settings
 from beanflows.transform import MODELS_DIR
 from ingest import archive
-from ingest.run import INGEST_DIR, SourceResult, ingest_source, load_source, source_names
+from ingest.run import (
+    INGEST_DIR,
+    SourceResult,
+    ingest_source,
+    load_source,
+    prepare_landing,
+    source_names,
+)
 
 console = Console(stderr=True)
 
@@ -115,6 +122,8 @@ def _transform(settings: Settings, names: list[str], today: date, report: BuildR
     if previous.get("fingerprint") == fingerprint and not previous.get("failed"):
         report.transform_skipped = True
         return
+    for name in source_names():  # every model family needs its landing globs, built or not
+        prepare_landing(settings.var_dir, load_source(name)[0])
     restate: dict[str, tuple[date, date]] = {}
     families = _model_families()
     for name in names:
@@ -139,23 +148,29 @@ def _transform(settings: Settings, names: list[str], today: date, report: BuildR
     )
 
 
-def _stale_reasons(names: list[str], report: BuildReport) -> dict[str, str]:
-    """Why each dataset cannot be refreshed this build (missing key = fresh)."""
-    families = _model_families()
-    model_source = {m: s for s, ms in families.items() for m, _ in ms}
-    failed_sources: dict[str, str] = {}
+def _failed_sources(names: list[str], report: BuildReport) -> dict[str, str]:
+    """source -> first reason it failed this build (ingest error or a failed model)."""
+    model_source = {m: src for src, ms in _model_families().items() for m, _ in ms}
+    failed: dict[str, str] = {}
     for name in names:
         if not report.sources[name].ok:
-            failed_sources[name] = report.sources[name].errors[0]
+            failed[name] = report.sources[name].errors[0]
     for model, err in report.failed_models.items():
         src = model_source.get(model)
-        if src:
-            failed_sources.setdefault(src, f"{model}: {err.splitlines()[0] if err else 'failed'}")
+        if src in names:
+            failed.setdefault(src, f"{model}: {err.splitlines()[0] if err else 'failed'}")
+    return failed
+
+
+def _stale_reasons(names: list[str], report: BuildReport) -> dict[str, str]:
+    """Why each dataset cannot be refreshed this build (missing key = fresh)."""
+    failed_sources = _failed_sources(names, report)
     reasons = {}
     for ds, spec in export.dataset_specs().items():
         bad = [failed_sources[s] for s in spec["sources"] if s in failed_sources]
         if spec["model"] in report.failed_models:
-            bad.insert(0, f"{spec['model']}: {report.failed_models[spec['model']].splitlines()[0]}")
+            first_line = report.failed_models[spec["model"]].splitlines()[0]
+            bad.insert(0, f"{spec['model']}: {first_line}")
         if bad:
             reasons[ds] = bad[0]
     return reasons
@@ -165,13 +180,13 @@ def _source_entries(
     settings: Settings, names: list[str], report: BuildReport, previous: dict[str, Any], now: str
 ) -> dict[str, Any]:
     manifest = archive.load_manifest(settings.var_dir / "raw")
-    out = {}
+    failed_sources = _failed_sources(names, report)
+    out = dict(previous)  # sources outside this build (--source) keep their entries
     for name in names:
         _, cfg = load_source(name)
-        res = report.sources[name]
         rows = [r for r in manifest if r["source"] == name]
         prev = previous.get(name, {})
-        failed = not res.ok or any(m.split(".")[-1].startswith(name) for m in report.failed_models)
+        failed = name in failed_sources
         out[name] = {
             "title": cfg.get("title", name),
             "homepage": cfg.get("homepage"),
@@ -182,7 +197,7 @@ def _source_entries(
             "last_success": max((r["fetched_at"] or "" for r in rows), default=None) or None,
             "files": len(rows),
             "status": "failed" if failed else "ok",
-            "error": (res.errors[0] if res.errors else None) if failed else None,
+            "error": failed_sources.get(name),
             "failed_since": (prev.get("failed_since") or now) if failed else None,
         }
     return out
@@ -202,7 +217,9 @@ def build(
     now = now_utc()
     t0 = time.perf_counter()
     stale = _stale_reasons(names, report)
-    fresh = set(export.dataset_specs()) - set(stale)
+    specs = export.dataset_specs()
+    untouched = {d for d, spec in specs.items() if not set(spec["sources"]) <= set(names)}
+    fresh = set(specs) - set(stale) - untouched
     manifest = archive.load_manifest(settings.var_dir / "raw")
     raw_files = {n: [r for r in manifest if r["source"] == n] for n in names}
     with console.status("[bold]export[/bold] datasets"):

@@ -94,8 +94,12 @@ def export_datasets(
     raw_files: dict[str, list[dict[str, Any]]],
     demo: bool,
     now: str,
+    untouched: set[str] = frozenset(),
 ) -> dict[str, Any]:
-    """Write every fresh dataset; carry stale ones over from the previous catalog."""
+    """Write every fresh dataset; carry stale ones over from the previous catalog.
+
+    `untouched` datasets belong to sources outside this build and keep their previous entry.
+    """
     data_dir = out_dir / "data"
     previous = _previous(out_dir).get("datasets", {})
     models = json.loads((var_dir / "state" / "models.json").read_text())
@@ -106,6 +110,10 @@ def export_datasets(
         for name, spec in dataset_specs().items():
             meta = models.get(spec["model"], {})
             prev = previous.get(name)
+            if name in untouched:  # not part of this build (--source): leave as published
+                if prev:
+                    out[name] = prev
+                continue
             if name not in fresh or con is None:
                 out[name] = _stale_entry(
                     name, spec, prev, stale_reasons.get(name, "not built"), now

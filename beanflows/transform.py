@@ -27,6 +27,7 @@ class TransformResult:
     failed: dict[str, str] = field(default_factory=dict)  # model name -> error text
     skipped: set[str] = field(default_factory=set)
     restated: list[str] = field(default_factory=list)
+    audit_queries: list = field(default_factory=list)  # (model, sqlmesh AuditError)
 
 
 @contextlib.contextmanager
@@ -48,6 +49,11 @@ def _console(result: TransformResult):  # noqa: ANN202 - SQLMesh console subclas
         def log_failed_models(self, errors):  # noqa: ANN001, ANN202
             for name, msg in _format_node_errors(errors).items():
                 result.failed[_short(name)] = msg.strip()
+            for err in errors:
+                cause = err.__cause__
+                for audit in getattr(cause, "errors", []) or []:
+                    if hasattr(audit, "query"):
+                        result.audit_queries.append((audit.model_name or "", audit))
 
         def log_skipped_models(self, snapshot_names):  # noqa: ANN001, ANN202
             result.skipped |= {_short(n) for n in snapshot_names}
@@ -85,7 +91,9 @@ def run(
     with _cwd(var_dir):
         ctx = context(var_dir, result)
         try:
-            ctx.plan("prod", auto_apply=True, no_prompts=True)
+            # Backfill happens in run(), not in plan(): run() isolates failures per model (an
+            # audit failing in one source skips only its downstream), plan() would abort all.
+            ctx.plan("prod", auto_apply=True, no_prompts=True, skip_backfill=True)
             for model, (first, last) in sorted(restate.items()):
                 if model not in {_short(n) for n in ctx.models}:
                     continue
@@ -94,15 +102,30 @@ def run(
                     auto_apply=True,
                     no_prompts=True,
                     restate_models=[model],
+                    skip_backfill=True,
                     start=first,
                     end=last + timedelta(days=1),
                 )
                 result.restated.append(model)
             ctx.run("prod", end=end)
+            _add_failing_rows(ctx, result)
             write_model_metadata(ctx, var_dir / "state" / "models.json")
         finally:
             ctx.close()
     return result
+
+
+def _add_failing_rows(ctx, result: TransformResult, limit: int = 5) -> None:  # noqa: ANN001
+    """Append the first rows each failed audit found, so the log says which rows failed."""
+    for model, audit in result.audit_queries:
+        try:
+            df = ctx.engine_adapter.fetchdf(audit.query.limit(limit))
+            rows = df.to_string(index=False, max_colwidth=40)
+        except Exception as exc:  # noqa: BLE001 - diagnostics only
+            rows = f"(could not fetch failing rows: {exc})"
+        name = _short(model)
+        text = f"audit {audit.audit_name}: {audit.count} failing rows, first {limit}:\n{rows}"
+        result.failed[name] = (result.failed.get(name, "") + "\n" + text).strip()
 
 
 def write_model_metadata(ctx, path: Path) -> None:  # noqa: ANN001 - sqlmesh Context

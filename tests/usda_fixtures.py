@@ -1,0 +1,96 @@
+"""Small USDA PSD files in the exact upstream formats, with synthetic numbers.
+
+Used by the tests (variants: another release, a changed unit, duplicated rows, ...) and to
+write the demo fixtures in ingest/usda_psd/fixtures/ (`python -m tests.usda_fixtures`).
+The numbers are invented but close the PSD balance sheet like USDA's do.
+"""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from pathlib import Path
+
+HEADER = (
+    "Commodity_Code,Commodity_Description,Country_Code,Country_Name,Market_Year,"
+    "Calendar_Year,Month,Attribute_ID,Attribute_Description,Unit_ID,Unit_Description,Value"
+)
+ATTRS = [
+    ("020", "Beginning Stocks"), ("028", "Production"), ("029", "Arabica Production"),
+    ("053", "Robusta Production"), ("057", "Imports"), ("086", "Total Supply"),
+    ("088", "Exports"), ("125", "Domestic Consumption"), ("141", "Rst,Ground Dom. Consum"),
+    ("176", "Ending Stocks"), ("178", "Total Distribution"),
+]  # fmt: skip
+COUNTRIES = [("BR", "Brazil", 60000, 0.7), ("VM", "Vietnam", 29000, 0.03),
+             ("CO", "Colombia", 12500, 1.0), ("E4", "European Union", 0, 0.0),
+             ("IV", "Cote d'Ivoire", 1500, 0.0), ("US", "United States", 0, 0.0)]  # fmt: skip
+
+
+def balance(code: str, base: int, year: int, bump: int = 0) -> dict[str, int]:
+    """A closed balance sheet for one country-year (synthetic)."""
+    prod = base + (year % 7) * 300 + bump if base else 0
+    imports = 0 if base else 25000 + (year % 5) * 400
+    begin = 2000 + (year % 3) * 100
+    cons = 24000 + (year % 4) * 200 if not base or code == "BR" else 1500 + (year % 4) * 50
+    supply = begin + prod + imports
+    ending = 2000 + (year % 3) * 120
+    exports = supply - cons - ending
+    return {"020": begin, "028": prod, "057": imports, "086": supply, "088": exports,
+            "125": cons, "176": ending, "178": supply}  # fmt: skip
+
+
+def bulk_csv(release: str = "2024-12", years: range = range(2015, 2026), bump: int = 0,
+             unit: str = "(1000 60 KG BAGS)", duplicate: bool = False) -> bytes:  # fmt: skip
+    """psd_coffee.csv bytes: CRLF, quoted text, unquoted codes with leading zeros."""
+    cal_year, month = release.split("-")
+    lines = [HEADER]
+    for code, name, base, arabica in COUNTRIES:
+        for year in years:
+            b = balance(code, base, year, bump if year == years[-1] else 0)
+            vals = {**b, "029": round(b["028"] * arabica), "053": b["028"] - round(b["028"] * arabica),
+                    "141": round(b["125"] * 0.8)}  # fmt: skip
+            for attr_id, attr in ATTRS:
+                lines.append(
+                    f'0711100,"Coffee, Green",{code},"{name}",{year},{cal_year},{month},'
+                    f'{attr_id},"{attr}",02,"{unit}",{vals[attr_id]:.4f}'
+                )
+    if duplicate:
+        lines.append(lines[5][:-6] + "1.0000")  # same key, different value
+    return ("\r\n".join(lines) + "\r\n").encode()
+
+
+def bulk_zip(csv_bytes: bytes, member: str = "psd_coffee.csv") -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+        info = zipfile.ZipInfo(member, date_time=(2024, 12, 10, 12, 0, 0))
+        zf.writestr(info, csv_bytes, zipfile.ZIP_DEFLATED)
+    return buf.getvalue()
+
+
+def report_table(release_month: str = "Jun", start: int = 2019) -> bytes:
+    """A 'Table 03A Coffee Production' export: title, blanks, year line, sections, Total."""
+    labels = [f"{y}/{(y + 1) % 100:02d}" for y in range(start, start + 6)]
+    labels[-1] = f"{release_month} {labels[-1]}"
+    lines = ["Table 03A Coffee Production", "", "", " " * 16 + "," + ",".join(labels) + ",",
+             "Production,", " " * 24]  # fmt: skip
+    totals = [0] * 6
+    for code, name, base, _ in COUNTRIES:
+        vals = [balance(code, base, y + 1)["028"] for y in range(start, start + 6)]
+        totals = [a + b for a, b in zip(totals, vals, strict=True)]
+        shown = name.replace("'", "chr(39)")  # the export's own quirk
+        lines.append(f" {shown}," + ",".join(str(v) for v in vals) + ",")
+    lines += ["", "    Total," + ",".join(str(v) for v in totals) + ","]
+    return "\n".join(lines).encode()
+
+
+def write_demo(folder: Path) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "psd_coffee_csv.zip").write_bytes(bulk_zip(bulk_csv()))
+    (folder / "psd_online_tables_2025-06").mkdir(exist_ok=True)
+    (folder / "psd_online_tables_2025-06" / "Coffee_Production.csv").write_bytes(
+        report_table("Jun", 2020)
+    )
+
+
+if __name__ == "__main__":
+    write_demo(Path(__file__).resolve().parents[1] / "ingest" / "usda_psd" / "fixtures")

@@ -1,0 +1,107 @@
+"""CFTC Commitments of Traders: disaggregated and legacy reports, futures-only and combined.
+
+Upstream publishes one zip per year (all markets, newest week first), a history zip for the
+years up to 2016, and the current week as a headerless text file. Past years never change, so
+each is fetched once; the current year (and, in January, the previous one) is refetched
+nightly with conditional requests. Only the configured contract markets are landed; changing
+`markets` in source.toml changes EXTRACT_VERSION, which re-lands the archive.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import tomllib
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+
+from ingest.cftc_cot import parse
+from ingest.cftc_cot.layout import REPORTS, SCHEMAS
+from ingest.errors import SourceError
+from ingest.http import Request
+
+SOURCE = "cftc_cot"
+CONFIG = Path(__file__).with_name("source.toml")
+CONTAINERS = {"zip": "zip", "text": "text", "week": "text"}  # kind suffix -> sniff format
+LANDING: dict[str, pa.Schema] = dict(SCHEMAS)
+FORMATS = {f"{r}_{c}": fmt for r in REPORTS for c, fmt in CONTAINERS.items()}
+
+
+def markets(cfg: dict[str, Any] | None = None) -> list[str]:
+    """Configured contract market codes, as strings (a number would lose leading zeros)."""
+    if cfg is None:
+        with CONFIG.open("rb") as fh:
+            cfg = tomllib.load(fh)
+    codes = cfg.get("markets", [])
+    bad = [c for c in codes if not isinstance(c, str) or not c.strip()]
+    if bad:
+        raise ValueError(f'{CONFIG}: markets must be quoted strings like "083731", got {bad}')
+    return sorted({c.strip() for c in codes})
+
+
+# The landing depends on the market list: a new list re-lands every archived file.
+EXTRACT_VERSION = "1+" + hashlib.sha256(",".join(markets()).encode()).hexdigest()[:8]
+
+
+def _year_request(key: str, spec: dict[str, Any], year: int, optional: bool) -> Request:
+    url = spec["year_url"].format(year=year)
+    return Request(url, f"{key}_zip", url.rsplit("/", 1)[-1], "zip", optional=optional)
+
+
+def requests(cfg: dict[str, Any], today: date, stored_urls: set[str]) -> list[Request]:
+    """History once, each past year once, the current year (and week file) every night.
+
+    In the first `rollover_grace_days` of January the new year's file may not exist yet
+    (optional: a 404 is NotPublishedYet) and last year's file still gets its final weeks, so
+    it is refetched (conditionally) even though it is stored.
+    """
+    grace = (today - date(today.year, 1, 1)).days < int(cfg.get("rollover_grace_days", 31))
+    reqs: list[Request] = []
+    for key in cfg.get("fetch", []):
+        spec = cfg["reports"][key]
+        first = int(spec["first_year"])
+        if spec.get("history_url") and spec["history_url"] not in stored_urls:
+            name = spec["history_url"].rsplit("/", 1)[-1]
+            reqs.append(Request(spec["history_url"], f"{key}_zip", name, "zip"))
+        start = max(first, int(spec.get("history_until", first - 1)) + 1)
+        for year in range(start, today.year):
+            req = _year_request(key, spec, year, optional=False)
+            if req.url not in stored_urls or (grace and year == today.year - 1):
+                reqs.append(req)
+        reqs.append(_year_request(key, spec, today.year, optional=grace))
+        if cfg.get("fetch_week_file", True) and spec.get("week_url"):
+            url = spec["week_url"]
+            reqs.append(Request(url, f"{key}_week", url.rsplit("/", 1)[-1], "text"))
+    return reqs
+
+
+def recognise(name: str, head: bytes) -> str | None:
+    """Which report and container a file is, by upstream name (and header for text)."""
+    lower = name.lower()
+    for key, rep in REPORTS.items():
+        if lower.endswith(".zip") and lower.startswith(rep.zip_prefixes) and head[:2] == b"PK":
+            return f"{key}_zip"
+        if lower in {m.lower() for m in rep.members} and head.startswith(
+            f'"{rep.header[0]}"'.encode()
+        ):
+            return f"{key}_text"
+        if lower == rep.week_file:
+            return f"{key}_week"
+    return None
+
+
+def extract(kind: str, data: bytes, name: str, digest: str) -> tuple[str, dict[str, pa.Table]]:
+    """Parse one raw file: (newest report date YYYY-MM-DD, {landing table: rows})."""
+    key, container = kind.rsplit("_", 1)
+    report = REPORTS.get(key)
+    if report is None or container not in CONTAINERS:
+        raise ValueError(f"unknown kind {kind}")
+    text, file = (data, name) if container != "zip" else parse.member(report, data, name)
+    if not text.strip():
+        raise SourceError(SOURCE, file, "empty file")
+    release, table = parse.parse(
+        report, text, file, digest, markets(), headerless=container == "week"
+    )
+    return release, {report.table: table}

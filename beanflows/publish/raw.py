@@ -60,7 +60,7 @@ def sync_raw(
     if not raw.is_dir():
         raise PublishError(f"raw archive {raw} does not exist")
     local = local_objects(raw)
-    remote = list_objects(target, "objects/")
+    remote = {f"objects/{k}": v for k, v in list_objects(target, "objects/").items()}
     out = RawOutcome(files=len(local), dry_run=dry_run)
     items = []
     for rel, path in local.items():

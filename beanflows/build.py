@@ -136,7 +136,11 @@ def _transform(settings: Settings, names: list[str], today: date, report: BuildR
     with console.status("[bold]transform[/bold] SQLMesh plan + run"):
         from beanflows import transform  # SQLMesh import is slow: only when needed
 
-        result = transform.run(settings.var_dir, restate, today)
+        try:
+            result = transform.run(settings.var_dir, restate, today)
+        except Exception as exc:  # noqa: BLE001 - a broken project freezes every dataset
+            console.print(traceback.format_exc(), style="dim")
+            result = transform.TransformResult(failed={"transform": f"SQLMesh failed: {exc}"})
     report.seconds["transform"] = time.perf_counter() - t0
     report.failed_models = dict(result.failed)
     for model in result.skipped:
@@ -168,6 +172,8 @@ def _stale_reasons(names: list[str], report: BuildReport) -> dict[str, str]:
     reasons = {}
     for ds, spec in export.dataset_specs().items():
         bad = [failed_sources[s] for s in spec["sources"] if s in failed_sources]
+        if "transform" in report.failed_models:
+            bad.append(report.failed_models["transform"].splitlines()[0])
         if spec["model"] in report.failed_models:
             first_line = report.failed_models[spec["model"]].splitlines()[0]
             bad.insert(0, f"{spec['model']}: {first_line}")
@@ -183,7 +189,7 @@ def _source_entries(
     failed_sources = _failed_sources(names, report)
     out = dict(previous)  # sources outside this build (--source) keep their entries
     for name in names:
-        _, cfg = load_source(name)
+        cfg = {**load_source(name)[1], **settings.sources.get(name, {})}
         rows = [r for r in manifest if r["source"] == name]
         prev = previous.get(name, {})
         failed = name in failed_sources

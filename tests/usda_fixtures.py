@@ -47,8 +47,8 @@ def bulk_csv(release: str = "2024-12", years: range = range(2015, 2026), bump: i
     for code, name, base, arabica in COUNTRIES:
         for year in years:
             b = balance(code, base, year, bump if year == years[-1] else 0)
-            vals = {**b, "029": round(b["028"] * arabica), "053": b["028"] - round(b["028"] * arabica),
-                    "141": round(b["125"] * 0.8)}  # fmt: skip
+            arab = round(b["028"] * arabica)
+            vals = {**b, "029": arab, "053": b["028"] - arab, "141": round(b["125"] * 0.8)}
             for attr_id, attr in ATTRS:
                 lines.append(
                     f'0711100,"Coffee, Green",{code},"{name}",{year},{cal_year},{month},'

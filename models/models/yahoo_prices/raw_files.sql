@@ -1,0 +1,11 @@
+-- One row per landed Yahoo file: rows read, bars kept, holiday (all-null) and incomplete rows
+-- dropped, exact duplicates collapsed. Grain: one row per file. Source: Yahoo Finance. Unit: rows.
+MODEL (
+  name raw.yahoo_prices_files,
+  kind VIEW,
+  description 'Per-file counts of the Yahoo extractor: bars kept and rows dropped (holidays).'
+);
+
+SELECT
+  *
+FROM READ_PARQUET('landing/yahoo_prices/files/*.parquet', union_by_name = TRUE)

@@ -1,0 +1,11 @@
+-- Raw hourly Open-Meteo values as landed, region resolved, times as published plus UTC.
+-- Grain: one row per (raw file, time step). Source: Open-Meteo hourly responses. Unit: °C, mm.
+MODEL (
+  name raw.open_meteo_hourly,
+  kind VIEW,
+  description 'Open-Meteo hourly responses as landed, every file.'
+);
+
+SELECT
+  *
+FROM READ_PARQUET('landing/open_meteo/hourly/*.parquet', union_by_name = TRUE)

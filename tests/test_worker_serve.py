@@ -5,14 +5,19 @@ from __future__ import annotations
 import gzip
 import hashlib
 import json
+import os
+import subprocess
 
 import httpx
 import pytest
 
 from tests.worker_server import (
+    QUIET_ENV,
+    WORKERS_DIR,
     WorkerUnavailable,
     demo_files,
     demo_release,
+    ensure_node_modules,
     release_objects,
     worker_server,
 )
@@ -206,3 +211,24 @@ def test_prefix_and_content_encoding(prefixed_worker) -> None:
         r = c.get("/data/free/x.csv", headers={"Accept-Encoding": "gzip"})
         assert r.headers["content-encoding"] == "gzip"
         assert r.content == b"a,b\n" * 500  # httpx decoded the stored gzip bytes once
+
+
+def test_wrangler_dry_run_bundles_the_deploy_config(tmp_path) -> None:
+    """`wrangler deploy --dry-run` validates wrangler.toml and bundles src/ without an account."""
+    try:
+        node = ensure_node_modules()
+    except WorkerUnavailable as err:
+        pytest.skip(str(err))
+    cli = WORKERS_DIR / "node_modules" / "wrangler" / "bin" / "wrangler.js"
+    done = subprocess.run(
+        [node, str(cli), "deploy", "--dry-run", "--outdir", str(tmp_path)],
+        cwd=WORKERS_DIR,
+        env={**os.environ, **QUIET_ENV, "HOME": str(tmp_path)},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    for binding in ("env.SITE", "env.RATE_LIMITER", "env.RATE_LIMIT"):
+        assert binding in done.stdout
+    assert (tmp_path / "index.js").is_file()

@@ -26,7 +26,7 @@ function rateHeaders(headers, rate) {
 }
 
 /** Stream one manifest entry from R2, honouring ETag and Range (only for status 200). */
-async function serveEntry(request, env, entry, status, gated, rate) {
+async function serveEntry(request, env, entry, status, gated) {
   const etag = etagOf(entry);
   const headers = new Headers({
     "Content-Type": entry.content_type || "application/octet-stream",
@@ -36,7 +36,6 @@ async function serveEntry(request, env, entry, status, gated, rate) {
     "X-Content-Type-Options": "nosniff",
   });
   if (gated) headers.set("Vary", "Authorization, Cookie");
-  if (rate) rateHeaders(headers, rate);
   if (entry.content_encoding) headers.set("Content-Encoding", entry.content_encoding);
   if (status === 200 && noneMatch(request, etag)) return new Response(null, { status: 304, headers });
 
@@ -68,7 +67,20 @@ async function serveEntry(request, env, entry, status, gated, rate) {
 async function notFound(request, env, manifest, gated) {
   const page = manifest.files["404.html"];
   if (!page) return textResponse(404, "404 not found", { "Cache-Control": "no-cache" });
-  return serveEntry(request, env, page, 404, gated, null);
+  return serveEntry(request, env, page, 404, gated);
+}
+
+/** Everything after the gate: resolve the path in the live release and build the response. */
+async function serve(request, env, url, path, gated) {
+  const manifest = await liveManifest(env);
+  if (!manifest) return textResponse(503, "503 no live release", { "Cache-Control": "no-store" });
+  const found = resolve(manifest, path);
+  if (found.redirect) {
+    const cache = gated ? PRIVATE : DEFAULT_CACHE;
+    return textResponse(301, "301 moved", { Location: `${url.pathname}/${url.search}`, "Cache-Control": cache });
+  }
+  if (found.notFound) return notFound(request, env, manifest, gated);
+  return serveEntry(request, env, found.entry, 200, gated);
 }
 
 export default {
@@ -80,25 +92,22 @@ export default {
     const norm = normalizePath(url.pathname);
     if (norm.status) return textResponse(norm.status, `${norm.status} bad path`, { "Cache-Control": PRIVATE });
     const path = norm.path;
-    const gated = isGated(path);
-    let rate = null;
-    if (gated) {
-      const decision = await authorize(request, url, path, env, Math.floor(Date.now() / 1000));
-      if (!decision.claims) return denied(decision);
-      rate = await checkRate(env, decision.claims.sub);
-      if (!rate.ok) {
-        const headers = { "Cache-Control": PRIVATE, "Retry-After": String(rate.reset) };
-        return textResponse(429, "429 rate limited", headers);
-      }
+    if (!isGated(path)) return serve(request, env, url, path, false);
+
+    const decision = await authorize(request, url, path, env, Math.floor(Date.now() / 1000));
+    if (!decision.claims) return denied(decision);
+    // Authorised: count the request and prepare the response concurrently (the Durable Object
+    // round trip overlaps the R2 read); nothing is sent before the counter has answered.
+    const [rate, response] = await Promise.all([
+      checkRate(env, decision.claims.sub),
+      serve(request, env, url, path, true),
+    ]);
+    if (!rate.ok) {
+      await response.body?.cancel();
+      const headers = { "Cache-Control": PRIVATE, "Retry-After": String(rate.reset) };
+      return textResponse(429, "429 rate limited", headers);
     }
-    const manifest = await liveManifest(env);
-    if (!manifest) return textResponse(503, "503 no live release", { "Cache-Control": "no-store" });
-    const found = resolve(manifest, path);
-    if (found.redirect) {
-      const headers = { Location: `${url.pathname}/${url.search}`, "Cache-Control": gated ? PRIVATE : DEFAULT_CACHE };
-      return textResponse(301, "301 moved", headers);
-    }
-    if (found.notFound) return notFound(request, env, manifest, gated);
-    return serveEntry(request, env, found.entry, 200, gated, rate);
+    rateHeaders(response.headers, rate);
+    return response;
   },
 };

@@ -1,0 +1,12 @@
+-- Raw CFTC legacy COT rows exactly as landed (configured markets only, every file).
+-- Grain: one row per (landed file, line). Source: CFTC deacot / deahistfo / newcot files.
+-- Unit: contracts, traders and percent as published, typed by the extractor.
+MODEL (
+  name raw.cftc_cot_legacy,
+  kind VIEW,
+  description 'CFTC legacy Commitments of Traders rows as landed, every file and vintage.'
+);
+
+SELECT
+  *
+FROM READ_PARQUET('landing/cftc_cot/legacy/*.parquet', union_by_name = TRUE)

@@ -1,0 +1,188 @@
+-- Who holds the market, per market and week: net positions by trader category (disaggregated
+-- and legacy), each as % of open interest, week-over-week changes and the COT index.
+-- COT index (per market and report type): the net position scaled 0-100 between its minimum
+-- and maximum over the trailing 26, 52 or 156 reports (this one included); null until that
+-- many reports with a value exist, and when max = min. Weeks are reports, in date order.
+-- Changes are against the previous report of the same market and report type.
+-- Grain: one row per (market_code, report_type, report_date).
+-- Source: cleaned.cftc_cot_disaggregated, cleaned.cftc_cot_legacy. Unit: contracts, %, 0-100.
+MODEL (
+  name serving.cot_positioning,
+  kind FULL,
+  grain (market_code, report_type, report_date),
+  audits (
+    unique_combination_of_columns(columns := (market_code, report_type, report_date)),
+    not_null(columns := (report_date, market_code, report_type, open_interest)),
+    accepted_range(column := cot_index_mm_26w, min_v := 0, max_v := 100),
+    accepted_range(column := cot_index_mm_156w, min_v := 0, max_v := 100)
+  ),
+  description 'COT positioning per market and week: net positions, % of open interest, weekly changes and COT index (26/52/156 weeks).'
+);
+
+WITH d AS (
+  SELECT
+    report_type,
+    market_code,
+    report_date,
+    market_name,
+    open_interest,
+    prod_merc_long - prod_merc_short AS prod_merc_net,
+    swap_long - swap_short AS swap_net,
+    mm_long - mm_short AS mm_net,
+    other_long - other_short AS other_net
+  FROM cleaned.cftc_cot_disaggregated
+), l AS (
+  SELECT
+    report_type,
+    market_code,
+    report_date,
+    market_name,
+    open_interest,
+    noncomm_long - noncomm_short AS noncomm_net,
+    comm_long - comm_short AS comm_net
+  FROM cleaned.cftc_cot_legacy
+), joined AS (
+  SELECT
+    COALESCE(d.report_type, l.report_type) AS report_type,
+    COALESCE(d.market_code, l.market_code) AS market_code,
+    COALESCE(d.report_date, l.report_date) AS report_date,
+    COALESCE(d.market_name, l.market_name) AS market_name,
+    COALESCE(d.open_interest, l.open_interest) AS open_interest,
+    d.prod_merc_net,
+    d.swap_net,
+    d.mm_net,
+    d.other_net,
+    l.noncomm_net,
+    l.comm_net
+  FROM d
+  FULL OUTER JOIN l
+    ON d.report_type = l.report_type
+    AND d.market_code = l.market_code
+    AND d.report_date = l.report_date
+), windowed AS (
+  SELECT
+    *,
+    COUNT(mm_net) OVER (
+      PARTITION BY market_code, report_type ORDER BY report_date ROWS BETWEEN 25 PRECEDING AND CURRENT ROW
+    ) AS mm_n_26,
+    MIN(mm_net) OVER (
+      PARTITION BY market_code, report_type ORDER BY report_date ROWS BETWEEN 25 PRECEDING AND CURRENT ROW
+    ) AS mm_min_26,
+    MAX(mm_net) OVER (
+      PARTITION BY market_code, report_type ORDER BY report_date ROWS BETWEEN 25 PRECEDING AND CURRENT ROW
+    ) AS mm_max_26,
+    COUNT(mm_net) OVER (
+      PARTITION BY market_code, report_type ORDER BY report_date ROWS BETWEEN 51 PRECEDING AND CURRENT ROW
+    ) AS mm_n_52,
+    MIN(mm_net) OVER (
+      PARTITION BY market_code, report_type ORDER BY report_date ROWS BETWEEN 51 PRECEDING AND CURRENT ROW
+    ) AS mm_min_52,
+    MAX(mm_net) OVER (
+      PARTITION BY market_code, report_type ORDER BY report_date ROWS BETWEEN 51 PRECEDING AND CURRENT ROW
+    ) AS mm_max_52,
+    COUNT(mm_net) OVER (
+      PARTITION BY market_code, report_type ORDER BY report_date ROWS BETWEEN 155 PRECEDING AND CURRENT ROW
+    ) AS mm_n_156,
+    MIN(mm_net) OVER (
+      PARTITION BY market_code, report_type ORDER BY report_date ROWS BETWEEN 155 PRECEDING AND CURRENT ROW
+    ) AS mm_min_156,
+    MAX(mm_net) OVER (
+      PARTITION BY market_code, report_type ORDER BY report_date ROWS BETWEEN 155 PRECEDING AND CURRENT ROW
+    ) AS mm_max_156,
+    COUNT(noncomm_net) OVER (
+      PARTITION BY market_code, report_type ORDER BY report_date ROWS BETWEEN 25 PRECEDING AND CURRENT ROW
+    ) AS noncomm_n_26,
+    MIN(noncomm_net) OVER (
+      PARTITION BY market_code, report_type ORDER BY report_date ROWS BETWEEN 25 PRECEDING AND CURRENT ROW
+    ) AS noncomm_min_26,
+    MAX(noncomm_net) OVER (
+      PARTITION BY market_code, report_type ORDER BY report_date ROWS BETWEEN 25 PRECEDING AND CURRENT ROW
+    ) AS noncomm_max_26,
+    COUNT(noncomm_net) OVER (
+      PARTITION BY market_code, report_type ORDER BY report_date ROWS BETWEEN 51 PRECEDING AND CURRENT ROW
+    ) AS noncomm_n_52,
+    MIN(noncomm_net) OVER (
+      PARTITION BY market_code, report_type ORDER BY report_date ROWS BETWEEN 51 PRECEDING AND CURRENT ROW
+    ) AS noncomm_min_52,
+    MAX(noncomm_net) OVER (
+      PARTITION BY market_code, report_type ORDER BY report_date ROWS BETWEEN 51 PRECEDING AND CURRENT ROW
+    ) AS noncomm_max_52,
+    COUNT(noncomm_net) OVER (
+      PARTITION BY market_code, report_type ORDER BY report_date ROWS BETWEEN 155 PRECEDING AND CURRENT ROW
+    ) AS noncomm_n_156,
+    MIN(noncomm_net) OVER (
+      PARTITION BY market_code, report_type ORDER BY report_date ROWS BETWEEN 155 PRECEDING AND CURRENT ROW
+    ) AS noncomm_min_156,
+    MAX(noncomm_net) OVER (
+      PARTITION BY market_code, report_type ORDER BY report_date ROWS BETWEEN 155 PRECEDING AND CURRENT ROW
+    ) AS noncomm_max_156
+  FROM joined
+)
+SELECT
+  report_date, -- Date the positions are as of (the Tuesday; Monday when Tuesday is a US holiday)
+  market_code, -- CFTC contract market code (083731 = Coffee C)
+  market_name, -- Market and exchange name as published that week
+  report_type, -- futures_only or combined (futures and options, delta-adjusted)
+  open_interest, -- Open interest [contracts]
+  prod_merc_net, -- Producer/merchant/processor/user net position, long minus short [contracts]
+  CAST(ROUND(100.0 * prod_merc_net / NULLIF(open_interest, 0), 2) AS DOUBLE) AS prod_merc_net_pct_oi, -- Producer/merchant/processor/user net as a share of open interest [% of open interest]
+  CASE
+    WHEN LAG(report_date) OVER w >= report_date - INTERVAL 14 DAY
+    THEN prod_merc_net - LAG(prod_merc_net) OVER w
+  END AS prod_merc_net_change, -- Producer/merchant/processor/user net change since the previous report, null if that is more than 14 days earlier [contracts]
+  swap_net, -- Swap dealer net position, long minus short [contracts]
+  CAST(ROUND(100.0 * swap_net / NULLIF(open_interest, 0), 2) AS DOUBLE) AS swap_net_pct_oi, -- Swap dealer net as a share of open interest [% of open interest]
+  CASE
+    WHEN LAG(report_date) OVER w >= report_date - INTERVAL 14 DAY
+    THEN swap_net - LAG(swap_net) OVER w
+  END AS swap_net_change, -- Swap dealer net change since the previous report, null if that is more than 14 days earlier [contracts]
+  mm_net, -- Managed money net position, long minus short [contracts]
+  CAST(ROUND(100.0 * mm_net / NULLIF(open_interest, 0), 2) AS DOUBLE) AS mm_net_pct_oi, -- Managed money net as a share of open interest [% of open interest]
+  CASE
+    WHEN LAG(report_date) OVER w >= report_date - INTERVAL 14 DAY
+    THEN mm_net - LAG(mm_net) OVER w
+  END AS mm_net_change, -- Managed money net change since the previous report, null if that is more than 14 days earlier [contracts]
+  other_net, -- Other reportable net position, long minus short [contracts]
+  CAST(ROUND(100.0 * other_net / NULLIF(open_interest, 0), 2) AS DOUBLE) AS other_net_pct_oi, -- Other reportable net as a share of open interest [% of open interest]
+  CASE
+    WHEN LAG(report_date) OVER w >= report_date - INTERVAL 14 DAY
+    THEN other_net - LAG(other_net) OVER w
+  END AS other_net_change, -- Other reportable net change since the previous report, null if that is more than 14 days earlier [contracts]
+  noncomm_net, -- Non-commercial (legacy) net position, long minus short [contracts]
+  CAST(ROUND(100.0 * noncomm_net / NULLIF(open_interest, 0), 2) AS DOUBLE) AS noncomm_net_pct_oi, -- Non-commercial (legacy) net as a share of open interest [% of open interest]
+  CASE
+    WHEN LAG(report_date) OVER w >= report_date - INTERVAL 14 DAY
+    THEN noncomm_net - LAG(noncomm_net) OVER w
+  END AS noncomm_net_change, -- Non-commercial (legacy) net change since the previous report, null if that is more than 14 days earlier [contracts]
+  comm_net, -- Commercial (legacy) net position, long minus short [contracts]
+  CAST(ROUND(100.0 * comm_net / NULLIF(open_interest, 0), 2) AS DOUBLE) AS comm_net_pct_oi, -- Commercial (legacy) net as a share of open interest [% of open interest]
+  CASE
+    WHEN LAG(report_date) OVER w >= report_date - INTERVAL 14 DAY
+    THEN comm_net - LAG(comm_net) OVER w
+  END AS comm_net_change, -- Commercial (legacy) net change since the previous report, null if that is more than 14 days earlier [contracts]
+  CASE
+    WHEN mm_n_26 = 26 AND mm_max_26 > mm_min_26
+    THEN CAST(ROUND(100.0 * (mm_net - mm_min_26) / (mm_max_26 - mm_min_26), 2) AS DOUBLE)
+  END AS cot_index_mm_26w, -- COT index of the managed money net: 100 * (net - min) / (max - min) over the last 26 reports incl. this one; null until 26 reports exist or when max = min [0-100]
+  CASE
+    WHEN mm_n_52 = 52 AND mm_max_52 > mm_min_52
+    THEN CAST(ROUND(100.0 * (mm_net - mm_min_52) / (mm_max_52 - mm_min_52), 2) AS DOUBLE)
+  END AS cot_index_mm_52w, -- COT index of the managed money net: 100 * (net - min) / (max - min) over the last 52 reports incl. this one; null until 52 reports exist or when max = min [0-100]
+  CASE
+    WHEN mm_n_156 = 156 AND mm_max_156 > mm_min_156
+    THEN CAST(ROUND(100.0 * (mm_net - mm_min_156) / (mm_max_156 - mm_min_156), 2) AS DOUBLE)
+  END AS cot_index_mm_156w, -- COT index of the managed money net: 100 * (net - min) / (max - min) over the last 156 reports incl. this one; null until 156 reports exist or when max = min [0-100]
+  CASE
+    WHEN noncomm_n_26 = 26 AND noncomm_max_26 > noncomm_min_26
+    THEN CAST(ROUND(100.0 * (noncomm_net - noncomm_min_26) / (noncomm_max_26 - noncomm_min_26), 2) AS DOUBLE)
+  END AS cot_index_noncomm_26w, -- COT index of the non-commercial net: 100 * (net - min) / (max - min) over the last 26 reports incl. this one; null until 26 reports exist or when max = min [0-100]
+  CASE
+    WHEN noncomm_n_52 = 52 AND noncomm_max_52 > noncomm_min_52
+    THEN CAST(ROUND(100.0 * (noncomm_net - noncomm_min_52) / (noncomm_max_52 - noncomm_min_52), 2) AS DOUBLE)
+  END AS cot_index_noncomm_52w, -- COT index of the non-commercial net: 100 * (net - min) / (max - min) over the last 52 reports incl. this one; null until 52 reports exist or when max = min [0-100]
+  CASE
+    WHEN noncomm_n_156 = 156 AND noncomm_max_156 > noncomm_min_156
+    THEN CAST(ROUND(100.0 * (noncomm_net - noncomm_min_156) / (noncomm_max_156 - noncomm_min_156), 2) AS DOUBLE)
+  END AS cot_index_noncomm_156w -- COT index of the non-commercial net: 100 * (net - min) / (max - min) over the last 156 reports incl. this one; null until 156 reports exist or when max = min [0-100]
+FROM windowed
+WINDOW w AS (PARTITION BY market_code, report_type ORDER BY report_date)

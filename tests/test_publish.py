@@ -303,3 +303,28 @@ def test_errors_are_clear(env, tmp_path):
     t = Target(make_client(env.endpoint_url), make_bucket(env), "")
     with pytest.raises(PublishError, match="empty site"):
         publish(t, empty)
+    both = [str(dist), "--rollback", "--bucket", t.bucket, "--endpoint-url", env.endpoint_url]
+    assert main(both) == 1
+    assert main(["--keep", "0"]) == 2
+
+
+def test_large_files_go_in_parts(target, tmp_path, monkeypatch):
+    from beanflows.publish import upload
+
+    monkeypatch.setattr(upload, "MULTIPART_THRESHOLD", 1 << 20)
+    dist = make_dist(tmp_path / "dist")
+    big = dist / "data" / "pro" / "big.parquet"
+    big.write_bytes(bytes(range(256)) * (3 << 12))  # 3 MiB
+    out = publish(target, dist, jobs=2)
+    assert out.uploaded == 11 and served(target) == local(dist)
+    live = pointer(target)
+    manifest = json.loads(
+        target.client.get_object(Bucket=target.bucket, Key="site/" + live["manifest"])[
+            "Body"
+        ].read()
+    )
+    entry = manifest["files"]["data/pro/big.parquet"]
+    head = target.client.head_object(Bucket=target.bucket, Key="site/" + entry["key"])
+    assert head["Metadata"]["sha256"] == entry["sha256"] and head["ContentLength"] == 3 << 20
+    assert head["CacheControl"].startswith("private")
+    assert "-" in head["ETag"], "expected a multipart upload (ETag <md5>-<parts>)"

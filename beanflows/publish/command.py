@@ -35,7 +35,9 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--prefix", default="", help="key prefix inside the site bucket")
     p.add_argument("--dry-run", action="store_true", help="plan and report, write nothing")
     p.add_argument("--keep", type=positive, default=5, help="releases to keep (default 5)")
-    p.add_argument("--grace-hours", type=float, default=48.0, help="prune delay (default 48)")
+    p.add_argument(
+        "--grace-hours", type=hours, default=48.0, help="prune delay in hours (default 48)"
+    )
     p.add_argument("--rollback", action="store_true", help="make the previous release live")
     p.add_argument("--rollback-to", metavar="RELEASE", help="make this release live")
     p.add_argument("--prune", action="store_true", help="only prune old releases and objects")
@@ -51,6 +53,13 @@ def positive(text: str) -> int:
     value = int(text)
     if value < 1:
         raise argparse.ArgumentTypeError("must be at least 1")
+    return value
+
+
+def hours(text: str) -> float:
+    value = float(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError("must not be negative")
     return value
 
 
@@ -90,7 +99,10 @@ def raw_summary(out: RawOutcome, where: str) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    site_action = args.rollback or args.rollback_to or args.prune or args.dist is not None
+    modes = [args.dist is not None, bool(args.rollback or args.rollback_to), args.prune]
+    if sum(modes) > 1:
+        raise PublishError("give only one of DIST, --rollback/--rollback-to, --prune")
+    site_action = any(modes)
     if not site_action and args.raw is None:
         raise PublishError("nothing to do: give DIST, --rollback, --prune or --raw")
     if site_action and not args.bucket:
@@ -136,7 +148,10 @@ def overlaps(a: str, b: str) -> bool:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point for `publish.py` and `beanflows publish`; returns the exit code."""
-    args = parser().parse_args(argv)
+    try:
+        args = parser().parse_args(argv)
+    except SystemExit as exc:  # --help or bad arguments: return argparse's code, not raise
+        return exc.code if isinstance(exc.code, int) else 2
     try:
         return run(args)
     except PointerConflict as exc:

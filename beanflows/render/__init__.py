@@ -1,0 +1,120 @@
+"""Render the public site (dist/) from the published datasets and the catalog.
+
+`render_site` is called by the build after export; it reads `data/catalog.json` facts and the
+`data/free/` Parquet files only (what any reader may download), writes every page, the shared
+content-hashed assets, the methodology (mkdocs-material), sitemap.xml and 404.html. A page whose
+data is missing or stale still renders (with "no data yet" or a stale banner); a page builder
+that fails is replaced by an explanatory page and reported in the summary, never a blank site.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import traceback
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from beanflows.render import layout as L
+from beanflows.render import (
+    methodology,
+    pages_home,
+    pages_market,
+    pages_meta,
+    pages_origins,
+    pages_revisions,
+    pages_supply,
+)
+from beanflows.render.assets import VEGA_PLACEHOLDER, Assets
+from beanflows.render.data import Data
+from beanflows.render.serve import serve
+
+__all__ = ["render_site", "serve"]
+
+log = logging.getLogger(__name__)
+
+Builder = Callable[[Data], list[dict[str, Any]]]
+
+BUILDERS: list[tuple[str, str, Builder]] = [
+    ("", "home", lambda d: [pages_home.build(d)]),
+    ("supply", "supply", pages_supply.build),
+    ("origins", "origins", pages_origins.build),
+    ("revisions", "revisions", pages_revisions.build),
+    ("positioning", "positioning", lambda d: [pages_market.positioning(d)]),
+    ("prices", "prices", lambda d: [pages_market.prices(d)]),
+    ("warehouse", "warehouse", lambda d: [pages_market.warehouse(d)]),
+    ("weather", "weather", lambda d: [pages_market.weather(d)]),
+    ("downloads", "downloads", lambda d: [pages_meta.downloads(d)]),
+    ("status", "status", lambda d: [pages_meta.status(d)]),
+]
+
+
+def _failed_page(slug: str, nav: str, exc: BaseException) -> dict[str, Any]:
+    title = nav.capitalize() if nav != "home" else "Pulse"
+    return L.page(
+        slug,
+        nav,
+        title,
+        f"BeanFlows {title}.",
+        takeaway="This page could not be built from the current data; the other pages are "
+        "up to date.",
+        blocks=[L.empty_block("error", "Not available", f"Render error: {type(exc).__name__}")],
+    )
+
+
+def render_site(out_dir: Path, catalog: dict[str, Any]) -> dict[str, Any]:
+    """Write the whole site under out_dir; return {'pages', 'charts', 'seconds', 'errors'}."""
+    t0 = time.perf_counter()
+    out_dir = Path(out_dir)
+    errors: list[str] = []
+    assets = Assets(out_dir)  # may start bundling Vega in a child process
+    try:
+        mkdocs: methodology.Build | None = methodology.Build(out_dir, catalog)
+    except Exception as exc:  # noqa: BLE001 - the methodology must not take the site down
+        log.error("methodology failed:\n%s", traceback.format_exc())
+        errors.append(f"methodology: {exc!r}")
+        mkdocs = None
+    data = Data(out_dir, catalog)
+    env = L.environment()
+    ctx = {
+        "assets": assets.urls,
+        "nav": L.NAV,
+        "built_at": str(catalog.get("built_at") or "")[:10],
+        "demo": bool(catalog.get("demo")),
+    }
+    html: dict[str, str] = {}
+    charts = 0
+    try:
+        for slug, nav, build in BUILDERS:
+            try:
+                pages = build(data)
+            except Exception as exc:  # noqa: BLE001 - one page's bug must not blank the site
+                log.error("render %s failed:\n%s", nav, traceback.format_exc())
+                errors.append(f"{nav}: {exc!r}")
+                pages = [_failed_page(slug, nav, exc)]
+            for pg in pages:
+                html[pg["slug"]] = L.render_page(env, pg, ctx)
+                charts += sum(b["type"] == "chart" for b in pg["blocks"])
+    finally:
+        data.close()
+    not_found = L.render_404(env, ctx)
+    vega = assets.finish()
+    for slug, text in html.items():
+        L.write_if_changed(L.page_path(out_dir, slug), text.replace(VEGA_PLACEHOLDER, vega))
+    L.write_if_changed(out_dir / "404.html", not_found.replace(VEGA_PLACEHOLDER, vega))
+    slugs = list(html)
+    if mkdocs is not None:
+        try:
+            mkdocs.finish()
+            slugs.append("methodology")
+        except Exception as exc:  # noqa: BLE001
+            log.error("methodology failed:\n%s", traceback.format_exc())
+            errors.append(f"methodology: {exc!r}")
+    L.write_sitemap(out_dir, slugs, ctx["built_at"])
+    return {
+        "pages": len(slugs),
+        "charts": charts,
+        "errors": errors,
+        "seconds": round(time.perf_counter() - t0, 3),
+    }

@@ -1,0 +1,231 @@
+"""Altair chart specs for the site: interactive (tooltips, legend selection), data inlined.
+
+Altair builds each chart *shape* once (cached on its structural arguments, ~20 ms each); the
+rows are attached afterwards as inline values. Dozens of origin pages share one shape, which
+keeps the whole render within its few-second budget. Every selection/param has a fixed name
+so specs are byte-identical from build to build.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from functools import lru_cache
+from typing import Any
+
+import altair as alt
+
+PALETTE = ["#1f5f8b", "#c0392b", "#2e8b57", "#b9770e", "#6c3483", "#117a8b", "#7f8c8d", "#a04000"]
+FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, sans-serif"
+
+CONFIG: dict[str, Any] = {
+    "font": FONT,
+    "background": "transparent",
+    "view": {"stroke": None, "continuousHeight": 220},
+    "axis": {
+        "labelColor": "#3d4852",
+        "titleColor": "#3d4852",
+        "labelFontSize": 11,
+        "titleFontSize": 11,
+        "titleFontWeight": 500,
+        "gridColor": "#e6e9ed",
+        "domainColor": "#aab2bd",
+        "tickColor": "#aab2bd",
+    },
+    "legend": {
+        "labelFontSize": 11,
+        "titleFontSize": 11,
+        "orient": "top",
+        "labelColor": "#3d4852",
+        "titleColor": "#3d4852",
+    },
+    "range": {"category": PALETTE},
+    "line": {"strokeWidth": 1.8},
+}
+
+
+def _finish(chart: alt.TopLevelMixin) -> dict[str, Any]:
+    spec = chart.properties(width="container").to_dict(validate=False)
+    spec["config"] = CONFIG
+    spec["autosize"] = {"type": "fit-x", "contains": "padding"}
+    spec.pop("data", None)
+    return spec
+
+
+def _color(field: str | None, title: str) -> tuple[dict[str, Any], list[Any]]:
+    """Color encoding with a legend-bound selection (click a legend entry to isolate it)."""
+    if not field:
+        return {}, []
+    pick = alt.selection_point(fields=[field], bind="legend", name="pick")
+    enc = {
+        "color": alt.Color(f"{field}:N", title=title or None, sort=None),
+        "opacity": alt.condition(pick, alt.value(1.0), alt.value(0.15)),
+    }
+    return enc, [pick]
+
+
+@lru_cache(maxsize=256)
+def _line(
+    x: str,
+    x_type: str,
+    y: str,
+    y_title: str,
+    color: str | None,
+    color_title: str,
+    height: int,
+    point: bool,
+    zero: bool,
+    year_param: bool,
+    fmt: str,
+) -> str:
+    enc, params = _color(color, color_title)
+    tooltip = [
+        alt.Tooltip(f"{x}:{x_type}", title=x.replace("_", " ")),
+        alt.Tooltip(f"{y}:Q", title=y_title, format=fmt),
+    ]
+    if color:
+        tooltip.insert(0, alt.Tooltip(f"{color}:N", title=color_title or color))
+    base = alt.Chart().encode(
+        x=alt.X(f"{x}:{x_type}", title=None),
+        y=alt.Y(f"{y}:Q", title=y_title, scale=alt.Scale(zero=zero)),
+        tooltip=tooltip,
+        **enc,
+    )
+    chart = (
+        base.mark_line(point=point).add_params(*params) if params else base.mark_line(point=point)
+    )
+    if year_param:
+        years = alt.param(name="years", value=5)
+        chart = (
+            chart.add_params(years)
+            .transform_joinaggregate(_last=f"max({x})")
+            .transform_filter(f"datum.{x} > datum._last - years")
+        )
+    return json.dumps(_finish(chart.properties(height=height)))
+
+
+def line(
+    rows: list[dict[str, Any]],
+    x: str,
+    y: str,
+    *,
+    x_type: str = "T",
+    y_title: str = "",
+    color: str | None = None,
+    color_title: str = "",
+    height: int = 220,
+    point: bool = False,
+    zero: bool = False,
+    year_param: bool = False,
+    fmt: str = ",.0f",
+) -> dict[str, Any]:
+    """A line chart (one line per `color` value); `year_param` adds the 5/10/max range param."""
+    spec = json.loads(
+        _line(x, x_type, y, y_title, color, color_title, height, point, zero, year_param, fmt)
+    )
+    spec["data"] = {"values": rows}
+    return spec
+
+
+@lru_cache(maxsize=64)
+def _bars(y: str, x: str, x_title: str, color: str | None, height: int, fmt: str) -> str:
+    enc, params = _color(color, "")
+    chart = (
+        alt.Chart()
+        .mark_bar()
+        .encode(
+            y=alt.Y(f"{y}:N", sort=None, title=None),
+            x=alt.X(f"{x}:Q", title=x_title),
+            tooltip=[alt.Tooltip(f"{y}:N"), alt.Tooltip(f"{x}:Q", title=x_title, format=fmt)],
+            **(enc or {"color": alt.value(PALETTE[0])}),
+        )
+        .properties(height=height)
+    )
+    if params:
+        chart = chart.add_params(*params)
+    return json.dumps(_finish(chart))
+
+
+def bars(
+    rows: list[dict[str, Any]],
+    y: str,
+    x: str,
+    *,
+    x_title: str = "",
+    color: str | None = None,
+    fmt: str = ",.0f",
+) -> dict[str, Any]:
+    """Horizontal bars in the given row order (rows are sorted in SQL)."""
+    height = max(80, 18 * len({r[y] for r in rows}))
+    spec = json.loads(_bars(y, x, x_title, color, height, fmt))
+    spec["data"] = {"values": rows}
+    return spec
+
+
+@lru_cache(maxsize=32)
+def _dual(x: str, left: str, left_title: str, right: str, right_title: str, height: int) -> str:
+    base = alt.Chart().encode(x=alt.X(f"{x}:T", title=None))
+    tips = [
+        alt.Tooltip(f"{x}:T"),
+        alt.Tooltip(f"{left}:Q", title=left_title, format=",.0f"),
+        alt.Tooltip(f"{right}:Q", title=right_title, format=",.2f"),
+    ]
+    a = base.mark_area(opacity=0.35, color=PALETTE[0]).encode(
+        y=alt.Y(f"{left}:Q", title=left_title), tooltip=tips
+    )
+    b = base.mark_line(color=PALETTE[1]).encode(
+        y=alt.Y(f"{right}:Q", title=right_title, scale=alt.Scale(zero=False)), tooltip=tips
+    )
+    chart = alt.layer(a, b).resolve_scale(y="independent").properties(height=height)
+    return json.dumps(_finish(chart))
+
+
+def dual(
+    rows: list[dict[str, Any]], x: str, left: str, left_title: str, right: str, right_title: str
+) -> dict[str, Any]:
+    """Area (left axis) against a line (right axis): positioning against price."""
+    spec = json.loads(_dual(x, left, left_title, right, right_title, 240))
+    spec["data"] = {"values": rows}
+    return spec
+
+
+def spark_svg(values: list[float | None], width: int = 120, height: int = 28) -> str:
+    """A tiny inline SVG polyline (server-side, so the pulse reads without JavaScript)."""
+    pts = [v for v in values if v is not None]
+    if len(pts) < 2:
+        return ""
+    lo, hi = min(pts), max(pts)
+    span = (hi - lo) or 1.0
+    step = (width - 2) / (len(values) - 1)
+    coords = []
+    for i, v in enumerate(values):
+        if v is None:
+            continue
+        coords.append(f"{1 + i * step:.1f},{height - 2 - (v - lo) / span * (height - 4):.1f}")
+    trend = "up" if pts[-1] >= pts[0] else "down"
+    return (
+        f'<svg class="spark {trend}" viewBox="0 0 {width} {height}" width="{width}" '
+        f'height="{height}" aria-hidden="true" focusable="false">'
+        f'<polyline fill="none" stroke-width="1.5" points="{" ".join(coords)}"/></svg>'
+    )
+
+
+def clean(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Rows as JSON-safe plain values (dates as ISO text, floats rounded for compact specs)."""
+    out = []
+    for r in rows:
+        item = {}
+        for k, v in r.items():
+            if hasattr(v, "isoformat"):
+                v = v.isoformat()
+            elif isinstance(v, float):
+                v = round(v, 4)
+            elif v is not None and not isinstance(v, int | str | bool):
+                v = float(v)
+            item[k] = v
+        out.append(item)
+    return out
+
+
+def deepcopy(spec: dict[str, Any]) -> dict[str, Any]:
+    return copy.deepcopy(spec)

@@ -1,0 +1,231 @@
+"""Shared layout: the jinja2 environment, navigation, page/block helpers, sitemap and 404.
+
+A page is a plain dict (title, takeaway, as-of, sources, banners, KPIs, blocks) rendered by one
+generic template, so every section looks alike and each page module only computes numbers.
+Nothing here reads the clock: pages depend on the catalog and the data only (deterministic).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from markupsafe import Markup
+
+from beanflows.render.data import Data, Dataset
+
+TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
+
+NAV = [
+    {"key": "home", "label": "Pulse", "href": "/"},
+    {"key": "supply", "label": "Supply", "href": "/supply/"},
+    {"key": "origins", "label": "Origins", "href": "/origins/"},
+    {"key": "revisions", "label": "Revisions", "href": "/revisions/"},
+    {"key": "positioning", "label": "Positioning", "href": "/positioning/"},
+    {"key": "prices", "label": "Prices", "href": "/prices/"},
+    {"key": "warehouse", "label": "Warehouse", "href": "/warehouse/"},
+    {"key": "weather", "label": "Weather", "href": "/weather/"},
+    {"key": "downloads", "label": "Downloads", "href": "/downloads/"},
+    {"key": "methodology", "label": "Methodology", "href": "/methodology/"},
+    {"key": "status", "label": "Status", "href": "/status/"},
+]
+
+FREE_NOTE = (
+    "Public pages show at most the most recent 5 years (the free tier). Full history: "
+    "the Pro files on the Downloads page."
+)
+
+
+def environment() -> jinja2.Environment:
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(TEMPLATES)),
+        autoescape=jinja2.select_autoescape(["html"]),
+        trim_blocks=False,
+        lstrip_blocks=False,
+        keep_trailing_newline=True,
+    )
+
+
+def slugify(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "x"
+
+
+def page(
+    slug: str,
+    nav: str,
+    title: str,
+    description: str,
+    *,
+    takeaway: str = "",
+    as_of: str = "",
+    sources: list[dict[str, str]] | None = None,
+    banners: list[dict[str, str]] | None = None,
+    tier_note: str = "",
+    kpis: list[dict[str, Any]] | None = None,
+    blocks: list[dict[str, Any]] | None = None,
+) -> dict[str, Any]:
+    return {
+        "slug": slug,
+        "nav": nav,
+        "title": title,
+        "description": description,
+        "takeaway": takeaway,
+        "as_of": as_of,
+        "sources": sources or [],
+        "banners": banners or [],
+        "tier_note": tier_note,
+        "kpis": kpis or [],
+        "blocks": blocks or [],
+    }
+
+
+def chart_block(
+    bid: str,
+    title: str,
+    spec: dict[str, Any],
+    aria: str,
+    *,
+    table: dict[str, Any] | None = None,
+    note: str = "",
+    full: bool = False,
+    range_: list[dict[str, Any]] | None = None,
+) -> dict[str, Any]:
+    text = json.dumps(spec, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    text = text.replace("</", "<\\/")
+    return {
+        "type": "chart",
+        "id": bid,
+        "title": title,
+        "spec_json": Markup(text),
+        "aria": aria,
+        "table": table,
+        "note": note,
+        "full": full,
+        "range": range_,
+    }
+
+
+def table_block(
+    bid: str, title: str, table: dict[str, Any], *, note: str = "", full: bool = False
+) -> dict[str, Any]:
+    return {"type": "table", "id": bid, "title": title, "table": table, "note": note, "full": full}
+
+
+def html_block(bid: str, title: str, html: str, *, full: bool = False) -> dict[str, Any]:
+    return {"type": "html", "id": bid, "title": title, "html": Markup(html), "full": full}
+
+
+def empty_block(bid: str, title: str, text: str, *, full: bool = False) -> dict[str, Any]:
+    return {"type": "empty", "id": bid, "title": title, "text": text, "full": full}
+
+
+def table(
+    columns: list[tuple[str, bool]], rows: list[list[Any]], caption: str = ""
+) -> dict[str, Any]:
+    """columns: (label, numeric) pairs; cells are text (escaped) or Markup."""
+    return {
+        "caption": caption,
+        "columns": [{"label": label, "num": num} for label, num in columns],
+        "rows": rows,
+    }
+
+
+def no_data(ds: Dataset) -> str:
+    """Why a dataset is not on the page: not built yet, or pro only."""
+    meta = ds.meta
+    if not meta:
+        return f"No data yet: the {ds.name} dataset has not been published."
+    if not (meta.get("files") or {}).get("free"):
+        return f"{ds.name} is available to Pro subscribers only (see Downloads)."
+    return f"No data yet: the {ds.name} file could not be read."
+
+
+def banners_for(data: Data, names: list[str]) -> list[dict[str, str]]:
+    """A stale banner per stale dataset (and per failed source) behind a page."""
+    out, seen = [], set()
+    for name in names:
+        ds = data.get(name)
+        if ds.meta and ds.stale:
+            out.append(
+                {
+                    "what": f"the {name} dataset",
+                    "since": str(ds.meta.get("stale_since") or ds.meta.get("updated_at") or "?"),
+                    "why": str(ds.meta.get("stale_reason") or ""),
+                }
+            )
+        for src in _sources_of(ds):
+            info = data.source(src)
+            if info.get("status") == "failed" and src not in seen:
+                seen.add(src)
+                out.append(
+                    {
+                        "what": f"source {info.get('title') or src}",
+                        "since": str(info.get("last_success") or "its first build"),
+                        "why": str(info.get("error") or "the latest fetch failed"),
+                    }
+                )
+    return out
+
+
+def _sources_of(ds: Dataset) -> list[str]:
+    src = ds.meta.get("source") or ds.meta.get("sources") or []
+    return [src] if isinstance(src, str) else list(src)
+
+
+def sources_for(data: Data, names: list[str]) -> list[dict[str, str]]:
+    out, seen = [], set()
+    for name in names:
+        for src in _sources_of(data.get(name)):
+            if src in seen:
+                continue
+            seen.add(src)
+            info = data.source(src)
+            url = info.get("homepage") or info.get("url") or ""
+            out.append({"title": info.get("title") or src, "url": url})
+    return out
+
+
+def as_of(data: Data, names: list[str]) -> str:
+    """The newest as-of date of the datasets behind a page (from the catalog)."""
+    vals = [str(data.get(n).meta.get("as_of") or "") for n in names]
+    vals = [v for v in vals if v]
+    return max(vals) if vals else ""
+
+
+def render_page(env: jinja2.Environment, pg: dict[str, Any], ctx: dict[str, Any]) -> str:
+    pg = {**pg, "charts": any(b["type"] == "chart" for b in pg["blocks"])}
+    return env.get_template("page.html").render(page=pg, **ctx)
+
+
+def page_path(out_dir: Path, slug: str) -> Path:
+    return out_dir / slug / "index.html" if slug else out_dir / "index.html"
+
+
+def render_404(env: jinja2.Environment, ctx: dict[str, Any]) -> str:
+    pg = page("404", "", "Page not found", "This page does not exist.")
+    pg["charts"] = False
+    return env.get_template("404.html").render(page=pg, **ctx)
+
+
+def write_sitemap(out_dir: Path, slugs: list[str], lastmod: str) -> None:
+    """sitemap.xml with root-relative locations (the host is set where the site is served)."""
+    lines = ['<?xml version="1.0" encoding="UTF-8"?>']
+    lines.append('<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">')
+    for slug in sorted(set(slugs)):
+        loc = "/" + (slug + "/" if slug else "")
+        mod = f"<lastmod>{lastmod}</lastmod>" if lastmod else ""
+        lines.append(f"  <url><loc>{loc}</loc>{mod}</url>")
+    lines.append("</urlset>")
+    write_if_changed(out_dir / "sitemap.xml", "\n".join(lines) + "\n")
+
+
+def write_if_changed(path: Path, text: str) -> None:
+    """Leave unchanged files alone (mtimes too), so publish sees exactly what changed."""
+    data = text.encode()
+    if path.is_file() and path.read_bytes() == data:
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)

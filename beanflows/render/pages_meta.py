@@ -1,0 +1,214 @@
+"""Downloads (every catalog dataset with its files) and Status (every source's health).
+
+Both read only the catalog. Ages are measured against the catalog's built_at, never the clock,
+so an unchanged catalog renders to the same bytes.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from markupsafe import Markup, escape
+
+from beanflows.render import layout as L
+from beanflows.render.data import Data, fmt
+
+SCHEDULE_DAYS = {"daily": 4, "weekly": 10, "monthly": 45, "quarterly": 120, "yearly": 400}
+
+
+def _size(n: int | None) -> str:
+    if n is None:
+        return "–"
+    for unit in ("B", "KB", "MB", "GB"):
+        if n < 1024 or unit == "GB":
+            return f"{n:,.0f} {unit}" if unit == "B" else f"{n:,.1f} {unit}"
+        n /= 1024
+    return str(n)
+
+
+def _day(text: Any) -> date | None:
+    if not text:
+        return None
+    try:
+        return datetime.fromisoformat(str(text).replace("Z", "+00:00")).date()
+    except ValueError:
+        try:
+            return date.fromisoformat(str(text)[:10])
+        except ValueError:
+            return None
+
+
+def _links(files: dict[str, Any] | None, tier: str) -> Markup:
+    if not files:
+        label = "Pro only" if tier == "free" else "–"
+        return Markup(f'<span class="pill none">{label}</span>')
+    parts = []
+    for fmt_ in ("parquet", "csv"):
+        f = files.get(fmt_)
+        if f:
+            cls = ' class="pill pro"' if tier == "pro" else ""
+            parts.append(
+                f'<a{cls} href="/{escape(f["path"])}" '
+                f'aria-label="{tier} {fmt_} file, {_size(f.get("bytes"))}">{fmt_}</a>'
+            )
+    return Markup(" ".join(parts))
+
+
+def downloads(data: Data) -> dict[str, Any]:
+    ds_all = data.catalog.get("datasets", {})
+    blocks = []
+    n_free = 0
+    for name, meta in sorted(ds_all.items()):
+        files = meta.get("files") or {}
+        pro, free = files.get("pro"), files.get("free")
+        n_free += bool(free)
+        rows_pro = ((pro or {}).get("parquet") or {}).get("rows")
+        rows_free = ((free or {}).get("parquet") or {}).get("rows")
+        size = ((pro or {}).get("parquet") or {}).get("bytes")
+        status = meta.get("status") or "?"
+        head = (
+            f"<p>{escape(meta.get('description') or '')}</p>"
+            f'<p class="note">Status <span class="pill {escape(status)}">{escape(status)}</span>'
+            f" · updated {escape(str(meta.get('updated_at') or '–')[:10])}"
+            f" · as of {escape(str(meta.get('as_of') or '–'))}"
+            f" · rows free {fmt(rows_free)} / pro {fmt(rows_pro)}"
+            f" · Parquet {_size(size)}"
+            f" · free window: {escape(meta.get('free_window') or 'none (Pro only)')}</p>"
+            f"<p>Free: {_links(free, 'free')} &nbsp; Pro: {_links(pro, 'pro')}</p>"
+        )
+        cols = meta.get("columns") or []
+        table_html = (
+            '<details class="data"><summary>'
+            f'{len(cols)} columns</summary><div class="tablewrap"><table><thead><tr>'
+            '<th scope="col">Column</th><th scope="col">Type</th><th scope="col">Unit</th>'
+            '<th scope="col">Meaning</th></tr></thead><tbody>'
+            + "".join(
+                f"<tr><td><code>{escape(c['name'])}</code></td><td>{escape(c.get('type') or '')}"
+                f"</td><td>{escape(c.get('unit') or '')}</td>"
+                f"<td>{escape(c.get('description') or '')}</td></tr>"
+                for c in cols
+            )
+            + "</tbody></table></div></details>"
+        )
+        blocks.append(L.html_block(L.slugify(name), name, head + table_html, full=True))
+    if not blocks:
+        blocks.append(L.empty_block("none", "Datasets", "No datasets published yet.", full=True))
+    total = len(ds_all)
+    return L.page(
+        "downloads",
+        "downloads",
+        "Downloads",
+        "Every BeanFlows dataset as Parquet and CSV: free recent files and full-history Pro files.",
+        takeaway=f"{total} datasets; {n_free} with a free recent-years file, all with full "
+        "history for Pro subscribers.",
+        as_of=str(data.catalog.get("built_at") or "")[:10],
+        sources=[{"title": "catalog.json", "url": "/data/catalog.json"}],
+        tier_note="Pro links (data/pro/…) need a subscriber token; free files are open to all.",
+        blocks=blocks,
+    )
+
+
+def status(data: Data) -> dict[str, Any]:
+    built = _day(data.catalog.get("built_at"))
+    rows, bad = [], 0
+    for name, src in sorted(data.catalog.get("sources", {}).items()):
+        last = _day(src.get("last_success"))
+        limit = src.get("stale_after_days") or SCHEDULE_DAYS.get(
+            str(src.get("schedule") or "").lower(), 45
+        )
+        age = (built - last).days if built and last else None
+        late = age is None or age > limit
+        st = src.get("status") or "?"
+        bad += st != "ok" or late
+        datasets = [
+            n
+            for n, m in data.catalog.get("datasets", {}).items()
+            if name in (m.get("sources") or [m.get("source")])
+        ]
+        audits = sorted(
+            {a for n in datasets for a in data.catalog["datasets"][n].get("audits", [])}
+        )
+        failed_ds = [n for n in datasets if data.catalog["datasets"][n].get("status") == "stale"]
+        rows.append(
+            [
+                Markup(
+                    f"<strong>{escape(src.get('title') or name)}</strong><br><code>{name}</code>"
+                ),
+                Markup(f'<span class="pill {escape(st)}">{escape(st)}</span>'),
+                str(src.get("last_success") or "never")[:10],
+                str(src.get("release") or "–"),
+                f"{src.get('schedule') or '?'} (stale after {limit} d)",
+                "–" if age is None else f"{age} d" + (" — late" if late else ""),
+                f"{len(audits)} audits "
+                + ("passing" if not failed_ds else "blocked: " + ", ".join(failed_ds)),
+                str(src.get("error") or ""),
+            ]
+        )
+    ds_rows = [
+        [
+            n,
+            Markup(
+                f'<span class="pill {escape(m.get("status") or "?")}">'
+                f"{escape(m.get('status') or '?')}</span>"
+            ),
+            str(m.get("as_of") or "–"),
+            str(m.get("updated_at") or "–")[:10],
+            str(m.get("stale_since") or "")[:10],
+            str(m.get("stale_reason") or ""),
+        ]
+        for n, m in sorted(data.catalog.get("datasets", {}).items())
+    ]
+    n = len(rows)
+    blocks = [
+        L.table_block(
+            "sources",
+            "Sources",
+            L.table(
+                [
+                    ("Source", False),
+                    ("Status", False),
+                    ("Last success", False),
+                    ("Release / as of", False),
+                    ("Schedule", False),
+                    ("Age at build", True),
+                    ("Audits", False),
+                    ("Last error", False),
+                ],
+                rows,
+                f"Ages are measured at build time {data.catalog.get('built_at') or '?'}",
+            ),
+            full=True,
+        ),
+        L.table_block(
+            "datasets",
+            "Datasets",
+            L.table(
+                [
+                    ("Dataset", False),
+                    ("Status", False),
+                    ("As of", False),
+                    ("Updated", False),
+                    ("Stale since", False),
+                    ("Why", False),
+                ],
+                ds_rows,
+            ),
+            full=True,
+        ),
+    ]
+    return L.page(
+        "status",
+        "status",
+        "Status",
+        "Health of every BeanFlows source: last fetch, release, staleness, audits, build time.",
+        takeaway=(
+            f"All {n} sources healthy."
+            if not bad
+            else f"{bad} of {n} sources need "
+            "attention (failed or late); their pages show the last good data."
+        ),
+        as_of=str(data.catalog.get("built_at") or ""),
+        sources=[{"title": "catalog.json", "url": "/data/catalog.json"}],
+        blocks=blocks,
+    )

@@ -1,0 +1,288 @@
+"""Supply page: world and country balance, stock-to-use, top producers and exporters.
+
+Reads coffee_balance (free file only). Figures are USDA's in 1000 60 kg bags; the page shows
+million bags, the unit traders quote.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from beanflows.render import charts
+from beanflows.render import layout as L
+from beanflows.render.data import Data, fmt, signed
+
+DS = ["coffee_balance"]
+WORLD = "WORLD"
+
+
+def mbags(v: float | None) -> float | None:
+    return None if v is None else round(v / 1000.0, 3)
+
+
+def pct(new: float | None, old: float | None) -> float | None:
+    if new is None or old in (None, 0):
+        return None
+    return (new - old) / abs(old) * 100.0
+
+
+def tier_note(data: Data, names: list[str]) -> str:
+    windows = {str(data.get(n).meta.get("free_window") or "") for n in names} - {""}
+    if not windows:
+        return L.FREE_NOTE
+    return (
+        f"Public page: the most recent {', '.join(sorted(windows))} only (free tier). "
+        "Full history is in the Pro files (Downloads)."
+    )
+
+
+def range_buttons(years_available: int) -> list[dict[str, Any]]:
+    """5 y / 10 y / max; ranges the free data cannot fill are disabled and say why."""
+    out = []
+    for label, years in (("5 y", 5), ("10 y", 10), ("Max", 1000)):
+        enabled = years == 5 or years_available > 5
+        out.append(
+            {
+                "label": label,
+                "years": years,
+                "active": years == 5,
+                "enabled": enabled,
+                "why": "" if enabled else "Longer history is in the Pro files",
+            }
+        )
+    return out
+
+
+def world_rows(data: Data) -> list[dict[str, Any]]:
+    ds = data.get("coffee_balance")
+    return data.rows(
+        f"""SELECT market_year, marketing_year, production, imports, exports, domestic_consumption,
+                  ending_stocks, stock_to_use
+           FROM "{ds.view}" WHERE country_code = ? ORDER BY market_year""",
+        [WORLD],
+    )
+
+
+def build(data: Data) -> list[dict[str, Any]]:
+    ds = data.get("coffee_balance")
+    base = {
+        "as_of": L.as_of(data, DS),
+        "sources": L.sources_for(data, DS),
+        "banners": L.banners_for(data, DS),
+    }
+    desc = "World coffee supply and demand: production, consumption, stocks, stock-to-use."
+    if not ds.ok:
+        return [
+            L.page(
+                "supply",
+                "supply",
+                "Supply",
+                desc,
+                takeaway="No supply data yet.",
+                blocks=[L.empty_block("none", "World balance", L.no_data(ds), full=True)],
+                **base,
+            )
+        ]
+    world = world_rows(data)
+    if not world:
+        return [
+            L.page(
+                "supply", "supply", "Supply", desc, takeaway="No world balance rows yet.", **base
+            )
+        ]
+    last, prev = world[-1], (world[-2] if len(world) > 1 else {})
+    ym = last["marketing_year"]
+    takeaway = (
+        f"USDA puts {ym} world production at {fmt(mbags(last['production']), 1)} M bags "
+        f"({signed(pct(last['production'], prev.get('production')), 1, '%')} y/y); "
+        f"world stock-to-use {fmt(last['stock_to_use'], 1, '%')} "
+        f"vs {fmt(prev.get('stock_to_use'), 1, '%')} a year earlier."
+    )
+    kpis = [
+        _kpi("World production", world, "production", ym),
+        _kpi("World consumption", world, "domestic_consumption", ym),
+        _kpi("World ending stocks", world, "ending_stocks", ym),
+        _kpi_pct("World stock-to-use", world, "stock_to_use", ym),
+    ]
+    years = len(world)
+    long = [
+        {
+            "market_year": r["market_year"],
+            "year": r["marketing_year"],
+            "series": s,
+            "mbags": mbags(r[c]),
+        }
+        for r in world
+        for s, c in (
+            ("Production", "production"),
+            ("Consumption", "domestic_consumption"),
+            ("Ending stocks", "ending_stocks"),
+        )
+    ]
+    bal_spec = charts.line(
+        long,
+        "market_year",
+        "mbags",
+        x_type="O",
+        y_title="M 60 kg bags",
+        color="series",
+        color_title="",
+        point=True,
+        year_param=True,
+        fmt=",.1f",
+    )
+    stu = [{"market_year": r["market_year"], "stock_to_use": r["stock_to_use"]} for r in world]
+    stu_spec = charts.line(
+        stu,
+        "market_year",
+        "stock_to_use",
+        x_type="O",
+        y_title="Stock-to-use %",
+        point=True,
+        year_param=True,
+        fmt=".1f",
+    )
+    world_table = L.table(
+        [
+            ("Market year", False),
+            ("Production", True),
+            ("Imports", True),
+            ("Exports", True),
+            ("Consumption", True),
+            ("Ending stocks", True),
+            ("Stock-to-use %", True),
+        ],
+        [
+            [
+                r["marketing_year"],
+                fmt(r["production"]),
+                fmt(r["imports"]),
+                fmt(r["exports"]),
+                fmt(r["domestic_consumption"]),
+                fmt(r["ending_stocks"]),
+                fmt(r["stock_to_use"], 1),
+            ]
+            for r in reversed(world)
+        ],
+        "World balance, 1000 60 kg bags",
+    )
+    blocks = [
+        L.chart_block(
+            "balance",
+            "World balance",
+            bal_spec,
+            f"Line chart of world production, consumption and ending stocks by market year, "
+            f"latest {ym}: production {fmt(mbags(last['production']), 1)} M bags.",
+            table=world_table,
+            range_=range_buttons(years),
+        ),
+        L.chart_block(
+            "stu",
+            "World stock-to-use",
+            stu_spec,
+            f"Line chart of world stock-to-use, latest {fmt(last['stock_to_use'], 1, '%')}.",
+            range_=range_buttons(years),
+            note="Ending stocks / domestic consumption (world exports are other countries' "
+            "imports).",
+        ),
+    ]
+    blocks += _top(data, ds.view, last["market_year"], ym)
+    return [
+        L.page(
+            "supply",
+            "supply",
+            "Supply",
+            desc,
+            takeaway=takeaway,
+            kpis=kpis,
+            blocks=blocks,
+            tier_note=tier_note(data, DS),
+            **base,
+        )
+    ]
+
+
+def _kpi(label: str, rows: list[dict[str, Any]], col: str, ym: str) -> dict[str, Any]:
+    vals = [r[col] for r in rows]
+    new, old = vals[-1], (vals[-2] if len(vals) > 1 else None)
+    ch = pct(new, old)
+    return {
+        "label": label,
+        "value": fmt(mbags(new), 1),
+        "unit": "M bags",
+        "change": f"{signed(ch, 1, '%')} y/y" if ch is not None else "",
+        "direction": "up" if (ch or 0) >= 0 else "down",
+        "sub": ym,
+        "spark": charts.spark_svg(vals),
+        "href": "/supply/",
+    }
+
+
+def _kpi_pct(label: str, rows: list[dict[str, Any]], col: str, ym: str) -> dict[str, Any]:
+    vals = [r[col] for r in rows]
+    new, old = vals[-1], (vals[-2] if len(vals) > 1 else None)
+    ch = None if new is None or old is None else new - old
+    return {
+        "label": label,
+        "value": fmt(new, 1),
+        "unit": "%",
+        "change": f"{signed(ch, 1)} pt y/y" if ch is not None else "",
+        "direction": "up" if (ch or 0) >= 0 else "down",
+        "sub": ym,
+        "spark": charts.spark_svg(vals),
+        "href": "/supply/",
+    }
+
+
+def _top(data: Data, view: str, year: int, ym: str) -> list[dict[str, Any]]:
+    """Top producers and exporters of the latest year, and the biggest y/y changes."""
+    rows = data.rows(
+        f"""SELECT c.country, c.production, c.exports, p.production AS prev_production
+           FROM "{view}" c LEFT JOIN "{view}" p
+             ON p.country_code = c.country_code AND p.market_year = c.market_year - 1
+           WHERE c.market_year = ? AND c.country_code <> ? AND c.production > 0
+           ORDER BY c.production DESC, c.country""",
+        [year, WORLD],
+    )
+    if not rows:
+        return []
+    top = [{"country": r["country"], "mbags": mbags(r["production"])} for r in rows[:12]]
+    exp = sorted((r for r in rows if r["exports"]), key=lambda r: (-r["exports"], r["country"]))[
+        :12
+    ]
+    expo = [{"country": r["country"], "mbags": mbags(r["exports"])} for r in exp]
+    yoy = sorted(
+        (r for r in rows if r["prev_production"] is not None),
+        key=lambda r: (-abs(r["production"] - r["prev_production"]), r["country"]),
+    )[:12]
+    yoy_table = L.table(
+        [("Country", False), ("Previous", True), (ym, True), ("Change", True), ("%", True)],
+        [
+            [
+                r["country"],
+                fmt(r["prev_production"]),
+                fmt(r["production"]),
+                signed(r["production"] - r["prev_production"]),
+                signed(pct(r["production"], r["prev_production"]), 1),
+            ]
+            for r in yoy
+        ],
+        "Production, 1000 60 kg bags; largest absolute changes first",
+    )
+    return [
+        L.chart_block(
+            "producers",
+            f"Top producers {ym}",
+            charts.bars(top, "country", "mbags", x_title="M bags", fmt=",.1f"),
+            "Bar chart of the largest producers: "
+            + ", ".join(f"{r['country']} {fmt(r['mbags'], 1)} M" for r in top[:5]),
+        ),
+        L.chart_block(
+            "exporters",
+            f"Top exporters {ym}",
+            charts.bars(expo, "country", "mbags", x_title="M bags", fmt=",.1f"),
+            "Bar chart of the largest exporters: "
+            + ", ".join(f"{r['country']} {fmt(r['mbags'], 1)} M" for r in expo[:5]),
+        ),
+        L.table_block("yoy", "Year-over-year change in production", yoy_table, full=True),
+    ]

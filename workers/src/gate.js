@@ -55,10 +55,11 @@ export async function authorize(request, url, path, env, now) {
   const cred = findCredential(request, url);
   if (cred === null) return { status: 401, reason: "missing" };
   if (secrets.length === 0) return { status: 403, reason: "not_configured" };
-  let result;
+  let result = { reason: "malformed" };
   if (cred.kind === "token") result = await verifyToken(cred.value, secrets, now);
-  else if (cred.kind === "url") result = await verifySignedUrl(`/${path}`, url.searchParams, secrets, now);
-  else result = { reason: "malformed" };
+  if (cred.kind === "url") {
+    result = await verifySignedUrl(`/${path}`, url.searchParams, secrets, now);
+  }
   if (!result.claims) return { status: 403, reason: result.reason };
   if (!PAID_PLANS.includes(result.claims.plan)) return { status: 403, reason: "plan" };
   if (!result.claims.scopes.includes(REQUIRED_SCOPE)) return { status: 403, reason: "scope" };

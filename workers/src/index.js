@@ -25,23 +25,29 @@ function rateHeaders(headers, rate) {
   headers.set("RateLimit-Reset", String(rate.reset));
 }
 
+const publicCache = (entry, status) =>
+  status === 200 ? entry.cache_control || DEFAULT_CACHE : "no-cache";
+
 /** Stream one manifest entry from R2, honouring ETag and Range (only for status 200). */
 async function serveEntry(request, env, entry, status, gated) {
   const etag = etagOf(entry);
   const headers = new Headers({
     "Content-Type": entry.content_type || "application/octet-stream",
-    "Cache-Control": gated ? PRIVATE : status === 200 ? entry.cache_control || DEFAULT_CACHE : "no-cache",
+    "Cache-Control": gated ? PRIVATE : publicCache(entry, status),
     ETag: etag,
     "Accept-Ranges": "bytes",
     "X-Content-Type-Options": "nosniff",
   });
   if (gated) headers.set("Vary", "Authorization, Cookie");
   if (entry.content_encoding) headers.set("Content-Encoding", entry.content_encoding);
-  if (status === 200 && noneMatch(request, etag)) return new Response(null, { status: 304, headers });
+  if (status === 200 && noneMatch(request, etag)) {
+    return new Response(null, { status: 304, headers });
+  }
 
   const key = `${bucketPrefix(env)}${entry.key}`;
   const size = entry.size;
-  const range = status === 200 ? parseRange(request, size, etag) : null;
+  const rangeable = status === 200 && Number.isSafeInteger(size);
+  const range = rangeable ? parseRange(request, size, etag) : null;
   if (range?.unsatisfiable) {
     headers.set("Content-Range", `bytes */${size}`);
     headers.delete("Content-Encoding");
@@ -49,15 +55,17 @@ async function serveEntry(request, env, entry, status, gated) {
     return new Response(null, { status: 416, headers });
   }
   const head = request.method === "HEAD";
-  const object = head
-    ? await env.SITE.head(key)
-    : await env.SITE.get(key, range ? { range: { offset: range.offset, length: range.length } } : {});
-  if (object === null) return textResponse(503, "release object missing", { "Cache-Control": "no-store" });
+  const options = range ? { range: { offset: range.offset, length: range.length } } : {};
+  const object = head ? await env.SITE.head(key) : await env.SITE.get(key, options);
+  if (object === null) {
+    return textResponse(503, "503 release object missing", { "Cache-Control": "no-store" });
+  }
   let length = object.size;
   if (range) {
     status = 206;
     length = range.length;
-    headers.set("Content-Range", `bytes ${range.offset}-${range.offset + range.length - 1}/${size}`);
+    const last = range.offset + range.length - 1;
+    headers.set("Content-Range", `bytes ${range.offset}-${last}/${size}`);
   }
   headers.set("Content-Length", String(length));
   const encodeBody = entry.content_encoding ? "manual" : "automatic";
@@ -76,8 +84,9 @@ async function serve(request, env, url, path, gated) {
   if (!manifest) return textResponse(503, "503 no live release", { "Cache-Control": "no-store" });
   const found = resolve(manifest, path);
   if (found.redirect) {
+    const location = `${url.pathname}/${url.search}`;
     const cache = gated ? PRIVATE : DEFAULT_CACHE;
-    return textResponse(301, "301 moved", { Location: `${url.pathname}/${url.search}`, "Cache-Control": cache });
+    return textResponse(301, "301 moved", { Location: location, "Cache-Control": cache });
   }
   if (found.notFound) return notFound(request, env, manifest, gated);
   return serveEntry(request, env, found.entry, 200, gated);
@@ -90,7 +99,9 @@ export default {
     }
     const url = new URL(request.url);
     const norm = normalizePath(url.pathname);
-    if (norm.status) return textResponse(norm.status, `${norm.status} bad path`, { "Cache-Control": PRIVATE });
+    if (norm.status) {
+      return textResponse(norm.status, `${norm.status} bad path`, { "Cache-Control": PRIVATE });
+    }
     const path = norm.path;
     if (!isGated(path)) return serve(request, env, url, path, false);
 

@@ -70,7 +70,8 @@ const control = http.createServer(async (req, res) => {
     if (req.method === "PUT") {
       const chunks = [];
       for await (const c of req) chunks.push(c);
-      const httpMetadata = req.headers["content-type"] ? { contentType: req.headers["content-type"] } : {};
+      const type = req.headers["content-type"];
+      const httpMetadata = type ? { contentType: type } : {};
       await bucket.put(key, arrayBuffer(Buffer.concat(chunks)), { httpMetadata });
     } else if (req.method === "DELETE") {
       await bucket.delete(key);
@@ -85,7 +86,8 @@ const control = http.createServer(async (req, res) => {
 });
 await new Promise((ok) => control.listen(0, "127.0.0.1", ok));
 
-process.stdout.write(`${JSON.stringify({ url: url.href, control: `http://127.0.0.1:${control.address().port}/` })}\n`);
+const controlUrl = `http://127.0.0.1:${control.address().port}/`;
+process.stdout.write(`${JSON.stringify({ url: url.href, control: controlUrl })}\n`);
 
 let stopping = false;
 async function stop() {

@@ -240,8 +240,14 @@ def test_prune_spares_young_orphans(target, tmp_path):
     now = datetime.now(UTC)
     assert prune(target, 1, GRACE, now) == ([], 0)
     assert f"site/objects/{orphan}" in snapshot(target)
+    sent = []
+    target.client.meta.events.register(
+        "before-send.s3.DeleteObjects", lambda request, **_: sent.append(request.headers)
+    )
     assert prune(target, 1, GRACE, now + timedelta(hours=49)) == ([], 1)
     assert f"site/objects/{orphan}" not in snapshot(target)
+    # stores that predate boto3's CRC32 default demand Content-MD5 on DeleteObjects
+    assert sent and all("Content-MD5" in h for h in sent)
 
 
 def test_concurrent_switch_loser_fails(target, tmp_path):

@@ -6,6 +6,8 @@ conditional writes, batch deletes), so another target would be one more module l
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 import os
 from dataclasses import dataclass
@@ -73,7 +75,23 @@ def make_client(endpoint_url: str, max_connections: int = 10) -> Any:
         read_timeout=120,
         s3={"addressing_style": "path"},
     )
-    return session.client("s3", endpoint_url=endpoint_url, config=config)
+    client = session.client("s3", endpoint_url=endpoint_url, config=config)
+    client.meta.events.register("before-sign.s3.DeleteObjects", add_content_md5)
+    return client
+
+
+def add_content_md5(request: Any, **_: Any) -> None:
+    """Send Content-MD5 with DeleteObjects, as S3 used to require.
+
+    boto3 >= 1.36 sends a CRC32 checksum instead; S3-compatible stores that predate that
+    change refuse the request (MissingContentMD5). Both headers together satisfy either kind.
+    """
+    body = request.body
+    if isinstance(body, str):
+        body = body.encode()
+    if isinstance(body, bytes) and "Content-MD5" not in request.headers:
+        digest = hashlib.md5(body, usedforsecurity=False).digest()
+        request.headers["Content-MD5"] = base64.b64encode(digest).decode()
 
 
 def error_code(exc: ClientError) -> str:

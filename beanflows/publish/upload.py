@@ -28,7 +28,7 @@ from rich.progress import (
 
 from beanflows.publish.r2 import PublishError, Target, put_file
 
-MULTIPART_THRESHOLD = 64 * 1024 * 1024
+MULTIPART_THRESHOLD = 32 * 1024 * 1024  # at most jobs x this in memory
 KILL_ENV = "BEANFLOWS_PUBLISH_KILL_AFTER"
 HOLD_ENV = "BEANFLOWS_PUBLISH_HOLD_BEFORE_SWITCH"
 HOLD_SECONDS = 120

@@ -62,8 +62,18 @@ def demo_files() -> list[Path]:
     return sorted(p for p in INGEST_DIR.glob("*/fixtures/**/*") if p.is_file())
 
 
-def import_files(root: Path) -> list[Path]:
-    """Every file under root, any folder layout, in a stable order."""
+def import_files(root: Path) -> list[Path | tuple[Path, str, dict[str, Any]]]:
+    """Every file under root, any folder layout, in a stable order.
+
+    A raw archive (a folder with manifest.jsonl, e.g. a copy of var/raw or of the R2 raw
+    bucket) is imported with its manifest: original names, URLs and fetch times are kept, so
+    the build reproduces the original byte for byte.
+    """
+    if (root / archive.MANIFEST).is_file():
+        return [
+            (archive.object_path(root, r["sha256"]), r["name"], r)
+            for r in archive.load_manifest(root)
+        ]
     return sorted(p for p in root.rglob("*") if p.is_file() and not p.name.startswith("."))
 
 

@@ -181,10 +181,14 @@ def ingest_source(
     var_dir: Path,
     cfg: dict[str, Any],
     http_settings: dict[str, Any],
-    import_files: list[Path] | None,
+    import_files: list[Path | tuple[Path, str, dict[str, Any]]] | None,
     today: date,
 ) -> SourceResult:
-    """Fetch (import_files is None) or import the given files for one source, then land."""
+    """Fetch (import_files is None) or import the given files for one source, then land.
+
+    Imported items are paths (recognised by file name and content) or (path, original name,
+    manifest metadata) for files coming from another raw archive.
+    """
     mod, defaults = load_source(name)
     cfg = {**defaults, **cfg}
     res = SourceResult(name)
@@ -192,22 +196,17 @@ def ingest_source(
     index = prepare_landing(var_dir, mod)
     reland_archive(var_dir, mod, manifest, index, res)
     if import_files is not None:
-        for path in import_files:
+        for item in import_files:
+            path, fname, meta = item if isinstance(item, tuple) else (item, item.name, {})
+            if meta.get("source") not in (None, mod.SOURCE):
+                continue
             with path.open("rb") as fh:
-                kind = mod.recognise(path.name, fh.read(4096))
+                kind = mod.recognise(fname, fh.read(4096))
             if kind:
-                take_file(
-                    var_dir,
-                    mod,
-                    manifest,
-                    index,
-                    res,
-                    path.read_bytes(),
-                    kind,
-                    path.name,
-                    import_path=str(path),
-                    fetched_at=_now(),
-                )
+                extra = {k: meta.get(k) for k in ("url", "etag", "last_modified")}
+                take_file(var_dir, mod, manifest, index, res, path.read_bytes(), kind, fname,
+                          import_path=meta.get("import_path") or str(path),
+                          fetched_at=meta.get("fetched_at") or _now(), **extra)  # fmt: skip
     else:
         stored = {r["url"] for r in manifest if r["source"] == name and r.get("url")}
         with http.make_client(http_settings) as client:

@@ -16,6 +16,7 @@ from tests.conftest import run_cli
 
 
 def _build(shared_data: Path, root: Path) -> dict:
+    root.mkdir(parents=True, exist_ok=True)
     res = run_cli("build", "--raw-from", str(shared_data), "--var", str(root / "var"),
                   "--out", str(root / "dist"), "--source", "usda_psd", cwd=root)  # fmt: skip
     assert res.returncode == 0, res.stderr[-3000:]
@@ -114,7 +115,7 @@ def test_rebuilds_are_byte_identical(built, shared_data: Path, tmp_path: Path) -
     for name, ds in catalog["datasets"].items():
         assert other["datasets"][name]["files"] == ds["files"], name
     # and from the raw archive alone (var/raw copied elsewhere) as well
-    shutil.copytree(root / "var/raw/objects", tmp_path / "archive")
+    shutil.copytree(root / "var/raw", tmp_path / "archive")
     third = _build(tmp_path / "archive", tmp_path / "third")
     assert (
         third["datasets"]["coffee_balance"]["files"]

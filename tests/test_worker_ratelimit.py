@@ -16,14 +16,19 @@ pytestmark = pytest.mark.worker
 VECTORS = json.loads((Path(__file__).parent / "vectors" / "tokens.json").read_text())
 CURRENT = VECTORS["secrets"]["current"]
 PREVIOUS = VECTORS["secrets"]["previous"]
-LIMIT = 3
+LIMIT = 5
+LEASE = 2  # isolates take 2 requests at a time from the Durable Object: 2 + 2 + 1
 PRO = "/data/pro/other.csv"
 
 
 @pytest.fixture(scope="module")
 def client():
     # Only the current secret: the rotation has finished, previous-key tokens must fail.
-    config = {"RATE_LIMIT": str(LIMIT), "RATE_LIMIT_WINDOW_SECONDS": "3600"}
+    config = {
+        "RATE_LIMIT": str(LIMIT),
+        "RATE_LIMIT_WINDOW_SECONDS": "3600",
+        "RATE_LIMIT_LEASE": str(LEASE),
+    }
     try:
         with (
             worker_server(demo_release(), config, {"TOKEN_SECRET": CURRENT}) as server,
@@ -46,7 +51,7 @@ def test_limit_then_429_with_retry_after(client: httpx.Client) -> None:
         assert r.status_code == 200
         remaining.append(int(r.headers["ratelimit-remaining"]))
         assert r.headers["ratelimit-limit"] == str(LIMIT)
-    assert remaining == [2, 1, 0]
+    assert remaining == [4, 3, 2, 1, 0]
     r = client.get(PRO, headers=auth)
     assert r.status_code == 429
     assert 0 < int(r.headers["retry-after"]) <= 3600

@@ -16,13 +16,32 @@ MODEL (
   description 'World Bank Pink Sheet monthly coffee prices, every release, in US cents/lb.'
 );
 
-WITH ranked AS (
+WITH landed AS (
   SELECT
-    *,
-    ROW_NUMBER() OVER (PARTITION BY _release, series_id, date ORDER BY _raw_sha256 DESC) AS rn
+    *
   FROM raw.worldbank_monthly
   WHERE
     date BETWEEN @start_date AND @end_date AND NOT value IS NULL
+), winner AS (
+  SELECT
+    _release,
+    series_id,
+    date,
+    MAX(_raw_sha256) AS _raw_sha256
+  FROM landed
+  GROUP BY
+    _release,
+    series_id,
+    date
+), ranked AS (
+  SELECT
+    l.*
+  FROM landed AS l
+  JOIN winner AS w
+    ON l._release = w._release
+    AND l.series_id = w.series_id
+    AND l.date = w.date
+    AND l._raw_sha256 = w._raw_sha256
 )
 SELECT
   _release AS release, -- Release of the workbook: its "Updated on" date (YYYY-MM-DD)
@@ -37,5 +56,3 @@ SELECT
   _raw_sha256 AS raw_sha256, -- sha256 of the raw workbook
   _line AS raw_line -- Row of the sheet
 FROM ranked
-WHERE
-  rn = 1

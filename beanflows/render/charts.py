@@ -38,6 +38,8 @@ CONFIG: dict[str, Any] = {
         "orient": "top",
         "labelColor": "#3d4852",
         "titleColor": "#3d4852",
+        "columns": 4,
+        "labelLimit": 160,
     },
     "range": {"category": PALETTE},
     "line": {"strokeWidth": 1.8},
@@ -45,7 +47,8 @@ CONFIG: dict[str, Any] = {
 
 
 def _finish(chart: alt.TopLevelMixin) -> dict[str, Any]:
-    spec = chart.properties(width="container").to_dict(validate=False)
+    with alt.utils.schemapi.debug_mode(False):
+        spec = chart.properties(width="container").to_dict(validate=False)
     spec["config"] = CONFIG
     spec["autosize"] = {"type": "fit-x", "contains": "padding"}
     spec.pop("data", None)
@@ -85,8 +88,14 @@ def _line(
     ]
     if color:
         tooltip.insert(0, alt.Tooltip(f"{color}:N", title=color_title or color))
+    axis = alt.Axis(labelAngle=0)
+    if x == "market_year":  # USDA Market_Year 2023 is the 2022/23 crop: label it so
+        axis = alt.Axis(
+            labelAngle=0,
+            labelExpr="toString(datum.value - 1) + '/' + substring(toString(datum.value), 2)",
+        )
     base = alt.Chart().encode(
-        x=alt.X(f"{x}:{x_type}", title=None),
+        x=alt.X(f"{x}:{x_type}", title=None, axis=axis),
         y=alt.Y(f"{y}:Q", title=y_title, scale=alt.Scale(zero=zero)),
         tooltip=tooltip,
         **enc,

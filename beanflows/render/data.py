@@ -73,6 +73,7 @@ class Data:
         self.con = duckdb.connect(":memory:", config={"autoinstall_known_extensions": False})
         self.con.execute("SET threads = 1")
         self.datasets: dict[str, Dataset] = {}
+        self._cache: dict[str, list[dict[str, Any]]] = {}
         for name, meta in sorted(catalog.get("datasets", {}).items()):
             self.datasets[name] = Dataset(name, meta, self._open(name, meta))
 
@@ -103,9 +104,11 @@ class Data:
             if len(parts) != len(params) + 1:
                 raise ValueError("placeholder count does not match params")
             sql = "".join(p + literal(v) for p, v in zip(parts, params, strict=False)) + parts[-1]
-        rel = self.con.execute(sql)
-        names = [d[0] for d in rel.description]
-        return [dict(zip(names, r, strict=True)) for r in rel.fetchall()]
+        if sql not in self._cache:  # pages share series (home, positioning, prices)
+            rel = self.con.execute(sql)
+            names = [d[0] for d in rel.description]
+            self._cache[sql] = [dict(zip(names, r, strict=True)) for r in rel.fetchall()]
+        return [dict(r) for r in self._cache[sql]]
 
     def source(self, name: str) -> dict[str, Any]:
         return self.catalog.get("sources", {}).get(name, {})

@@ -189,10 +189,22 @@ def sources_for(data: Data, names: list[str]) -> list[dict[str, str]]:
 
 
 def as_of(data: Data, names: list[str]) -> str:
-    """The newest as-of date of the datasets behind a page (from the catalog)."""
-    vals = [str(data.get(n).meta.get("as_of") or "") for n in names]
-    vals = [v for v in vals if v]
-    return max(vals) if vals else ""
+    """The as-of of each dataset behind a page (from the catalog), readable and de-duplicated.
+
+    USDA market years are shown as crop years ("2022/23 market year"), dates as dates.
+    """
+    out: list[str] = []
+    for n in names:
+        ds = data.get(n)
+        if not ds.ok:
+            continue
+        val = str(ds.meta.get("as_of") or "")
+        if val.isdigit() and ds.meta.get("time_column") == "market_year":
+            y = int(val)
+            val = f"{y - 1}/{y % 100:02d} market year"
+        if val and val not in out:
+            out.append(val[:10] if "T" in val else val)
+    return ", ".join(out)
 
 
 def render_page(env: jinja2.Environment, pg: dict[str, Any], ctx: dict[str, Any]) -> str:

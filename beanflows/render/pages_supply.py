@@ -31,7 +31,7 @@ def tier_note(data: Data, names: list[str]) -> str:
     if not windows:
         return L.FREE_NOTE
     return (
-        f"Public page: the most recent {', '.join(sorted(windows))} only (free tier). "
+        f"Public page: the {'; '.join(sorted(windows))} only (free tier). "
         "Full history is in the Pro files (Downloads)."
     )
 

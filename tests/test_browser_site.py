@@ -1,0 +1,168 @@
+"""The site in headless Chromium (Debian package, driven by Playwright).
+
+Every page loads without a console error, every chart container ends up with a drawn SVG,
+no request leaves 127.0.0.1 (every request is intercepted and recorded; anything else is
+aborted and fails the test), and the home page has no horizontal scroll at phone width.
+Screenshots of each page go to test-artifacts/screens/ for review.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+
+from beanflows.render import render_site
+from beanflows.render.sample import write_sample
+from beanflows.render.serve import background
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = Path("/usr/bin/chromium")
+FLAGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
+]  # fmt: skip
+SCREENS = Path(__file__).resolve().parents[1] / "test-artifacts" / "screens"
+PAGES = [
+    "/", "/supply/", "/origins/", "/origins/brazil/", "/revisions/", "/positioning/",
+    "/prices/", "/warehouse/", "/weather/", "/downloads/", "/status/", "/methodology/",
+    "/methodology/datasets/coffee_balance/", "/no-such-page/",
+]  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory: pytest.TempPathFactory):
+    if not CHROMIUM.is_file():
+        pytest.skip(f"{CHROMIUM} not installed (apt-get install chromium); browser tests skipped")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    home = tmp_path_factory.mktemp("home")
+    old = os.environ.get("HOME")
+    os.environ["HOME"] = str(home)
+    pw = sync_api.sync_playwright().start()
+    # Playwright gives the browser its own fresh profile dir (under HOME's temp dir)
+    b = pw.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS)
+    try:
+        yield b
+    finally:
+        b.close()
+        pw.stop()
+        if old is not None:
+            os.environ["HOME"] = old
+
+
+@pytest.fixture(scope="module")
+def base_url(tmp_path_factory: pytest.TempPathFactory):
+    out = tmp_path_factory.mktemp("dist")
+    catalog = write_sample(out)
+    (out / "data" / "catalog.json").write_text(json.dumps(catalog, indent=1, sort_keys=True))
+    summary = render_site(out, catalog)
+    assert summary["errors"] == []
+    server, url = background(out)
+    yield url
+    server.shutdown()
+    server.server_close()
+
+
+def open_page(browser, base_url: str, width: int = 1280, height: int = 900):
+    """A page whose every request is recorded; requests off 127.0.0.1 are aborted."""
+    ctx = browser.new_context(viewport={"width": width, "height": height})
+    page = ctx.new_page()
+    log = {"requests": [], "outside": [], "errors": []}
+
+    def route(r):  # noqa: ANN001, ANN202
+        url = r.request.url
+        log["requests"].append(url)
+        host = urlparse(url).hostname
+        if url.startswith("data:") or host == "127.0.0.1":
+            r.continue_()
+        else:
+            log["outside"].append(url)
+            r.abort()
+
+    page.route("**/*", route)
+    page.on("console", lambda m: log["errors"].append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: log["errors"].append(str(e)))
+    return ctx, page, log
+
+
+def test_every_page_loads_draws_and_stays_local(browser, base_url):
+    SCREENS.mkdir(parents=True, exist_ok=True)
+    ctx, page, log = open_page(browser, base_url)
+    try:
+        for path in PAGES:
+            log["errors"].clear()
+            resp = page.goto(base_url + path, wait_until="load")
+            assert resp is not None
+            assert resp.status == (404 if path == "/no-such-page/" else 200), path
+            charts = page.locator(".chart[data-spec]")
+            n = charts.count()
+            if n:
+                page.wait_for_function(
+                    "() => [...document.querySelectorAll('.chart[data-spec]')]"
+                    ".every(c => c.querySelector('svg, canvas') || c.dataset.error)",
+                    timeout=15000,
+                )
+            for i in range(n):
+                el = charts.nth(i)
+                assert el.get_attribute("data-error") is None, (
+                    path,
+                    el.get_attribute("data-error"),
+                )
+                assert el.locator("svg, canvas").count() >= 1, (path, i)
+                assert el.get_attribute("aria-label"), (path, i)
+            # 404s of the page under test itself are expected; nothing else may log an error
+            errors = [e for e in log["errors"] if not (path == "/no-such-page/" and "404" in e)]
+            assert errors == [], (path, errors)
+            name = path.strip("/").replace("/", "_") or "home"
+            page.screenshot(path=str(SCREENS / f"{name}.png"), full_page=True)
+        assert log["outside"] == [], log["outside"]
+        assert all(urlparse(u).hostname == "127.0.0.1" for u in log["requests"])
+        assert len(log["requests"]) >= len(PAGES)
+    finally:
+        ctx.close()
+
+
+def test_home_fits_a_phone(browser, base_url):
+    ctx, page, log = open_page(browser, base_url, width=375, height=740)
+    try:
+        page.goto(base_url + "/", wait_until="load")
+        page.wait_for_function(
+            "() => [...document.querySelectorAll('.chart[data-spec]')]"
+            ".every(c => c.querySelector('svg, canvas'))",
+            timeout=15000,
+        )
+        scroll, client = page.evaluate(
+            "() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]"
+        )
+        assert scroll <= client, f"horizontal scroll at 375 px: {scroll} > {client}"
+        page.screenshot(path=str(SCREENS / "home_phone.png"), full_page=True)
+        assert log["errors"] == [] and log["outside"] == []
+    finally:
+        ctx.close()
+
+
+def test_range_switch_and_legend_selection(browser, base_url):
+    ctx, page, log = open_page(browser, base_url)
+    try:
+        page.goto(base_url + "/positioning/", wait_until="load")
+        page.wait_for_selector("#c-nets svg")
+        # clicking a legend entry isolates that series (the other one fades)
+        page.locator("#c-nets .role-legend-label text").first.click()
+        page.wait_for_timeout(300)
+        opacities = page.eval_on_selector_all(
+            "#c-nets .mark-line path", "ps => ps.map(p => p.getAttribute('opacity') || '1')"
+        )
+        assert len(set(opacities)) == 2, opacities
+        page.goto(base_url + "/supply/", wait_until="load")
+        page.wait_for_selector("#c-balance svg")
+        buttons = page.locator('.range[data-chart="c-balance"] button')
+        assert buttons.count() == 3
+        assert buttons.nth(0).get_attribute("aria-pressed") == "true"
+        assert buttons.nth(1).is_disabled()  # free data holds 5 years: 10 y is Pro
+        assert log["errors"] == []
+    finally:
+        ctx.close()

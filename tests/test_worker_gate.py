@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import time
 from pathlib import Path
 
 import httpx
@@ -138,6 +139,16 @@ def test_gated_head_range_and_etag_with_token(client: httpx.Client) -> None:
 def test_previous_key_still_accepted(client: httpx.Client) -> None:
     old = tokens.mint_token(PREVIOUS, "rotating", "starter", ttl=60)
     assert client.get(PRO, headers={"Authorization": f"Bearer {old}"}).status_code == 200
+
+
+def test_token_expiring_while_in_use(client: httpx.Client) -> None:
+    """The Worker remembers verified tokens; expiry must still be checked on every request."""
+    short = tokens.mint_token(CURRENT, "short_lived", "pro", exp=int(time.time()) + 2)
+    auth = {"Authorization": f"Bearer {short}"}
+    assert client.get(PRO, headers=auth).status_code == 200
+    time.sleep(max(0.0, tokens.verify_token(short, [CURRENT])["exp"] - time.time()) + 0.2)
+    r = client.get(PRO, headers=auth)
+    assert (r.status_code, r.text.strip()) == (403, "403 expired")
 
 
 def test_unknown_gated_file_with_token_is_private_404(client: httpx.Client) -> None:

@@ -85,11 +85,31 @@ function checkClaims(c, now) {
   return null;
 }
 
+// Tokens whose signature this isolate has already verified (under the same secrets): a repeat
+// request skips the HMAC but not the claim and time checks. Only valid tokens enter.
+const verified = new Map();
+const MAX_VERIFIED = 10000;
+
 /**
  * Verify a compact token `header.payload.signature` (JWS HS256).
  * Returns {claims} or {reason}; the reason names the first failed check.
  */
 export async function verifyToken(token, secrets, now) {
+  const keyring = secrets.join("\n");
+  const seen = verified.get(token);
+  if (seen && seen.keyring === keyring) {
+    const reason = checkClaims(seen.claims, now);
+    return reason ? { reason } : { claims: seen.claims };
+  }
+  const result = await verifyUncached(token, secrets, now);
+  if (result.claims) {
+    if (verified.size >= MAX_VERIFIED) verified.clear();
+    verified.set(token, { keyring, claims: result.claims });
+  }
+  return result;
+}
+
+async function verifyUncached(token, secrets, now) {
   if (typeof token !== "string" || token.length > MAX_TOKEN_LENGTH) return { reason: "malformed" };
   const parts = token.split(".");
   if (parts.length !== 3) return { reason: "malformed" };

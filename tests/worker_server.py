@@ -10,12 +10,13 @@
 `worker_server` spawns `node workers/test/serve.mjs` (Miniflare JS API from the pinned
 wrangler, bindings from workers/wrangler.toml) in its own process group on 127.0.0.1 port 0,
 preloads the R2 bucket with the given objects and kills the whole group on exit. It runs
-`npm ci` first when workers/node_modules is missing, and raises WorkerUnavailable (tests turn
-it into a skip) when node is absent.
+`npm ci` first when workers/node_modules is missing or stale, and raises WorkerUnavailable
+(tests turn it into a skip) when node is absent.
 """
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import os
@@ -126,24 +127,36 @@ def demo_release(prefix: str = "") -> dict[str, bytes]:
     return release_objects(demo_files(), prefix=prefix)
 
 
+def _node_modules_stale() -> bool:
+    """True when workers/node_modules is missing or older than package-lock.json."""
+    installed = WORKERS_DIR / "node_modules" / ".package-lock.json"
+    lock = WORKERS_DIR / "package-lock.json"
+    return not installed.is_file() or installed.stat().st_mtime < lock.stat().st_mtime
+
+
 def ensure_node_modules() -> str:
-    """Path of node; `npm ci` in workers/ when node_modules is missing."""
+    """Path of node; `npm ci` in workers/ when node_modules is missing or stale."""
     node = shutil.which("node")
     if node is None:
         raise WorkerUnavailable("node is not installed: the Worker tests need Node 20 + npm")
-    if not (WORKERS_DIR / "node_modules" / "miniflare").is_dir():
-        npm = shutil.which("npm")
-        if npm is None:
-            raise WorkerUnavailable("npm is not installed: cannot install workers/ packages")
-        done = subprocess.run(
-            [npm, "ci", "--no-audit", "--no-fund"],
-            cwd=WORKERS_DIR,
-            capture_output=True,
-            text=True,
-            timeout=600,
-        )
-        if done.returncode != 0:
-            raise WorkerUnavailable(f"npm ci failed in workers/: {done.stderr[-2000:]}")
+    if not _node_modules_stale():
+        return node
+    npm = shutil.which("npm")
+    if npm is None:
+        raise WorkerUnavailable("npm is not installed: cannot install workers/ packages")
+    # one installer at a time (pytest-xdist workers start fixtures in parallel)
+    with open(Path(tempfile.gettempdir()) / "beanflows-npm-ci.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if _node_modules_stale():
+            done = subprocess.run(
+                [npm, "ci", "--no-audit", "--no-fund", "--loglevel=error"],
+                cwd=WORKERS_DIR,
+                capture_output=True,
+                text=True,
+                timeout=600,
+            )
+            if done.returncode != 0:
+                raise WorkerUnavailable(f"npm ci failed in workers/: {done.stderr[-2000:]}")
     return node
 
 

@@ -52,6 +52,10 @@ def _finish(chart: alt.TopLevelMixin) -> dict[str, Any]:
     spec["config"] = CONFIG
     spec["autosize"] = {"type": "fit-x", "contains": "padding"}
     spec.pop("data", None)
+    # data-less layers get a placeholder dataset from Altair: drop it so layers inherit ours
+    spec.pop("datasets", None)
+    for layer in spec.get("layer", []):
+        layer.pop("data", None)
     return spec
 
 

@@ -6,6 +6,7 @@ million bags, the unit traders quote.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from beanflows.render import charts
@@ -27,12 +28,16 @@ def pct(new: float | None, old: float | None) -> float | None:
 
 
 def tier_note(data: Data, names: list[str]) -> str:
-    windows = {str(data.get(n).meta.get("free_window") or "") for n in names} - {""}
-    if not windows:
-        return L.FREE_NOTE
+    """The free-tier notice, with the windows the catalog states for the page's datasets."""
+    years = set()
+    for n in names:
+        m = re.search(r"(\d+) (?:market )?years?", str(data.get(n).meta.get("free_window") or ""))
+        if m:
+            years.add(int(m.group(1)))
+    span = f"the most recent {max(years)} years" if years else "the most recent years"
     return (
-        f"Public page: the {'; '.join(sorted(windows))} only (free tier). "
-        "Full history is in the Pro files (Downloads)."
+        f"Public page (free tier): {span} of each dataset. The full history is in the Pro "
+        "files listed on the Downloads page."
     )
 
 

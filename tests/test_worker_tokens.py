@@ -43,8 +43,17 @@ def _judge_url(path: str, query: str) -> str:
 
 def test_vectors_cover_the_bypass_families() -> None:
     names = {v["name"] for v in VECTORS["tokens"]}
-    for family in ("tampered_payload", "tampered_signature", "expired", "not_yet_valid",
-                   "free_plan", "alg_none", "alg_HS512", "valid_previous_key", "unknown_key"):
+    for family in (
+        "tampered_payload",
+        "tampered_signature",
+        "expired",
+        "not_yet_valid",
+        "free_plan",
+        "alg_none",
+        "alg_HS512",
+        "valid_previous_key",
+        "unknown_key",
+    ):
         assert any(n.startswith(family) for n in names), family
     assert sum(v["expect"] == "ok" for v in VECTORS["tokens"]) >= 3
     assert sum(v["expect"] != "ok" for v in VECTORS["tokens"]) >= 25
@@ -56,13 +65,21 @@ def test_token_vector(vector: dict) -> None:
     assert (vector["status"] == 200) == (vector["expect"] == "ok")
 
 
-@pytest.mark.parametrize("vector", [v for v in VECTORS["tokens"] if "mint" in v],
-                         ids=lambda v: v["name"])
+@pytest.mark.parametrize(
+    "vector", [v for v in VECTORS["tokens"] if "mint" in v], ids=lambda v: v["name"]
+)
 def test_mint_reproduces_vector(vector: dict) -> None:
     m = vector["mint"]
     c = m["claims"]
-    token = tokens.mint_token(ALL_SECRETS[m["secret"]], c["sub"], c["plan"], c["scopes"], c["exp"],
-                              iat=c.get("iat"), nbf=c.get("nbf"))
+    token = tokens.mint_token(
+        ALL_SECRETS[m["secret"]],
+        c["sub"],
+        c["plan"],
+        c["scopes"],
+        c["exp"],
+        iat=c.get("iat"),
+        nbf=c.get("nbf"),
+    )
     assert token == vector["token"]
 
 
@@ -124,7 +141,9 @@ def test_public_paths_need_no_plan() -> None:
         tokens.authorize({"plan": "free", "scopes": ["data:read"]}, "data/pro/x.csv")
 
 
-def test_cli_mint_and_verify(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture) -> None:
+def test_cli_mint_and_verify(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
+) -> None:
     monkeypatch.setenv(tokens.SECRET_ENV, SECRETS[0])
     assert tokens.main(["mint", "--sub", "cust_9", "--plan", "starter", "--ttl", "60"]) == 0
     token = capsys.readouterr().out.strip()

@@ -3,7 +3,7 @@
 --   ma_20 / ma_50   mean close of the last 20 / 50 bars including this one; NULL while n < 20 / 50
 --   high_52w        highest high (close when no high) of the bars dated date - 364 days .. date;
 --   low_52w         lowest low likewise; both NULL until the history reaches back 364 days
---   daily_return    100 x (close / previous bar's close - 1); NULL on the first bar. The series
+--   daily_return    100 x (close / previous bar's close - 1), NULL on the first bar. The series
 --                   is a continuous front month: returns across a contract roll include the roll.
 -- Rounded to 6 decimals so the published files are byte-stable.
 -- Grain: one row per (symbol, date). Source: serving.yahoo_prices_daily. Unit: US cents/lb, %.

@@ -24,7 +24,9 @@ COMM_NET = (
     "commercials_net",
 )
 MM_PCT = ("mm_net_pct_oi", "mm_net_oi_pct", "mm_pct_oi", "managed_money_net_pct_oi", "mm_net_pct")
-COT_IDX = {w: (f"cot_index_{w}w", f"mm_cot_index_{w}w", f"cot_index_{w}") for w in (26, 52, 156)}
+COT_IDX = {
+    w: (f"cot_index_mm_{w}w", f"cot_index_{w}w", f"mm_cot_index_{w}w") for w in (26, 52, 156)
+}
 PRICES = "prices_daily"
 INDICATORS = "price_indicators"
 NAMES = {"KC=F": "Coffee C (arabica)", "RC=F": "Robusta"}
@@ -337,11 +339,12 @@ def _monthly(data: Data) -> list[dict[str, Any]]:
                 full=True,
             )
         ]
-    where_all = (
-        f'SELECT "{s.t}" AS t, "{s.g}" AS series, "{s.v}" AS v FROM "{s.ds.view}"'
-        if s.g
-        else f'SELECT "{s.t}" AS t, \'value\' AS series, "{s.v}" AS v FROM "{s.ds.view}"'
-    )
+    d = s.ds
+    if "coffee_type" in d.columns and "source" in d.columns:
+        label = "coffee_type || ' (' || source || ')'"
+    else:
+        label = f'"{s.g}"' if s.g else "'value'"
+    where_all = f'SELECT "{s.t}" AS t, {label} AS series, "{s.v}" AS v FROM "{d.view}"'
     rows = data.rows(where_all + " WHERE v IS NOT NULL ORDER BY series, t")
     return [
         L.chart_block(
@@ -480,8 +483,10 @@ def active_alerts(data: Data) -> list[dict[str, Any]]:
     t = S.time_column(ds) if ds.ok else None
     if not t:
         return []
+    end = ds.column("end_date") or t
+    # active: still running on the newest day the dataset covers
     return data.rows(
-        f"""SELECT * FROM "{ds.view}" WHERE "{t}" = (SELECT MAX("{t}") FROM "{ds.view}")
+        f"""SELECT * FROM "{ds.view}" WHERE "{end}" >= (SELECT MAX("{end}") FROM "{ds.view}")
            ORDER BY ALL"""
     )
 
@@ -493,7 +498,7 @@ def weather(data: Data) -> dict[str, Any]:
     alerts = active_alerts(data)
     ads = data.get(ALERTS)
     kind = ads.column("alert", "alert_type", "kind", "type") if ads.ok else None
-    region = ads.column("region", "location", "area") if ads.ok else None
+    region = ads.column("region_name", "region", "location", "area") if ads.ok else None
     takeaway = "No weather data yet."
     if ads.ok:
         takeaway = (
@@ -532,19 +537,19 @@ def weather(data: Data) -> dict[str, Any]:
     else:
         blocks.append(L.empty_block("alerts", "Alerts", L.no_data(ads), full=True))
     d = data.get(DAILY)
-    reg = d.column("region", "location", "area") if d.ok else None
+    reg = d.column("region_name", "region", "location", "area") if d.ok else None
     t = S.time_column(d) if d.ok else None
     if d.ok and reg and t:
         for label, cands, agg, unit in (
             (
                 "Minimum temperature (weekly low)",
-                ("tmin", "temperature_min", "temp_min", "temperature_2m_min"),
+                ("tmin_c", "tmin", "temperature_min", "temp_min", "temperature_2m_min"),
                 "MIN",
                 "°C",
             ),
             (
                 "Rainfall (weekly total)",
-                ("precip", "precipitation", "rain", "precipitation_sum"),
+                ("precip_mm", "precip", "precipitation", "rain", "precipitation_sum"),
                 "SUM",
                 "mm",
             ),

@@ -25,9 +25,11 @@ class Series:
     group: Any = None  # the chosen group value (None: all rows)
 
     def where(self) -> tuple[str, list[Any]]:
+        # COT publishes futures-only and futures+options rows for the same week: keep one
+        base = "report_type = 'futures_only'" if "report_type" in self.ds.columns else "TRUE"
         if self.g is None or self.group is None:
-            return "TRUE", []
-        return f'"{self.g}" = ?', [self.group]
+            return base, []
+        return f'{base} AND "{self.g}" = ?', [self.group]
 
 
 def time_column(ds: Dataset) -> str | None:

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 
 from beanflows import export
 from beanflows.config import Settings
@@ -35,7 +36,7 @@ from ingest.run import (
     source_names,
 )
 
-console = Console(stderr=True)
+console = Console(stderr=True, soft_wrap=True)  # log lines stay whole (grep-able)
 
 
 @dataclass
@@ -122,7 +123,7 @@ def _ingest_all(
         report.sources[name] = res
         report.seconds[f"ingest:{name}"] = time.perf_counter() - t0
         for err in res.errors:
-            console.print(f"[red]error[/red] {err}")
+            console.print(f"[red]error[/red] {escape(err)}")
 
 
 def _transform(settings: Settings, names: list[str], today: date, report: BuildReport) -> None:

@@ -7,6 +7,7 @@ import sys
 from datetime import date
 from pathlib import Path
 
+from rich.markup import escape
 from rich.table import Table
 
 from beanflows import build as build_mod
@@ -30,7 +31,7 @@ def _summary(report: build_mod.BuildReport) -> None:
         )
     build_mod.console.print(table)
     for model, err in report.failed_models.items():
-        build_mod.console.print(f"[red]failed[/red] {model}:\n{err}")
+        build_mod.console.print(f"[red]failed[/red] {model}:\n{escape(err)}")
     stale = [n for n, d in report.datasets.items() if d.get("status") != "fresh"]
     secs = ", ".join(f"{k} {v:.2f}s" for k, v in report.seconds.items() if ":" not in k)
     build_mod.console.print(

@@ -85,6 +85,8 @@ def run(
     incremental intervals done even when they were empty, so late or corrected files must
     re-open exactly their own intervals (and only those).
     """
+    from sqlmesh.utils.errors import PlanError
+
     result = TransformResult()
     var_dir.mkdir(parents=True, exist_ok=True)
     end = today or date.today()
@@ -94,19 +96,24 @@ def run(
             # Backfill happens in run(), not in plan(): run() isolates failures per model (an
             # audit failing in one source skips only its downstream), plan() would abort all.
             ctx.plan("prod", auto_apply=True, no_prompts=True, skip_backfill=True)
-            for model, (first, last) in sorted(restate.items()):
-                if model not in {_short(n) for n in ctx.models}:
-                    continue
-                ctx.plan(
-                    "prod",
-                    auto_apply=True,
-                    no_prompts=True,
-                    restate_models=[model],
-                    skip_backfill=True,
-                    start=first,
-                    end=last + timedelta(days=1),
-                )
-                result.restated.append(model)
+            known = {_short(n) for n in ctx.models}
+            by_range: dict[tuple[date, date], list[str]] = {}
+            for model, bounds in sorted(restate.items()):
+                if model in known:
+                    by_range.setdefault(bounds, []).append(model)
+            for (first, last), models in sorted(by_range.items()):
+                # Restatement backfills inside plan(); a failure there is recorded by the
+                # console like any other and must not stop the other sources' restatements.
+                with contextlib.suppress(PlanError):
+                    ctx.plan(
+                        "prod",
+                        auto_apply=True,
+                        no_prompts=True,
+                        restate_models=models,
+                        start=first,
+                        end=last + timedelta(days=1),
+                    )
+                result.restated.extend(models)
             ctx.run("prod", end=end)
             _add_failing_rows(ctx, result)
             write_model_metadata(ctx, var_dir / "state" / "models.json")

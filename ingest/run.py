@@ -138,7 +138,7 @@ def take_file(
         release, tables = mod.extract(kind, data, name, digest)
     except SourceError as exc:
         archive.reject(var_dir, data, str(exc), source=mod.SOURCE, name=name, at=_now(), **meta)
-        res.errors.append(str(exc))
+        res.errors.append(str(exc) if where in str(exc) else f"{exc} (from {where})")
         return
     row, new = archive.store(
         raw_dir, manifest, data, source=mod.SOURCE, kind=kind, name=name, release=release, **meta

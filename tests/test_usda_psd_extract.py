@@ -86,6 +86,9 @@ def _drop_column(csv_bytes: bytes, col: str) -> bytes:
         (_zip_with("psd_coffee.csv", bulk_csv().split(b"\r\n")[0] + b"\r\n"), "no data rows"),
         (_zip_with("psd_coffee.csv", bulk_csv().replace(b"Brazil", b"Br\xe9sil", 1)),
          "non-UTF-8 byte 0xe9"),
+        (_zip_with("psd_coffee.csv", bulk_csv(unit="(60 KG BAGS)")),
+         r"line 2: unit '\(60 KG BAGS\)', expected"),
+        (_zip_with("psd_coffee.csv", bulk_csv(duplicate=True)), r"1 duplicated keys.*lines \[6, "),
     ],
 )  # fmt: skip
 def test_bulk_bad_input_names_source_and_file(data: bytes, message: str) -> None:

@@ -40,8 +40,13 @@ def balance(code: str, base: int, year: int, bump: int = 0) -> dict[str, int]:
 
 
 def bulk_csv(release: str = "2024-12", years: range = range(2015, 2026), bump: int = 0,
-             unit: str = "(1000 60 KG BAGS)", duplicate: bool = False) -> bytes:  # fmt: skip
-    """psd_coffee.csv bytes: CRLF, quoted text, unquoted codes with leading zeros."""
+             unit: str = "(1000 60 KG BAGS)", duplicate: bool = False,
+             tweak: dict[tuple[str, int, str], int] | None = None) -> bytes:  # fmt: skip
+    """psd_coffee.csv bytes: CRLF, quoted text, unquoted codes with leading zeros.
+
+    `tweak` adds a delta to single cells {(country, market_year, attribute_id): delta}, e.g. to
+    make a balance sheet that does not close.
+    """
     cal_year, month = release.split("-")
     lines = [HEADER]
     for code, name, base, arabica in COUNTRIES:
@@ -49,6 +54,9 @@ def bulk_csv(release: str = "2024-12", years: range = range(2015, 2026), bump: i
             b = balance(code, base, year, bump if year == years[-1] else 0)
             arab = round(b["028"] * arabica)
             vals = {**b, "029": arab, "053": b["028"] - arab, "141": round(b["125"] * 0.8)}
+            for (c, y, a), delta in (tweak or {}).items():
+                if c == code and y == year:
+                    vals[a] += delta
             for attr_id, attr in ATTRS:
                 lines.append(
                     f'0711100,"Coffee, Green",{code},"{name}",{year},{cal_year},{month},'

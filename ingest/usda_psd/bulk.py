@@ -13,6 +13,7 @@ import zipfile
 from datetime import date
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from ingest.errors import SourceError
@@ -20,6 +21,7 @@ from ingest.sniff import decode_text
 
 SOURCE = "usda_psd"
 MEMBER = "psd_coffee.csv"
+UNIT = "(1000 60 KG BAGS)"
 COLUMNS = [
     "Commodity_Code", "Commodity_Description", "Country_Code", "Country_Name", "Market_Year",
     "Calendar_Year", "Month", "Attribute_ID", "Attribute_Description", "Unit_ID",
@@ -69,7 +71,37 @@ def _read(data: bytes, name: str) -> pa.Table:
         raise SourceError(SOURCE, file, f"malformed CSV: {exc}") from exc
     if table.num_rows == 0:
         raise SourceError(SOURCE, file, "header only, no data rows")
-    return table.select(COLUMNS)
+    table = table.select(COLUMNS)
+    _check_units(table, file)
+    _check_duplicates(table, file)
+    return table
+
+
+def _check_units(table: pa.Table, file: str) -> None:
+    """Coffee is published in (1000 60 KG BAGS) only; anything else is a unit change upstream."""
+    units = table["Unit_Description"].to_pylist()
+    for i, unit in enumerate(units):
+        if unit != UNIT:
+            raise SourceError(SOURCE, file, f"unit {unit!r}, expected {UNIT!r}", line=i + 2)
+
+
+def _check_duplicates(table: pa.Table, file: str) -> None:
+    """One value per (country, market year, attribute) in a release; a repeat is an error."""
+    keys = ["Country_Code", "Market_Year", "Attribute_ID"]
+    counts = table.group_by(keys).aggregate([([], "count_all")])
+    dups = counts.filter(pc.greater(counts["count_all"], 1))
+    if dups.num_rows:
+        first = {k: dups[k][0].as_py() for k in keys}
+        mask = pc.and_(
+            pc.and_(pc.equal(table["Country_Code"], first["Country_Code"]),
+                    pc.equal(table["Market_Year"], first["Market_Year"])),
+            pc.equal(table["Attribute_ID"], first["Attribute_ID"]),
+        )  # fmt: skip
+        lines = [i + 2 for i, m in enumerate(mask.to_pylist()) if m]
+        raise SourceError(
+            SOURCE, file,
+            f"{dups.num_rows} duplicated keys, e.g. {first} on lines {lines}", line=lines[-1],
+        )  # fmt: skip
 
 
 def _release(table: pa.Table, file: str) -> str:

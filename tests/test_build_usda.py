@@ -70,7 +70,7 @@ def test_vintages_hold_every_release(built) -> None:
         " WHERE country_code = 'BR' AND market_year = 2023 AND attribute_id = '028' ORDER BY 1"
     ).fetchall()
     assert got == [("2022-12", "bulk", 62600.0), ("2024-06", "report_table", 62600.0)]
-    assert catalog["datasets"]["psd_coffee_vintages"]["files"]["free"] is None  # pro only
+    assert catalog["datasets"]["psd_coffee_vintages"]["free_window"].startswith("most recent 5")
     assert catalog["datasets"]["psd_coffee_vintages"]["releases"] == ["2022-12", "2024-06"]
 
 

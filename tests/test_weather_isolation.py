@@ -1,0 +1,146 @@
+"""Two nightly builds fetching from 127.0.0.1: a broken ICE report and a broken ICO table leave
+their last good datasets published (marked stale, with the reason) while the weather updates.
+
+Everything goes through the real CLI, the real HTTP client and tests/httpserver.py.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from datetime import date, timedelta
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from tests.conftest import run_cli
+
+REPO = Path(__file__).resolve().parents[1]
+ICE_FIX = REPO / "ingest/ice_stocks/fixtures"
+METEO_FIX = REPO / "ingest/open_meteo/fixtures"
+ICO_FIX = REPO / "ingest/ico/fixtures"
+
+
+def _forecast(issued: date) -> bytes:
+    """A daily forecast response for South Minas Gerais issued on `issued` (16 days)."""
+    days = [issued + timedelta(days=i) for i in range(16)]
+    doc = {
+        "latitude": -21.75, "longitude": -45.375, "generationtime_ms": 0.2,
+        "utc_offset_seconds": -10800, "timezone": "America/Sao_Paulo",
+        "timezone_abbreviation": "GMT-3", "elevation": 930.0,
+        "daily_units": {"time": "iso8601", "temperature_2m_min": "°C",
+                        "temperature_2m_max": "°C", "precipitation_sum": "mm"},
+        "daily": {"time": [d.isoformat() for d in days],
+                  "temperature_2m_min": [17.0 + i / 10 for i in range(16)],
+                  "temperature_2m_max": [29.0] * 16, "precipitation_sum": [4.0] * 16},
+    }  # fmt: skip
+    return json.dumps(doc).encode()
+
+
+def _config(root: Path, base: str) -> Path:
+    text = f"""
+[http]
+retries = 1
+backoff_seconds = 0.01
+timeout_seconds = 5
+[sources.ice_stocks]
+report_url = "{base}/ice/coffee_cert_stock_{{date}}.xls"
+report_lookback_days = 2
+[sources.ico]
+table_urls = ["{base}/ico/Coffee_production.csv"]
+[sources.open_meteo]
+archive_url = "{base}/v1/archive"
+forecast_url = "{base}/v1/forecast"
+archive_start_year = 2025
+[sources.open_meteo.regions.south_minas]
+name = "South Minas Gerais"
+country = "BR"
+coffee = "arabica"
+latitude = -21.72
+longitude = -45.39
+timezone = "America/Sao_Paulo"
+"""
+    path = root / "beanflows.toml"
+    path.write_text(text)
+    return path
+
+
+def _build(root: Path, cfg: Path, today: str) -> dict:
+    res = run_cli("build", "--config", str(cfg), "--var", str(root / "var"),
+                  "--out", str(root / "dist"), "--today", today, "--source", "ice_stocks",
+                  "--source", "open_meteo", "--source", "ico", cwd=root)  # fmt: skip
+    catalog = json.loads((root / "dist/data/catalog.json").read_text())
+    return {"rc": res.returncode, "stderr": res.stderr, "catalog": catalog}
+
+
+@pytest.fixture(scope="module")
+def two_builds(tmp_path_factory):
+    from tests.httpserver import serve
+
+    root = tmp_path_factory.mktemp("isolation")
+    www = root / "www"
+    for sub in ("ice", "ico", "v1"):
+        (www / sub).mkdir(parents=True)
+    shutil.copy(ICE_FIX / "coffee_cert_stock_20251230.xls", www / "ice")
+    shutil.copy(ICO_FIX / "Coffee_production.csv", www / "ico")
+    shutil.copy(METEO_FIX / "south_minas_archive_2025.json", www / "v1/archive")
+    (www / "v1/forecast").write_bytes(_forecast(date(2025, 12, 31)))
+    with serve(www) as server:
+        cfg = _config(root, server.base_url)
+        first = _build(root, cfg, "2025-12-31")
+        pro = root / "dist/data/pro"
+        before = {p.name: p.read_bytes() for p in pro.glob("*.parquet")}
+        # next night: ICE answers with an HTML page, ICO renamed a column, weather moves on
+        server.faults["/ice/coffee_cert_stock_20260102.xls"] = {
+            "body": b"<!DOCTYPE html><html><title>Page moved</title></html>",
+            "type": "text/html",
+        }
+        prod = (www / "ico/Coffee_production.csv").read_bytes()
+        (www / "ico/Coffee_production.csv").write_bytes(prod.replace(b"Country,", b"Nation,", 1))
+        (www / "v1/forecast").write_bytes(_forecast(date(2026, 1, 2)))
+        second = _build(root, cfg, "2026-01-02")
+    return root, first, before, second
+
+
+def test_first_build_publishes_all_three(two_builds) -> None:
+    _, first, _, _ = two_builds
+    assert first["rc"] == 0, first["stderr"][-3000:]
+    datasets = first["catalog"]["datasets"]
+    for name in ("ice_certified_stocks", "weather_daily", "ico_trade"):
+        assert datasets[name]["status"] == "fresh", name
+
+
+def test_failed_sources_keep_last_good_files_marked_stale(two_builds) -> None:
+    root, _, before, second = two_builds
+    assert second["rc"] != 0  # cron notices
+    catalog = second["catalog"]
+    sources = catalog["sources"]
+    assert sources["ice_stocks"]["status"] == "failed"
+    assert "coffee_cert_stock_20260102.xls" in sources["ice_stocks"]["error"]
+    assert "HTML page" in sources["ice_stocks"]["error"]
+    assert sources["ico"]["status"] == "failed"
+    assert "Coffee_production.csv, line 1: first column is 'Nation'" in sources["ico"]["error"]
+    for name in ("ice_certified_stocks", "ice_certified_stocks_indicators", "ico_trade"):
+        ds = catalog["datasets"][name]
+        assert ds["status"] == "stale", name
+        assert ds["stale_reason"], name
+        assert (root / "dist/data/pro" / f"{name}.parquet").read_bytes() == before[
+            f"{name}.parquet"
+        ]
+
+
+def test_weather_updated_despite_the_other_failures(two_builds) -> None:
+    root, _, before, second = two_builds
+    assert second["catalog"]["sources"]["open_meteo"]["status"] == "ok"
+    assert second["catalog"]["datasets"]["weather_daily"]["status"] == "fresh"
+    path = root / "dist/data/pro/weather_daily.parquet"
+    assert path.read_bytes() != before["weather_daily.parquet"]
+    rows = duckdb.sql(
+        f"SELECT date, forecast_issued, tmin_c FROM '{path}' WHERE is_forecast ORDER BY 1"
+    ).fetchall()
+    # days both forecasts cover come from the newer one; the older keeps only its first two days
+    assert [r[1] for r in rows] == [date(2025, 12, 31)] * 2 + [date(2026, 1, 2)] * 16
+    assert rows[2] == (date(2026, 1, 2), date(2026, 1, 2), 17.0)  # not the older 17.2
+    observed = duckdb.sql(f"SELECT COUNT(*) FROM '{path}' WHERE NOT is_forecast").fetchone()
+    assert observed == (123,)

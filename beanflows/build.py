@@ -90,15 +90,21 @@ def _model_families() -> dict[str, list[tuple[str, bool]]]:
     return out
 
 
-def _fingerprint(var_dir: Path, sources: list[str]) -> str:
-    """Hash of everything the transform reads: landed files index and the model files."""
+def _models_fingerprint() -> str:
+    """Hash of the SQLMesh project files (a change needs a plan)."""
     h = hashlib.sha256()
-    for s in sources:
-        idx = var_dir / "landing" / s / "landed.json"
-        h.update(s.encode() + (idx.read_bytes() if idx.exists() else b"-"))
     for path in sorted(MODELS_DIR.rglob("*")):
         if path.is_file() and ".cache" not in path.parts and "logs" not in path.parts:
             h.update(path.relative_to(MODELS_DIR).as_posix().encode() + path.read_bytes())
+    return h.hexdigest()
+
+
+def _fingerprint(var_dir: Path, sources: list[str], models: str) -> str:
+    """Hash of everything the transform reads: landed files index and the model files."""
+    h = hashlib.sha256(models.encode())
+    for s in sources:
+        idx = var_dir / "landing" / s / "landed.json"
+        h.update(s.encode() + (idx.read_bytes() if idx.exists() else b"-"))
     return h.hexdigest()
 
 
@@ -128,7 +134,8 @@ def _ingest_all(
 
 def _transform(settings: Settings, names: list[str], today: date, report: BuildReport) -> None:
     state_file = settings.var_dir / "state" / "transform.json"
-    fingerprint = _fingerprint(settings.var_dir, names)
+    models_fp = _models_fingerprint()
+    fingerprint = _fingerprint(settings.var_dir, source_names(), models_fp)
     previous = json.loads(state_file.read_text()) if state_file.exists() else {}
     if previous.get("fingerprint") == fingerprint and not previous.get("failed"):
         report.transform_skipped = True
@@ -148,7 +155,8 @@ def _transform(settings: Settings, names: list[str], today: date, report: BuildR
         from beanflows import transform  # SQLMesh import is slow: only when needed
 
         try:
-            result = transform.run(settings.var_dir, restate, today)
+            changed = previous.get("models") != models_fp
+            result = transform.run(settings.var_dir, restate, today, models_changed=changed)
         except Exception as exc:  # noqa: BLE001 - a broken project freezes every dataset
             console.print(traceback.format_exc(), style="dim")
             result = transform.TransformResult(failed={"transform": f"SQLMesh failed: {exc}"})
@@ -158,9 +166,9 @@ def _transform(settings: Settings, names: list[str], today: date, report: BuildR
         report.failed_models.setdefault(model, "skipped: an upstream model failed")
     report.restated = result.restated
     state_file.parent.mkdir(parents=True, exist_ok=True)
-    state_file.write_text(
-        json.dumps({"fingerprint": fingerprint, "failed": report.failed_models}, indent=1)
-    )
+    planned = models_fp if "transform" not in report.failed_models else previous.get("models")
+    state = {"fingerprint": fingerprint, "models": planned, "failed": report.failed_models}
+    state_file.write_text(json.dumps(state, indent=1))
 
 
 def _failed_sources(names: list[str], report: BuildReport) -> dict[str, str]:
@@ -241,7 +249,15 @@ def build(
     raw_files = {n: [r for r in manifest if r["source"] == n] for n in names}
     with console.status("[bold]export[/bold] datasets"):
         datasets = export.export_datasets(
-            settings.var_dir, settings.out_dir, fresh, stale, raw_files, demo, now
+            settings.var_dir,
+            settings.out_dir,
+            fresh,
+            stale,
+            raw_files,
+            demo,
+            now,
+            untouched=untouched,
+            reuse=report.transform_skipped,
         )
     previous = export._previous(settings.out_dir)
     catalog = {
@@ -259,21 +275,39 @@ def build(
     return report
 
 
+def _render_fingerprint(out_dir: Path) -> str:
+    """Hash of what the site is made from: the catalog and the render code and templates."""
+    repo = MODELS_DIR.parent
+    h = hashlib.sha256((out_dir / "data" / "catalog.json").read_bytes())
+    for folder in ("templates", "site", "beanflows/render"):
+        for path in sorted((repo / folder).rglob("*")):
+            if path.is_file() and "__pycache__" not in path.parts:
+                h.update(path.relative_to(repo).as_posix().encode() + path.read_bytes())
+    return h.hexdigest()
+
+
 def _render(out_dir: Path, catalog: dict[str, Any], report: BuildReport) -> dict[str, Any] | None:
-    """Render the site from the published files (optional until the render package exists)."""
+    """Render the site from the published files; skipped when nothing it reads changed."""
     try:
         from beanflows import render
     except ImportError:
         return None
     if not hasattr(render, "render_site"):
         return None
+    state = out_dir / "data" / ".render-state"
+    fingerprint = _render_fingerprint(out_dir)
+    if state.exists() and state.read_text() == fingerprint and (out_dir / "index.html").exists():
+        return {"skipped": True}
     t0 = time.perf_counter()
     with console.status("[bold]render[/bold] site"):
         try:
             summary = render.render_site(out_dir, catalog)
         except Exception as exc:  # noqa: BLE001 - a render bug must not hide the build summary
             console.print(traceback.format_exc(), style="dim")
-            report.failed_models["render"] = repr(exc)
-            summary = None
+            summary = {"errors": [repr(exc)]}
+    for err in (summary or {}).get("errors") or []:
+        report.failed_models.setdefault("render", str(err))
+    if not (summary or {}).get("errors"):
+        state.write_text(fingerprint)
     report.seconds["render"] = time.perf_counter() - t0
     return summary

@@ -95,10 +95,12 @@ def export_datasets(
     demo: bool,
     now: str,
     untouched: set[str] = frozenset(),
+    reuse: bool = False,
 ) -> dict[str, Any]:
     """Write every fresh dataset; carry stale ones over from the previous catalog.
 
     `untouched` datasets belong to sources outside this build and keep their previous entry.
+    `reuse` (the warehouse did not change) keeps fresh entries whose files are still in place.
     """
     data_dir = out_dir / "data"
     previous = _previous(out_dir).get("datasets", {})
@@ -119,6 +121,9 @@ def export_datasets(
                     name, spec, prev, stale_reasons.get(name, "not built"), now
                 )
                 continue
+            if reuse and _still_published(prev, out_dir):
+                out[name] = prev  # warehouse unchanged since prev was written: same bytes
+                continue
             out[name] = _export_one(con, name, spec, meta, models, data_dir, raw_files, demo)
             if prev and prev.get("files") == out[name]["files"]:
                 out[name]["updated_at"] = prev.get("updated_at", now)
@@ -128,6 +133,18 @@ def export_datasets(
         if con is not None:
             con.close()
     return out
+
+
+def _still_published(prev: dict[str, Any] | None, out_dir: Path) -> bool:
+    """A fresh previous entry whose files all exist with the recorded sizes."""
+    if not prev or prev.get("status") != "fresh" or not prev.get("files"):
+        return False
+    for fmts in prev["files"].values():
+        for facts in (fmts or {}).values():
+            path = out_dir / facts["path"]
+            if not path.is_file() or path.stat().st_size != facts["bytes"]:
+                return False
+    return True
 
 
 def _previous(out_dir: Path) -> dict[str, Any]:

@@ -77,9 +77,15 @@ def context(var_dir: Path, result: TransformResult | None = None):  # noqa: ANN2
 
 
 def run(
-    var_dir: Path, restate: dict[str, tuple[date, date]], today: date | None = None
+    var_dir: Path,
+    restate: dict[str, tuple[date, date]],
+    today: date | None = None,
+    models_changed: bool = True,
 ) -> TransformResult:
     """Plan (apply model changes), restate models whose raw data changed, run what is due.
+
+    The no-op plan costs seconds, so it is skipped when the model files did not change since
+    the last transform (`models_changed=False`).
 
     `restate` maps model names to (first, last) day of newly landed data: SQLMesh marks
     incremental intervals done even when they were empty, so late or corrected files must
@@ -95,7 +101,11 @@ def run(
         try:
             # Backfill happens in run(), not in plan(): run() isolates failures per model (an
             # audit failing in one source skips only its downstream), plan() would abort all.
-            ctx.plan("prod", auto_apply=True, no_prompts=True, skip_backfill=True)
+            # Model unit tests run in the test suite (tests/test_sqlmesh_project.py), not nightly.
+            if models_changed:
+                ctx.plan(
+                    "prod", auto_apply=True, no_prompts=True, skip_backfill=True, skip_tests=True
+                )
             known = {_short(n) for n in ctx.models}
             by_range: dict[tuple[date, date], list[str]] = {}
             for model, bounds in sorted(restate.items()):
@@ -110,6 +120,7 @@ def run(
                         auto_apply=True,
                         no_prompts=True,
                         restate_models=models,
+                        skip_tests=True,
                         start=first,
                         end=last + timedelta(days=1),
                     )

@@ -99,9 +99,9 @@ def _models_fingerprint() -> str:
     return h.hexdigest()
 
 
-def _fingerprint(var_dir: Path, sources: list[str], models: str) -> str:
-    """Hash of everything the transform reads: landed files index and the model files."""
-    h = hashlib.sha256(models.encode())
+def _fingerprint(var_dir: Path, sources: list[str], models: str, built: list[str]) -> str:
+    """Hash of everything the transform reads: landed files, model files, sources built."""
+    h = hashlib.sha256((models + "|" + ",".join(sorted(built))).encode())
     for s in sources:
         idx = var_dir / "landing" / s / "landed.json"
         h.update(s.encode() + (idx.read_bytes() if idx.exists() else b"-"))
@@ -135,7 +135,7 @@ def _ingest_all(
 def _transform(settings: Settings, names: list[str], today: date, report: BuildReport) -> None:
     state_file = settings.var_dir / "state" / "transform.json"
     models_fp = _models_fingerprint()
-    fingerprint = _fingerprint(settings.var_dir, source_names(), models_fp)
+    fingerprint = _fingerprint(settings.var_dir, source_names(), models_fp, names)
     previous = json.loads(state_file.read_text()) if state_file.exists() else {}
     if previous.get("fingerprint") == fingerprint and not previous.get("failed"):
         report.transform_skipped = True
@@ -155,8 +155,13 @@ def _transform(settings: Settings, names: list[str], today: date, report: BuildR
         from beanflows import transform  # SQLMesh import is slow: only when needed
 
         try:
-            changed = previous.get("models") != models_fp
-            result = transform.run(settings.var_dir, restate, today, models_changed=changed)
+            select = None
+            if set(names) != set(source_names()):  # --source: only those families' models
+                select = sorted(m for n in names for m, _ in families.get(n, []))
+            changed = select is not None or previous.get("models") != models_fp
+            result = transform.run(
+                settings.var_dir, restate, today, models_changed=changed, select=select
+            )
         except Exception as exc:  # noqa: BLE001 - a broken project freezes every dataset
             console.print(traceback.format_exc(), style="dim")
             result = transform.TransformResult(failed={"transform": f"SQLMesh failed: {exc}"})
@@ -166,7 +171,8 @@ def _transform(settings: Settings, names: list[str], today: date, report: BuildR
         report.failed_models.setdefault(model, "skipped: an upstream model failed")
     report.restated = result.restated
     state_file.parent.mkdir(parents=True, exist_ok=True)
-    planned = models_fp if "transform" not in report.failed_models else previous.get("models")
+    full = set(names) == set(source_names()) and "transform" not in report.failed_models
+    planned = models_fp if full else previous.get("models")
     state = {"fingerprint": fingerprint, "models": planned, "failed": report.failed_models}
     state_file.write_text(json.dumps(state, indent=1))
 

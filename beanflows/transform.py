@@ -81,11 +81,13 @@ def run(
     restate: dict[str, tuple[date, date]],
     today: date | None = None,
     models_changed: bool = True,
+    select: list[str] | None = None,
 ) -> TransformResult:
     """Plan (apply model changes), restate models whose raw data changed, run what is due.
 
     The no-op plan costs seconds, so it is skipped when the model files did not change since
-    the last transform (`models_changed=False`).
+    the last transform (`models_changed=False`). `select` limits plan and run to those models
+    (a `--source` build), so one source's build does not pay for every other family.
 
     `restate` maps model names to (first, last) day of newly landed data: SQLMesh marks
     incremental intervals done even when they were empty, so late or corrected files must
@@ -104,7 +106,12 @@ def run(
             # Model unit tests run in the test suite (tests/test_sqlmesh_project.py), not nightly.
             if models_changed:
                 ctx.plan(
-                    "prod", auto_apply=True, no_prompts=True, skip_backfill=True, skip_tests=True
+                    "prod",
+                    auto_apply=True,
+                    no_prompts=True,
+                    skip_backfill=True,
+                    skip_tests=True,
+                    select_models=select,
                 )
             known = {_short(n) for n in ctx.models}
             by_range: dict[tuple[date, date], list[str]] = {}
@@ -125,7 +132,7 @@ def run(
                         end=last + timedelta(days=1),
                     )
                 result.restated.extend(models)
-            ctx.run("prod", end=end)
+            ctx.run("prod", end=end, select_models=select)
             _add_failing_rows(ctx, result)
             write_model_metadata(ctx, var_dir / "state" / "models.json")
         finally:

@@ -1,0 +1,99 @@
+"""Benchmark of the build spine (issue 2): full build, no-change rebuild, raw scan, memory.
+
+    uv run python bench/bench_build.py [--data ../shared/data] [--source usda_psd | --all]
+
+Prints, measured in this one run: the full build from the real upstream files, the no-change
+rebuild, DuckDB's own scan of the same input files (the floor any build must pay), their
+ratios, and the peak RSS of each build process. Targets (2 cores): full build of one source
+<= 10 s, no-change rebuild <= 3 s, peak RSS <= 1 GB.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import os
+import subprocess
+import sys
+import tempfile
+import time
+import zipfile
+from pathlib import Path
+
+import duckdb
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def run_build(args: list[str], cwd: Path) -> tuple[float, float, str]:
+    """(seconds, peak RSS in MB, stderr) of one `beanflows build` process."""
+    env = {**os.environ, "SQLMESH__DISABLE_ANONYMIZED_ANALYTICS": "1"}
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "beanflows", "build", *args],
+        cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    _, err = proc.communicate()
+    seconds = time.perf_counter() - t0
+    # ru_maxrss of the reaped child (kB on Linux); wait4 already happened in communicate, so
+    # read the children's high-water mark instead (the only child so far in this process).
+    import resource
+
+    peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    if proc.returncode not in (0, 1):
+        sys.exit(f"build failed ({proc.returncode}):\n{err[-3000:]}")
+    return seconds, peak_mb, err
+
+
+def raw_scan(data: Path, source: str) -> float:
+    """DuckDB reading the same upstream files the source ingests (all columns as text)."""
+    con = duckdb.connect()
+    with tempfile.TemporaryDirectory() as tmp:
+        files = []
+        for path in sorted(data.rglob("*")):
+            if path.suffix == ".zip" and source in ("usda_psd", "all"):
+                if "psd" in path.name or source == "all":
+                    with zipfile.ZipFile(io.BytesIO(path.read_bytes())) as zf:
+                        for name in zf.namelist():
+                            target = Path(tmp) / f"{path.stem}_{name}"
+                            target.write_bytes(zf.read(name))
+                            files.append(target)
+            elif path.suffix == ".csv" and (source == "all" or "usda_psd" in path.parts):
+                files.append(path)
+        t0 = time.perf_counter()
+        for f in files:
+            con.execute(
+                "SELECT COUNT(*) FROM read_csv(?, all_varchar = true, null_padding = true, "
+                "ignore_errors = true)", [str(f)]
+            ).fetchone()  # fmt: skip
+        return time.perf_counter() - t0
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--data", type=Path, default=REPO.parent / "shared" / "data")
+    parser.add_argument("--source", default="usda_psd")
+    parser.add_argument("--all", action="store_true", help="every source, not one")
+    args = parser.parse_args()
+    if not args.data.is_dir():
+        sys.exit(f"no upstream samples at {args.data}")
+    source = "all" if args.all else args.source
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        common = ["--raw-from", str(args.data), "--var", "var", "--out", "dist"]
+        if source != "all":
+            common += ["--source", source]
+        full_s, full_mb, _ = run_build(common, root)
+        again_s, again_mb, log = run_build(common, root)
+        skipped = "transform skipped" in log.replace("\n", " ")
+    scan_s = raw_scan(args.data, source)
+    print(f"source(s): {source}; input: {args.data}")
+    print(f"full build        {full_s:7.2f} s   peak RSS {full_mb:6.0f} MB   (target <= 10 s)")
+    print(f"no-change rebuild {again_s:7.2f} s   transform skipped: {skipped}   (target <= 3 s)")
+    print(f"DuckDB raw scan   {scan_s:7.2f} s   (read_csv of the same input files)")
+    print(f"ratios: full/scan {full_s / scan_s:6.1f}x   no-change/full {again_s / full_s:5.2f}")
+    print(f"peak RSS of any build process: {max(full_mb, again_mb):.0f} MB (target <= 1024 MB)")
+
+
+if __name__ == "__main__":
+    main()

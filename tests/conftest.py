@@ -15,6 +15,8 @@ REPO = Path(__file__).resolve().parents[1]
 SHARED_DATA = REPO.parent / "shared" / "data"
 
 os.environ.setdefault("SQLMESH__DISABLE_ANONYMIZED_ANALYTICS", "1")
+# Builds in tests share the generated Vega bundle instead of regenerating it per output folder.
+os.environ.setdefault("BEANFLOWS_CACHE_DIR", str(REPO / ".cache" / "assets"))
 
 
 @pytest.fixture(scope="session")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import subprocess
 import sys
 from importlib.metadata import version
@@ -51,12 +52,18 @@ class Assets:
         self.vl_version = version("vl-convert-python")
         self.manifest = self._manifest()
         cached = self.manifest.get("vega")
+        shared = _shared_bundle(self.vl_version)
         if (
             self.manifest.get("vl_convert") == self.vl_version
             and cached
             and (self.dir / cached).is_file()
         ):
             self.vega_file: str | None = cached
+            self._proc = None
+        elif shared is not None and shared.is_file():  # built before, in another output folder
+            data = shared.read_bytes()
+            self.vega_file = hashed_name("vega", "js", data)
+            _write(self.dir / self.vega_file, data)
             self._proc = None
         else:
             self.vega_file = None
@@ -81,6 +88,10 @@ class Assets:
             self.vega_file = hashed_name("vega", "js", out)
             _write(self.dir / self.vega_file, out)
             self._proc = None
+            shared = _shared_bundle(self.vl_version)
+            if shared is not None:
+                shared.parent.mkdir(parents=True, exist_ok=True)
+                _write(shared, out)
         manifest = {
             "vl_convert": self.vl_version,
             "vega": self.vega_file,
@@ -90,3 +101,13 @@ class Assets:
         _write(self.dir / "manifest.json", text.encode())
         self.urls["vega"] = f"/assets/{self.vega_file}"
         return self.urls["vega"]
+
+
+def _shared_bundle(vl_version: str) -> Path | None:
+    """Where the Vega bundle of this vl-convert version is kept across output folders.
+
+    Set BEANFLOWS_CACHE_DIR (the test suite does) so fresh output folders copy the ~900 KB
+    bundle instead of spending seconds of CPU regenerating the same bytes.
+    """
+    root = os.environ.get("BEANFLOWS_CACHE_DIR")
+    return Path(root) / f"vega-{vl_version}.js" if root else None

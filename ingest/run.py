@@ -105,13 +105,40 @@ def _land(
 ) -> dict[str, int]:
     counts = {}
     for name, table in tables.items():
-        _write_parquet(table, _landing_dir(var_dir, mod.SOURCE) / name / f"{digest}.parquet")
+        folder = _landing_dir(var_dir, mod.SOURCE) / name
+        if table.num_rows and "_period" in table.column_names:
+            res.periods += _new_periods(folder, table)
+        _write_parquet(table, folder / f"{digest}.parquet")
         counts[name] = table.num_rows
         res.rows_landed += table.num_rows
-        if table.num_rows and "_period" in table.column_names:
-            bounds = pc.min_max(table["_period"]).as_py()
-            res.periods += [bounds["min"], bounds["max"]]
     return counts
+
+
+LINEAGE = ("_raw_sha256", "_release", "_line")
+
+
+def _new_periods(folder: Path, table: pa.Table) -> list[date]:
+    """[min, max] of `_period` over rows whose content is not landed yet (or [] if none).
+
+    A re-delivered year-to-date file repeats every earlier week: only the weeks it adds or
+    corrects must be restated, so that a nightly build touches only those intervals.
+    """
+    existing = [str(p) for p in sorted(folder.glob("*.parquet")) if p.stem != "_empty"]
+    if not existing:
+        bounds = pc.min_max(table["_period"]).as_py()
+        return [bounds["min"], bounds["max"]]
+    import duckdb  # only needed when something new arrives
+
+    cols = ", ".join(f'"{c}"' for c in table.column_names if c not in LINEAGE)
+    con = duckdb.connect()
+    con.register("incoming", table)
+    lo, hi = con.execute(
+        f"SELECT MIN(_period), MAX(_period) FROM (SELECT {cols} FROM incoming "
+        f"EXCEPT SELECT {cols} FROM read_parquet(?, union_by_name = true))",
+        [existing],
+    ).fetchone()
+    con.close()
+    return [lo, hi] if lo is not None else []
 
 
 def take_file(

@@ -22,6 +22,7 @@ import duckdb
 from beanflows.transform import MODELS_DIR
 
 DATASETS_DIR = MODELS_DIR / "datasets"
+DEMO_LABEL = "DEMO DATA (invented numbers from the project's fixtures, not real markets):"
 UNIT = re.compile(r"\s*\[([^\]]+)\]\s*$")
 
 
@@ -218,8 +219,11 @@ def _export_one(
             ).fetchall()
         ]
     lineage = _lineage(spec["model"], models)
+    description = spec.get("description") or meta.get("description", "")
+    if demo:
+        description = f"{DEMO_LABEL} {description}"
     return {
-        "description": spec.get("description") or meta.get("description", ""),
+        "description": description,
         "source": spec["sources"][0],
         "sources": spec["sources"],
         "family": spec["family"],

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 from datetime import UTC, datetime, timedelta
@@ -46,6 +47,9 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--raw-prefix", default="raw/", help="key prefix of the raw backup")
     p.add_argument("--jobs", type=positive, default=8, help="parallel uploads (default 8)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument(
+        "--allow-demo", action="store_true", help="publish a --demo build (refused by default)"
+    )
     return p
 
 
@@ -131,6 +135,11 @@ def run(args: argparse.Namespace) -> int:
     elif args.dist is not None:
         if not args.dist.is_dir():
             raise PublishError(f"DIST {args.dist} is not a folder")
+        if is_demo(args.dist) and not args.allow_demo:
+            raise PublishError(
+                f"{args.dist} is a --demo build (catalog.json says demo); refusing to publish "
+                "invented numbers to readers. Use --allow-demo for a staging bucket."
+            )
         out = publish(
             site, args.dist, dry_run=args.dry_run, keep=args.keep, grace=grace,
             jobs=args.jobs, quiet=quiet,
@@ -140,6 +149,15 @@ def run(args: argparse.Namespace) -> int:
         out_raw = sync_raw(raw, args.raw, dry_run=args.dry_run, jobs=args.jobs, quiet=quiet)
         print(raw_summary(out_raw, f"s3://{raw.bucket}/{raw.prefix}"), flush=True)
     return 0
+
+
+def is_demo(dist: Path) -> bool:
+    """True when the build in `dist` was made from the shipped demo fixtures."""
+    catalog = dist / "data" / "catalog.json"
+    try:
+        return bool(json.loads(catalog.read_text()).get("demo"))
+    except (OSError, ValueError):
+        return False
 
 
 def overlaps(a: str, b: str) -> bool:

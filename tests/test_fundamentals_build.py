@@ -21,18 +21,27 @@ import pytest
 from tests.conftest import run_cli
 
 SOURCES = ["ice_stocks", "open_meteo", "ico", "usda_psd", "yahoo_prices"]
+DATASETS = [
+    "ice_certified_stocks", "ice_certified_stocks_by_port", "ice_certified_stocks_by_origin",
+    "ice_certified_stocks_indicators", "ice_certified_stocks_reconciliation", "weather_daily",
+    "weather_alerts", "ico_trade", "fundamentals_monthly",
+]  # fmt: skip
 
 
 @pytest.fixture(scope="module")
 def built(shared_data: Path, tmp_path_factory) -> tuple[Path, dict]:
+    """The whole nightly build (every source) over every real file: ~1 minute."""
     root = tmp_path_factory.mktemp("fundamentals")
-    args = ["build", "--raw-from", str(shared_data), "--var", str(root / "var"),
-            "--out", str(root / "dist")]  # fmt: skip
-    for s in SOURCES:
-        args += ["--source", s]
-    res = run_cli(*args, cwd=root)
-    assert res.returncode == 0, res.stderr[-4000:]
-    return root, json.loads((root / "dist/data/catalog.json").read_text())
+    res = run_cli("build", "--raw-from", str(shared_data), "--var", str(root / "var"),
+                  "--out", str(root / "dist"), cwd=root)  # fmt: skip
+    path = root / "dist/data/catalog.json"
+    assert path.exists(), res.stderr[-4000:]
+    catalog = json.loads(path.read_text())
+    for source in SOURCES:
+        assert catalog["sources"][source]["status"] == "ok", res.stderr[-4000:]
+    for name in DATASETS:
+        assert catalog["datasets"][name]["status"] == "fresh", (name, res.stderr[-4000:])
+    return root, catalog
 
 
 def _rows(root: Path, dataset: str, where: str = "", order: str = "") -> list[dict]:

@@ -3,7 +3,7 @@
 --   1. kc_close_avg: mean of the daily KC=F closes (Yahoo continuous front month, US cents/lb,
 --      serving.yahoo_prices_daily) of the calendar month; price_days counts them.
 --   2. certified_bags_avg: mean of the canonical ICE certified Arabica stock of the month's
---      trading days (serving.ice_certified_stocks); certified_bags_eom: the month's last value.
+--      trading days (serving.ice_certified_stocks), and certified_bags_eom, the month's last value.
 --   3. world_stock_to_use: USDA world ending stocks / world domestic consumption, in %, of the
 --      market year the month falls in (serving.coffee_balance, country_code WORLD). USDA's
 --      coffee market year is taken as October-September: Oct 2022..Sep 2023 -> Market_Year

@@ -1,6 +1,6 @@
 -- Coffee C certified Arabica stocks, one canonical value per trading day. When forms disagree
 -- the value comes from ICE's own daily report, else the CSV series, else the per-port JSON
--- (form_rank in cleaned.ice_stocks_by_form); `source` says which. Disagreements are never
+-- (form_rank in cleaned.ice_stocks_by_form), and `source` says which. Disagreements are never
 -- averaged: they are listed in serving.ice_certified_stocks_reconciliation with every value.
 -- Grain: one row per date. Source: cleaned.ice_stocks_by_form. Unit: bags of 60 kg.
 MODEL (

@@ -1,7 +1,7 @@
 -- Certified-stock indicators per trading day, on the canonical series (ice_certified_stocks):
 --   avg_30d: mean of the trading-day values in the 30 calendar days ending on the day;
 --   change_1w: bags minus the value of the latest trading day 7 to 13 calendar days before
---     (a week earlier, or the trading day before it after a holiday); NULL if none;
+--     (a week earlier, or the trading day before it after a holiday), NULL if none;
 --   high_52w / drawdown_52w_pct: highest value in the 365 calendar days ending on the day, and
 --     (bags - high) / high x 100 (0 at a new high, negative below it).
 -- Windows are in calendar days on an integer day number, so gaps in the data shorten them

@@ -1,6 +1,6 @@
 -- One weather value per region and day, chosen among every raw file that covers it, in order:
 -- observed (archive) before forecast; the region's local day before a day in another zone;
--- the newest file (as_of); a daily response before an hourly aggregate; smallest sha256.
+-- the newest file (as_of), then a daily response before an hourly aggregate; smallest sha256.
 -- Incomplete local days of hourly files are never used. Nothing is averaged across files.
 -- Grain: one row per (region, date). Source: staging.open_meteo_daily,
 -- staging.open_meteo_hourly_days. Unit: °C, mm.

@@ -1,7 +1,7 @@
 -- Weather alerts for coffee growing regions, from serving.weather_daily (observed and forecast):
 --   frost_risk: one row per day with tmin_c <= 3.0 °C (2 m air temperature; leaves can freeze
 --     near 0 °C at ground level on clear nights when 2 m reads ~3 °C) in a Brazilian arabica
---     region (country BR, coffee arabica) during May-September (southern winter);
+--     region (country BR, coffee arabica) during May-September (southern winter), and
 --   dry_spell: one row per run of at least 14 consecutive days, each with precip_mm < 1.0 mm, in
 --     any region and month (a missing day breaks the run).
 -- The thresholds are the threshold_* columns of every row.

@@ -125,7 +125,12 @@ def export_datasets(
             if reuse and _still_published(prev, out_dir):
                 out[name] = prev  # warehouse unchanged since prev was written: same bytes
                 continue
-            out[name] = _export_one(con, name, spec, meta, models, data_dir, raw_files, demo)
+            try:
+                out[name] = _export_one(con, name, spec, meta, models, data_dir, raw_files, demo)
+            except duckdb.Error as exc:  # e.g. its model was never built: freeze, don't crash
+                reason = f"export failed: {str(exc).splitlines()[0]}"
+                out[name] = _stale_entry(name, spec, prev, reason, now)
+                continue
             if prev and prev.get("files") == out[name]["files"]:
                 out[name]["updated_at"] = prev.get("updated_at", now)
             else:

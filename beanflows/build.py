@@ -265,6 +265,9 @@ def build(
             untouched=untouched,
             reuse=report.transform_skipped,
         )
+    for name in fresh:  # meant to be refreshed but could not be written
+        if datasets.get(name, {}).get("status") == "stale":
+            report.failed_models[f"export {name}"] = datasets[name]["stale_reason"]
     previous = export._previous(settings.out_dir)
     catalog = {
         "catalog_version": 1,

@@ -74,14 +74,14 @@ def test_hourly_offset_fallback_and_region_zone() -> None:
     assert row["local_day_hours"] == 24
 
 
-def test_forecast_period_is_the_issue_day() -> None:
+def test_forecast_period_is_the_day_before_the_issue_day() -> None:
     name = "central_highlands_forecast_20251229.json"
     data = (FIXTURES / name).read_bytes()
     assert recognise(name, data[:4096]) == "forecast"
     release, tables = extract("forecast", data, name, "f")
     daily = tables["daily"]
     assert release == "2025-12-29"
-    assert set(daily["_period"].to_pylist()) == {date(2025, 12, 29)}
+    assert set(daily["_period"].to_pylist()) == {date(2025, 12, 28)}  # a closed interval tonight
     assert daily["precipitation_sum"].to_pylist()[-1] is None  # nulls are kept as NULL
 
 

@@ -17,7 +17,7 @@ from ingest.http import Request
 from ingest.open_meteo import response
 
 SOURCE = "open_meteo"
-EXTRACT_VERSION = "1"
+EXTRACT_VERSION = "2"  # 2: forecast _period = day before the issue day
 LANDING: dict[str, pa.Schema] = {"hourly": response.HOURLY, "daily": response.DAILY}
 FORMATS = {"archive": "json", "forecast": "json"}
 

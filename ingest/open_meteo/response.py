@@ -141,8 +141,9 @@ def parse(data: bytes, name: str, digest: str, api_kind: str) -> tuple[str, dict
     """(release, {"hourly": ..., "daily": ...}) of one response.
 
     release: archive -> last day covered; forecast -> first day (the issue day). `_period` is
-    the row's local day for archive rows and the issue day for forecast rows (the build
-    restates by it, and future days are not intervals yet).
+    the row's local day for archive rows; for forecast rows it is the day before the issue
+    day: future days are no SQLMesh intervals yet, and the issue day itself is still an open
+    interval on the night it is fetched, so a forecast fetched tonight is processed tonight.
     """
     doc = load(data, name)
     lat = _number(doc["latitude"], name, "latitude")
@@ -200,7 +201,7 @@ def parse(data: bytes, name: str, digest: str, api_kind: str) -> tuple[str, dict
     release = (min(days) if api_kind == "forecast" else max(days)).isoformat()
     for key, table in out.items():
         period = (
-            [min(days)] * table.num_rows
+            [min(days) - timedelta(days=1)] * table.num_rows
             if api_kind == "forecast"
             else table["local_date" if key == "hourly" else "date"].to_pylist()
         )

@@ -25,7 +25,7 @@ SELECT
   timezone = region_timezone OR (timezone IN ('GMT', 'UTC') AND region_timezone IN ('GMT', 'UTC')) AS is_local_day, -- True when the day is the region's local day
   api_kind, -- archive (observed/analysis) or forecast
   _release AS as_of, -- Last day (archive) or issue day (forecast) of the raw file
-  _period AS period_date, -- Day (archive) or issue day (forecast)
+  _period AS period_date, -- Day (archive) or the day before the issue day (forecast)
   _raw_sha256 AS raw_sha256 -- sha256 of the raw file
 FROM raw.open_meteo_daily
 WHERE

@@ -30,7 +30,7 @@ SELECT
   MAX(region_timezone) AS day_timezone, -- Time zone whose calendar day `date` is
   api_kind, -- archive (observed/analysis) or forecast
   _release AS as_of, -- Last day (archive) or issue day (forecast) of the raw file
-  _period AS period_date, -- Local day (archive) or issue day (forecast)
+  _period AS period_date, -- Local day (archive) or the day before the issue day (forecast)
   _raw_sha256 AS raw_sha256 -- sha256 of the raw file
 FROM raw.open_meteo_hourly
 WHERE

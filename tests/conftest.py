@@ -41,7 +41,9 @@ def upstream(http_root: Path):
         yield server
 
 
-def run_cli(*args: str, cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+def run_cli(
+    *args: str, cwd: Path, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess:
     """Run `beanflows ...` in a subprocess (the real entry point, its own process state)."""
     full_env = {**os.environ, "SQLMESH__DISABLE_ANONYMIZED_ANALYTICS": "1", **(env or {})}
     return subprocess.run(

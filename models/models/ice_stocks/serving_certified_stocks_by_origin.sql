@@ -14,7 +14,7 @@ MODEL (
   description 'ICE daily certified stock report: bags by block, origin and delivery port.'
 );
 
-WITH newest AS (
+WITH chosen AS (
   SELECT
     date,
     MIN(raw_sha256) AS raw_sha256
@@ -30,7 +30,7 @@ SELECT
   p.port_name, -- Delivery port name
   c.bags -- Bags of that origin in that port [bags of 60 kg]
 FROM staging.ice_stocks_report_cells AS c
-JOIN newest AS n
+JOIN chosen AS n
   ON c.date = n.date AND c.raw_sha256 = n.raw_sha256
 LEFT JOIN cleaned.ice_stocks_ports AS p
   ON c.port_code = p.port_code

@@ -85,7 +85,8 @@ def _model_families() -> dict[str, list[tuple[str, bool]]]:
         text = path.read_text(encoding="utf-8")
         m = re.search(r"MODEL\s*\(\s*name\s+([\w.]+)", text)
         if m:
-            incremental = "INCREMENTAL_BY_TIME_RANGE" in text.split(");", 1)[0]
+            header = text[m.start() :].split(");", 1)[0]  # the MODEL (...) block only
+            incremental = re.search(r"kind\s+INCREMENTAL_BY_TIME_RANGE", header) is not None
             out.setdefault(path.parent.name, []).append((m.group(1), incremental))
     return out
 

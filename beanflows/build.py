@@ -131,6 +131,8 @@ def _ingest_all(
         report.seconds[f"ingest:{name}"] = time.perf_counter() - t0
         for err in res.errors:
             console.print(f"[red]error[/red] {escape(err)}")
+        for note in res.notes:
+            console.print(f"[yellow]note[/yellow] {escape(note)}")
 
 
 def _transform(settings: Settings, names: list[str], today: date, report: BuildReport) -> None:
@@ -230,6 +232,7 @@ def _source_entries(
             "files": len(rows),
             "status": "failed" if failed else "ok",
             "error": failed_sources.get(name),
+            "notes": report.sources[name].notes[:20],
             "failed_since": (prev.get("failed_since") or now) if failed else None,
         }
     return out

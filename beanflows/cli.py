@@ -12,6 +12,7 @@ from rich.table import Table
 
 from beanflows import build as build_mod
 from beanflows.config import load
+from ingest.run import source_names
 
 
 def _summary(report: build_mod.BuildReport) -> None:
@@ -43,7 +44,12 @@ def _summary(report: build_mod.BuildReport) -> None:
 
 def cmd_build(args: argparse.Namespace) -> int:
     var = args.var or (Path("var/demo") if args.demo else None)
-    settings = load(args.config, var, args.out, tuple(args.source or ()))
+    only = tuple(n.strip() for arg in args.source or () for n in arg.split(",") if n.strip())
+    unknown = sorted(set(only) - set(source_names()))
+    if unknown:
+        print(f"--source: unknown {unknown}; sources are {source_names()}", file=sys.stderr)
+        return 2
+    settings = load(args.config, var, args.out, only)
     if args.demo:
         files = build_mod.demo_files()
     elif args.raw_from:
@@ -86,7 +92,9 @@ def main(argv: list[str] | None = None) -> int:
     b.add_argument("--out", type=Path, help="output folder (default ./dist)")
     b.add_argument("--var", type=Path, help="local state folder (default ./var)")
     b.add_argument("--config", type=Path, help="settings TOML (URLs, timeouts, folders)")
-    b.add_argument("--source", action="append", help="build only this source (repeatable)")
+    b.add_argument(
+        "--source", action="append", help="build only this source (repeatable, or a,b,c)"
+    )
     b.add_argument("--today", help="pretend today is YYYY-MM-DD (backfills, tests)")
     b.set_defaults(func=cmd_build)
     s = sub.add_parser("serve", help="preview the built site on 127.0.0.1")

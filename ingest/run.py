@@ -166,6 +166,8 @@ def take_file(
     except SourceError as exc:
         archive.reject(var_dir, data, str(exc), source=mod.SOURCE, name=name, at=_now(), **meta)
         res.errors.append(str(exc) if where in str(exc) else f"{exc} (from {where})")
+        if meta.get("url"):
+            _explain(mod, load_source(mod.SOURCE)[1], meta["url"], exc.reason, res)
         return
     row, new = archive.store(
         raw_dir, manifest, data, source=mod.SOURCE, kind=kind, name=name, release=release, **meta
@@ -236,16 +238,20 @@ def ingest_source(
                           fetched_at=meta.get("fetched_at") or _now(), **extra)  # fmt: skip
     else:
         stored = {r["url"] for r in manifest if r["source"] == name and r.get("url")}
+        reqs = mod.requests(cfg, today, stored)
+        missing = 0
         with http.make_client(http_settings) as client:
-            for req in mod.requests(cfg, today, stored):
+            for req in reqs:
                 previous = archive.latest_for_url(manifest, req.url)
                 try:
                     got = http.fetch(client, name, req, previous, http_settings)
                 except NotPublishedYet:
                     res.notes.append(f"not published yet: {req.url}")
+                    missing += 1
                     continue
                 except SourceError as exc:
                     res.errors.append(str(exc))
+                    _explain(mod, cfg, req.url, exc.reason, res)
                     continue
                 if got.data is None:
                     res.files_unchanged += 1
@@ -264,5 +270,15 @@ def ingest_source(
                     etag=got.etag,
                     last_modified=got.last_modified,
                 )
+        if reqs and missing == len(reqs):  # every file of the night is missing: moved?
+            _explain(mod, cfg, reqs[0].url, "HTTP 404 for every requested file", res)
     _save_index(var_dir, name, index)
     return res
+
+
+def _explain(
+    mod: ModuleType, cfg: dict[str, Any], url: str, problem: str, res: SourceResult
+) -> None:
+    """Add the source's own operator guidance (e.g. where ICE moved its report), if it has any."""
+    if hasattr(mod, "explain"):
+        res.notes.append(mod.explain(cfg, url, problem))

@@ -158,12 +158,14 @@ def _transform(settings: Settings, names: list[str], today: date, report: BuildR
         from beanflows import transform  # SQLMesh import is slow: only when needed
 
         try:
-            select = None
-            if set(names) != set(source_names()):  # --source: only those families' models
-                select = sorted(m for n in names for m, _ in families.get(n, []))
-            changed = select is not None or previous.get("models") != models_fp
+            partial = set(names) != set(source_names())  # --source: only what they feed
+            changed = partial or previous.get("models") != models_fp
             result = transform.run(
-                settings.var_dir, restate, today, models_changed=changed, select=select
+                settings.var_dir,
+                restate,
+                today,
+                models_changed=changed,
+                sources=names if partial else None,
             )
         except Exception as exc:  # noqa: BLE001 - a broken project freezes every dataset
             console.print(traceback.format_exc(), style="dim")

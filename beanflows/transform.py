@@ -81,13 +81,14 @@ def run(
     restate: dict[str, tuple[date, date]],
     today: date | None = None,
     models_changed: bool = True,
-    select: list[str] | None = None,
+    sources: list[str] | None = None,
 ) -> TransformResult:
     """Plan (apply model changes), restate models whose raw data changed, run what is due.
 
     The no-op plan costs seconds, so it is skipped when the model files did not change since
-    the last transform (`models_changed=False`). `select` limits plan and run to those models
-    (a `--source` build), so one source's build does not pay for every other family.
+    the last transform (`models_changed=False`). `sources` limits plan and run to the models
+    fed only by those sources (a `--source` build, cross-source models included when all their
+    inputs are built), so one source's build does not pay for every other family.
 
     `restate` maps model names to (first, last) day of newly landed data: SQLMesh marks
     incremental intervals done even when they were empty, so late or corrected files must
@@ -100,6 +101,7 @@ def run(
     end = today or date.today()
     with _cwd(var_dir):
         ctx = context(var_dir, result)
+        select = None if sources is None else _models_fed_by(ctx, sources)
         try:
             # Backfill happens in run(), not in plan(): run() isolates failures per model (an
             # audit failing in one source skips only its downstream), plan() would abort all.
@@ -138,6 +140,21 @@ def run(
         finally:
             ctx.close()
     return result
+
+
+def _models_fed_by(ctx, sources: list[str]) -> list[str]:  # noqa: ANN001 - sqlmesh Context
+    """Models whose raw inputs all belong to `sources` (raw models are raw.<source>_<what>)."""
+
+    def source_of(raw: str) -> str | None:
+        table = raw.split(".", 1)[1]
+        return next((s for s in sources if table.startswith(s + "_")), None)
+
+    chosen = []
+    for fqn in ctx.models:
+        ups = [u for u in ctx.dag.upstream(fqn) | {fqn} if _short(u).startswith("raw.")]
+        if ups and all(source_of(_short(u)) for u in ups):
+            chosen.append(_short(fqn))
+    return sorted(chosen)
 
 
 def _add_failing_rows(ctx, result: TransformResult, limit: int = 5) -> None:  # noqa: ANN001

@@ -80,7 +80,10 @@ def test_moved_url_fails_softly_keeping_last_good_data(upstream, http_root, tmp_
     later = date(2026, 1, 9)
     res = ingest_source("ice_stocks", var, _cfg(upstream), FAST, None, later)
     assert res.ok and res.files_new == 0
-    assert len(res.notes) == 6  # 2..9 January, weekdays
+    missing = [n for n in res.notes if n.startswith("not published yet:")]
+    assert len(missing) == 6  # 2..9 January, weekdays
+    guidance = [n for n in res.notes if not n.startswith("not published yet:")]
+    assert len(guidance) == 1 and "report_url" in guidance[0]  # where to look, for the operator
     assert _landed_totals(var) == [(date(2025, 12, 30), 187976)]
 
 

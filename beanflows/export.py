@@ -105,7 +105,8 @@ def export_datasets(
     """
     data_dir = out_dir / "data"
     previous = _previous(out_dir).get("datasets", {})
-    models = json.loads((var_dir / "state" / "models.json").read_text())
+    models_file = var_dir / "state" / "models.json"  # absent if SQLMesh never got that far
+    models = json.loads(models_file.read_text()) if models_file.exists() else {}
     warehouse = var_dir / "warehouse.duckdb"
     con = duckdb.connect(str(warehouse), read_only=True) if warehouse.exists() else None
     out: dict[str, Any] = {}

@@ -143,7 +143,11 @@ def run(
 
 
 def _models_fed_by(ctx, sources: list[str]) -> list[str]:  # noqa: ANN001 - sqlmesh Context
-    """Models whose raw inputs all belong to `sources` (raw models are raw.<source>_<what>)."""
+    """Models whose raw inputs all belong to `sources` (raw models are raw.<source>_<what>).
+
+    Models with no raw input at all (reference tables, seeds) are always included: they cost
+    nothing and the selected models may depend on them.
+    """
 
     def source_of(raw: str) -> str | None:
         table = raw.split(".", 1)[1]
@@ -152,7 +156,7 @@ def _models_fed_by(ctx, sources: list[str]) -> list[str]:  # noqa: ANN001 - sqlm
     chosen = []
     for fqn in ctx.models:
         ups = [u for u in ctx.dag.upstream(fqn) | {fqn} if _short(u).startswith("raw.")]
-        if ups and all(source_of(_short(u)) for u in ups):
+        if all(source_of(_short(u)) for u in ups):
             chosen.append(_short(fqn))
     return sorted(chosen)
 

@@ -93,6 +93,8 @@ def _line(
     if color:
         tooltip.insert(0, alt.Tooltip(f"{color}:N", title=color_title or color))
     axis = alt.Axis(labelAngle=0)
+    if x_type == "T":  # multi-year daily/weekly series: a bare "April" is ambiguous
+        axis = alt.Axis(labelAngle=0, format="%b %Y", labelOverlap=True)
     if x == "market_year":  # USDA Market_Year 2023 is the 2022/23 crop: label it so
         axis = alt.Axis(
             labelAngle=0,

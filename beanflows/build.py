@@ -145,14 +145,20 @@ def _transform(settings: Settings, names: list[str], today: date, report: BuildR
         return
     for name in source_names():  # every model family needs its landing globs, built or not
         prepare_landing(settings.var_dir, load_source(name)[0])
-    restate: dict[str, tuple[date, date]] = {}
+    restate: dict[str, tuple[date, date]] = {  # owed by a transform that crashed
+        m: (date.fromisoformat(a), date.fromisoformat(b))
+        for m, (a, b) in previous.get("pending_restate", {}).items()
+    }
     families = _model_families()
     for name in names:
         periods = report.sources[name].periods
         if periods and previous:
             for model, incremental in families.get(name, []):
                 if incremental:
-                    restate[model] = (min(periods), max(periods))
+                    lo, hi = min(periods), max(periods)
+                    if model in restate:
+                        lo, hi = min(lo, restate[model][0]), max(hi, restate[model][1])
+                    restate[model] = (lo, hi)
     t0 = time.perf_counter()
     with console.status("[bold]transform[/bold] SQLMesh plan + run"):
         from beanflows import transform  # SQLMesh import is slow: only when needed
@@ -178,7 +184,15 @@ def _transform(settings: Settings, names: list[str], today: date, report: BuildR
     state_file.parent.mkdir(parents=True, exist_ok=True)
     full = set(names) == set(source_names()) and "transform" not in report.failed_models
     planned = models_fp if full else previous.get("models")
-    state = {"fingerprint": fingerprint, "models": planned, "failed": report.failed_models}
+    pending = {}  # a crashed transform restated nothing: owe those ranges to the next build
+    if "transform" in report.failed_models:
+        pending = {m: [a.isoformat(), b.isoformat()] for m, (a, b) in restate.items()}
+    state = {
+        "fingerprint": fingerprint,
+        "models": planned,
+        "failed": report.failed_models,
+        "pending_restate": pending,
+    }
     state_file.write_text(json.dumps(state, indent=1))
 
 

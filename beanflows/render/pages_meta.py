@@ -113,7 +113,12 @@ def status(data: Data) -> dict[str, Any]:
     built = _day(data.catalog.get("built_at"))
     rows, bad = [], 0
     for name, src in sorted(data.catalog.get("sources", {}).items()):
-        last = _day(src.get("last_success"))
+        # Staleness is the age of the data itself (its release / as-of), not of the last fetch:
+        # a source that answers every night with the same old file is still late.
+        release = str(src.get("release") or "")
+        last = _day(release + "-01" if len(release) == 7 else release) or _day(
+            src.get("last_success")
+        )
         limit = src.get("stale_after_days") or SCHEDULE_DAYS.get(
             str(src.get("schedule") or "").lower(), 45
         )
@@ -171,12 +176,13 @@ def status(data: Data) -> dict[str, Any]:
                     ("Last success", False),
                     ("Release / as of", False),
                     ("Schedule", False),
-                    ("Age at build", True),
+                    ("Data age", True),
                     ("Audits", False),
                     ("Last error", False),
                 ],
                 rows,
-                f"Ages are measured at build time {data.catalog.get('built_at') or '?'}",
+                "Data age: days from the newest release or as-of date to the build "
+                f"({data.catalog.get('built_at') or '?'}), against the source's schedule",
             ),
             full=True,
         ),

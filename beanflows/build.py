@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 import time
 import traceback
@@ -263,6 +264,8 @@ def build(
     t_start = time.perf_counter()
     names = [n for n in source_names() if not settings.only or n in settings.only]
     settings.var_dir.mkdir(parents=True, exist_ok=True)
+    # Generated assets (the ~900 KB Vega bundle) survive a wiped output folder.
+    os.environ.setdefault("BEANFLOWS_CACHE_DIR", str(settings.var_dir / "cache"))
     _ingest_all(settings, names, files, today, report)
     _transform(settings, names, today, report)
     now = now_utc()

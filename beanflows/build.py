@@ -266,6 +266,7 @@ def build(
     settings.var_dir.mkdir(parents=True, exist_ok=True)
     # Generated assets (the ~900 KB Vega bundle) survive a wiped output folder.
     os.environ.setdefault("BEANFLOWS_CACHE_DIR", str(settings.var_dir / "cache"))
+    bundle = _prewarm_render()
     _ingest_all(settings, names, files, today, report)
     _transform(settings, names, today, report)
     now = now_utc()
@@ -302,9 +303,27 @@ def build(
     export.write_catalog(settings.out_dir, catalog)
     report.datasets = datasets
     report.seconds["export"] = time.perf_counter() - t0
+    _finish_prewarm(bundle)
     report.render = _render(settings.out_dir, catalog, report)
     report.seconds["total"] = time.perf_counter() - t_start
     return report
+
+
+def _prewarm_render() -> Any:
+    """Start the site's one slow asset (the Vega bundle) in a child process, if not cached."""
+    try:
+        from beanflows.render import assets
+
+        return assets.prewarm_bundle()
+    except Exception:  # noqa: BLE001 - an optimisation only: render builds it itself if needed
+        return None
+
+
+def _finish_prewarm(proc: Any) -> None:
+    if proc is not None:
+        from beanflows.render import assets
+
+        assets.finish_prewarm(proc)
 
 
 def _render_fingerprint(out_dir: Path) -> str:

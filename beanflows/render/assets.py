@@ -111,3 +111,36 @@ def _shared_bundle(vl_version: str) -> Path | None:
     """
     root = os.environ.get("BEANFLOWS_CACHE_DIR")
     return Path(root) / f"vega-{vl_version}.js" if root else None
+
+
+Prewarm = tuple[subprocess.Popen, Path, Path]  # (child, its temporary file, cache file)
+
+
+def prewarm_bundle() -> Prewarm | None:
+    """Start generating the Vega bundle into the shared cache now, in a child process.
+
+    The build calls this first thing: on a fresh machine the bundle costs seconds of CPU,
+    which then overlap ingest and SQLMesh instead of delaying the render. Returns the child
+    to hand to `finish_prewarm` before rendering, or None when the bundle is already cached.
+    """
+    shared = _shared_bundle(version("vl-convert-python"))
+    if shared is None or shared.is_file():
+        return None
+    shared.parent.mkdir(parents=True, exist_ok=True)
+    tmp = shared.with_name(f".{shared.name}.{os.getpid()}.tmp")
+    with tmp.open("wb") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-c", _BUNDLE], stdout=out, stderr=subprocess.DEVNULL
+        )
+    return proc, tmp, shared
+
+
+def finish_prewarm(prewarm: Prewarm | None) -> None:
+    """Wait for a prewarm child and move its bundle into the cache (atomically)."""
+    if prewarm is None:
+        return
+    proc, tmp, shared = prewarm
+    if proc.wait() == 0 and tmp.stat().st_size > 0:
+        os.replace(tmp, shared)
+    else:
+        tmp.unlink(missing_ok=True)

@@ -10,10 +10,11 @@ cd "$(dirname "$0")"
 export UV_PYTHON_DOWNLOADS=never SQLMESH__DISABLE_ANONYMIZED_ANALYTICS=1
 export WRANGLER_SEND_METRICS=false CLOUDFLARE_CF_FETCH_ENABLED=false AWS_EC2_METADATA_DISABLED=true
 
-if ! command -v uv >/dev/null 2>&1; then
+if ! command -v uv >/dev/null 2>&1 && ! python3 -m uv --version >/dev/null 2>&1; then
   python3 -m pip install --quiet uv || python3 -m pip install --quiet --user uv
-  export PATH="$HOME/.local/bin:$PATH"
 fi
+# `uv` on PATH, else through the interpreter (pip may put the script where PATH does not look)
+uv() { if type -P uv >/dev/null; then command uv "$@"; else python3 -m uv "$@"; fi; }
 # Byte-compiled at install: imports stay fast even where PYTHONDONTWRITEBYTECODE is set.
 uv sync --frozen --compile-bytecode --quiet
 
@@ -21,7 +22,7 @@ cmd="${1:-build}"
 shift || true
 case "$cmd" in
   build)
-    exec uv run --frozen --no-sync beanflows build "$@"
+    uv run --frozen --no-sync beanflows build "$@"
     ;;
   test)
     if [ -f workers/package-lock.json ] && command -v npm >/dev/null 2>&1 \
@@ -33,7 +34,7 @@ case "$cmd" in
         || echo "dev.sh: could not install chromium; browser tests will be skipped" >&2
     fi
     uv run --frozen --no-sync ruff format --check . && uv run --frozen --no-sync ruff check .
-    exec uv run --frozen --no-sync pytest -n 2 "$@"
+    uv run --frozen --no-sync pytest -n 2 "$@"
     ;;
   *)
     echo "usage: ./dev.sh build [options] | ./dev.sh test [pytest options]" >&2

@@ -10,6 +10,7 @@ failed so cron/CI notice, but everything good is still published.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -50,6 +51,11 @@ class BuildReport:
     seconds: dict[str, float] = field(default_factory=dict)
     render: dict[str, Any] | None = None
 
+    def sources_with_failed_models(self) -> set[str]:
+        """Sources one of whose models failed or was skipped (its audits blocked publishing)."""
+        model_source = {m: src for src, ms in _model_families().items() for m, _ in ms}
+        return {model_source[m] for m in self.failed_models if m in model_source}
+
     @property
     def ok(self) -> bool:
         return all(r.ok for r in self.sources.values()) and not self.failed_models
@@ -79,6 +85,7 @@ def import_files(root: Path) -> list[Path | tuple[Path, str, dict[str, Any]]]:
     return sorted(p for p in root.rglob("*") if p.is_file() and not p.name.startswith("."))
 
 
+@functools.cache
 def _model_families() -> dict[str, list[tuple[str, bool]]]:
     """source -> [(model name, is incremental)] read from the model files' MODEL headers."""
     out: dict[str, list[tuple[str, bool]]] = {}
@@ -200,7 +207,7 @@ def _transform(settings: Settings, names: list[str], today: date, report: BuildR
 def _failed_sources(names: list[str], report: BuildReport) -> dict[str, str]:
     """source -> first reason it failed this build (ingest error or a failed model)."""
     model_source = {m: src for src, ms in _model_families().items() for m, _ in ms}
-    failed: dict[str, str] = {}
+    failed: dict[str, str] = {}  # ingest errors first, then models
     for name in names:
         if not report.sources[name].ok:
             failed[name] = report.sources[name].errors[0]

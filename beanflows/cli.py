@@ -19,8 +19,9 @@ def _summary(report: build_mod.BuildReport) -> None:
     table = Table(title="BeanFlows build", title_justify="left")
     for col in ("source", "files new", "unchanged", "rows landed", "audits", "seconds", "status"):
         table.add_column(col, justify="right" if col not in ("source", "status") else "left")
+    blocked = report.sources_with_failed_models()
     for name, res in report.sources.items():
-        failed = [m for m in report.failed_models if m.split(".")[-1].startswith(name)]
+        failed = name in blocked
         table.add_row(
             name,
             str(res.files_new),

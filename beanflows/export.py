@@ -9,6 +9,7 @@ catalog marks it stale, with since when and why.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -26,6 +27,7 @@ DEMO_LABEL = "DEMO DATA (invented numbers from the project's fixtures, not real 
 UNIT = re.compile(r"\s*\[([^\]]+)\]\s*$")
 
 
+@functools.cache
 def dataset_specs() -> dict[str, dict[str, Any]]:
     """All published datasets, from models/datasets/<family>.toml, in name order."""
     specs: dict[str, dict[str, Any]] = {}

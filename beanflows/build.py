@@ -25,7 +25,7 @@ from typing import Any
 from rich.console import Console
 from rich.markup import escape
 
-from beanflows import export
+from beanflows import export, transform_child
 from beanflows.config import Settings
 from beanflows.transform import MODELS_DIR
 from ingest import archive
@@ -143,13 +143,18 @@ def _ingest_all(
             console.print(f"[yellow]note[/yellow] {escape(note)}")
 
 
-def _transform(settings: Settings, names: list[str], today: date, report: BuildReport) -> None:
+def _transform(
+    settings: Settings, names: list[str], today: date, report: BuildReport, child: Any
+) -> None:
+    """Hand the SQLMesh child (started before ingest) its restatements, or stop it when
+    nothing it reads changed since the last successful transform."""
     state_file = settings.var_dir / "state" / "transform.json"
     models_fp = _models_fingerprint()
     fingerprint = _fingerprint(settings.var_dir, source_names(), models_fp, names)
     previous = json.loads(state_file.read_text()) if state_file.exists() else {}
     if previous.get("fingerprint") == fingerprint and not previous.get("failed"):
         report.transform_skipped = True
+        transform_child.cancel(child)
         return
     for name in source_names():  # every model family needs its landing globs, built or not
         prepare_landing(settings.var_dir, load_source(name)[0])
@@ -169,21 +174,12 @@ def _transform(settings: Settings, names: list[str], today: date, report: BuildR
                     restate[model] = (lo, hi)
     t0 = time.perf_counter()
     with console.status("[bold]transform[/bold] SQLMesh plan + run"):
-        from beanflows import transform  # SQLMesh import is slow: only when needed
-
-        try:
-            partial = set(names) != set(source_names())  # --source: only what they feed
-            changed = partial or previous.get("models") != models_fp
-            result = transform.run(
-                settings.var_dir,
-                restate,
-                today,
-                models_changed=changed,
-                sources=names if partial else None,
-            )
-        except Exception as exc:  # noqa: BLE001 - a broken project freezes every dataset
-            console.print(traceback.format_exc(), style="dim")
-            result = transform.TransformResult(failed={"transform": f"SQLMesh failed: {exc}"})
+        partial = set(names) != set(source_names())  # --source: only what they feed
+        changed = partial or previous.get("models") != models_fp
+        transform_child.order(child, restate, today, models_changed=changed)
+        result = transform_child.result(child)
+    if "transform" in result.failed:
+        console.print(f"[red]error[/red] {escape(result.failed['transform'])}")
     report.seconds["transform"] = time.perf_counter() - t0
     report.failed_models = dict(result.failed)
     for model in result.skipped:
@@ -263,9 +259,17 @@ def _source_entries(
 
 
 def build(
-    settings: Settings, files: list[Path] | None, demo: bool = False, today: date | None = None
+    settings: Settings,
+    files: list[Path] | None,
+    demo: bool = False,
+    today: date | None = None,
+    child: transform_child.Child | None = None,
 ) -> BuildReport:
-    """Run the whole build; files=None fetches from upstream, else imports those files."""
+    """Run the whole build; files=None fetches from upstream, else imports those files.
+
+    `child` is a transform process the caller started early (`transform_child.start()`), so
+    SQLMesh's imports overlap the caller's own start-up too.
+    """
     today = today or date.today()
     report = BuildReport()
     t_start = time.perf_counter()
@@ -274,8 +278,16 @@ def build(
     # Generated assets (the ~900 KB Vega bundle) survive a wiped output folder.
     os.environ.setdefault("BEANFLOWS_CACHE_DIR", str(settings.var_dir / "cache"))
     bundle = _prewarm_render()
-    _ingest_all(settings, names, files, today, report)
-    _transform(settings, names, today, report)
+    # SQLMesh imports and loads the project in a child process while ingest runs.
+    partial = set(names) != set(source_names())
+    child = child or transform_child.start()
+    transform_child.open_project(child, settings.var_dir, names if partial else None)
+    try:
+        _ingest_all(settings, names, files, today, report)
+        _transform(settings, names, today, report, child)
+    finally:
+        if child.poll() is None:  # an exception before the child got its order
+            transform_child.cancel(child)
     now = now_utc()
     t0 = time.perf_counter()
     stale = _stale_reasons(names, report)

@@ -6,16 +6,18 @@ import argparse
 import sys
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from rich.markup import escape
-from rich.table import Table
-
-from beanflows import build as build_mod
-from beanflows.config import load
-from ingest.run import source_names
+if TYPE_CHECKING:
+    from beanflows.build import BuildReport
 
 
-def _summary(report: build_mod.BuildReport) -> None:
+def _summary(report: BuildReport) -> None:
+    from rich.markup import escape
+    from rich.table import Table
+
+    from beanflows import build as build_mod
+
     table = Table(title="BeanFlows build", title_justify="left")
     for col in ("source", "files new", "unchanged", "rows landed", "audits", "seconds", "status"):
         table.add_column(col, justify="right" if col not in ("source", "status") else "left")
@@ -44,6 +46,22 @@ def _summary(report: build_mod.BuildReport) -> None:
 
 
 def cmd_build(args: argparse.Namespace) -> int:
+    from beanflows import transform_child
+
+    # SQLMesh takes seconds to import: start its process before our own imports.
+    child = transform_child.start()
+    try:
+        return _build(args, child)
+    finally:
+        if child.poll() is None:  # the build stopped before the transform
+            transform_child.cancel(child)
+
+
+def _build(args: argparse.Namespace, child: object) -> int:
+    from beanflows import build as build_mod
+    from beanflows.config import load
+    from ingest.run import source_names
+
     var = args.var or (Path("var/demo") if args.demo else None)
     only = tuple(n.strip() for arg in args.source or () for n in arg.split(",") if n.strip())
     unknown = sorted(set(only) - set(source_names()))
@@ -61,13 +79,14 @@ def cmd_build(args: argparse.Namespace) -> int:
     else:
         files = None
     today = date.fromisoformat(args.today) if args.today else None
-    report = build_mod.build(settings, files, demo=args.demo, today=today)
+    report = build_mod.build(settings, files, demo=args.demo, today=today, child=child)
     _summary(report)
     return 0 if report.ok else 1
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
     from beanflows import render
+    from beanflows.config import load
 
     settings = load(args.config, None, args.out)
     render.serve(settings.out_dir, args.port)

@@ -12,6 +12,7 @@ import contextlib
 import json
 import logging
 import os
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -67,20 +68,78 @@ def _short(name: str) -> str:
     return ".".join(parts[-2:])
 
 
-def context(var_dir: Path, result: TransformResult | None = None):  # noqa: ANN201
+def context(var_dir: Path, result: TransformResult | None = None, only: set[str] | None = None):  # noqa: ANN201
     """A SQLMesh context for the nightly build: unit-test YAML is not parsed (it costs ~2.5 s
-    of ruamel parsing); the test suite loads the project with its tests instead."""
+    of ruamel parsing); the test suite loads the project with its tests instead.
+
+    `only` (model names) loads just those models' files: a `--source` build parses and types
+    the models it runs, not the whole project (models outside the selection keep their
+    production version, which SQLMesh reads from its state when planning a selection).
+    """
     from sqlmesh import Context
     from sqlmesh.core.console import set_console
     from sqlmesh.core.loader import SqlMeshLoader
+
+    files = None if only is None else {model_files()[name][0] for name in only}
+    models_root = MODELS_DIR / "models"
 
     class BuildLoader(SqlMeshLoader):
         def load_model_tests(self):  # noqa: ANN202
             return []
 
+        def _glob_paths(self, path, ignore_patterns=None, extension=None):  # noqa: ANN001, ANN202
+            for found in super()._glob_paths(path, ignore_patterns, extension):
+                model_file = found.suffix == ".sql" and models_root in found.parents
+                if files is None or not model_file or found.resolve() in files:
+                    yield found
+
     logging.getLogger("sqlmesh").setLevel(logging.ERROR)
     set_console(_console(result or TransformResult()))
     return Context(paths=str(MODELS_DIR), loader=BuildLoader)
+
+
+def model_files() -> dict[str, tuple[Path, set[str]]]:
+    """model name -> (its file, the project models its SQL names), read without SQLMesh.
+
+    Model references in this project are plain `layer.table` names, so a scan of the files
+    (comments removed) finds the DAG in milliseconds, before SQLMesh is even imported.
+    """
+    found: dict[str, tuple[Path, str]] = {}
+    for path in sorted((MODELS_DIR / "models").rglob("*.sql")):
+        text = re.sub(r"--[^\n]*", "", path.read_text(encoding="utf-8"))
+        m = re.search(r"MODEL\s*\(\s*name\s+([\w.]+)", text)
+        if m:
+            found[m.group(1)] = (path.resolve(), text)
+    refs = re.compile(r"\b(?:raw|staging|cleaned|serving)\.\w+\b")
+    return {
+        name: (path, {r for r in refs.findall(text) if r in found and r != name})
+        for name, (path, text) in found.items()
+    }
+
+
+def models_fed_by(sources: list[str]) -> list[str]:
+    """Models whose raw inputs all belong to `sources` (raw models are raw.<source>_<what>),
+    with everything upstream of them, reference tables without raw input included only
+    when a chosen model reads them (each model costs a few hundred ms to plan and run)."""
+    files = model_files()
+
+    def upstream(name: str) -> set[str]:
+        seen, todo = set(), [name]
+        while todo:
+            for up in files[todo.pop()][1] - seen:
+                seen.add(up)
+                todo.append(up)
+        return seen
+
+    def fed(raw: str) -> bool:
+        return any(raw.split(".", 1)[1].startswith(s + "_") for s in sources)
+
+    chosen = set()
+    for name in files:
+        raws = {m for m in upstream(name) | {name} if m.startswith("raw.")}
+        if raws and all(fed(r) for r in raws):
+            chosen |= {name} | upstream(name)
+    return sorted(chosen)
 
 
 def run(
@@ -92,10 +151,53 @@ def run(
 ) -> TransformResult:
     """Plan (apply model changes), restate models whose raw data changed, run what is due.
 
+    The nightly build does the same in two steps in a child process (beanflows.transform_child)
+    so that importing SQLMesh and loading the project overlap the ingest.
+    """
+    var_dir.mkdir(parents=True, exist_ok=True)
+    with _cwd(var_dir):
+        ctx, result, select = open_project(var_dir, sources)
+        try:
+            return execute(ctx, result, select, var_dir, restate, today, models_changed)
+        finally:
+            ctx.close()
+
+
+def open_project(var_dir: Path, sources: list[str] | None):  # noqa: ANN201
+    """(context, result collector, selected model names or None) for one transform.
+
+    `sources` limits plan and run to the models fed only by those sources (a `--source`
+    build, cross-source models included when all their inputs are built), so one source's
+    build does not load, plan or run every other family. Call with the var folder as cwd.
+    """
+    result = TransformResult()
+    select = None if sources is None else models_fed_by(sources)
+    ctx = context(var_dir, result, None if select is None else set(select))
+    if select is not None and not _closed(ctx):
+        ctx = context(var_dir, result)  # the file scan missed a dependency: load everything
+    return ctx, result, select
+
+
+def _closed(ctx) -> bool:  # noqa: ANN001 - sqlmesh Context
+    """True when every project model a loaded model depends on was loaded too."""
+    project, loaded = set(model_files()), {_short(n) for n in ctx.models}
+    deps = {_short(d) for m in ctx.models.values() for d in m.depends_on}
+    return not (deps & project) - loaded
+
+
+def execute(
+    ctx,  # noqa: ANN001 - sqlmesh Context
+    result: TransformResult,
+    select: list[str] | None,
+    var_dir: Path,
+    restate: dict[str, tuple[date, date]],
+    today: date | None = None,
+    models_changed: bool = True,
+) -> TransformResult:
+    """Plan (apply model changes), restate models whose raw data changed, run what is due.
+
     The no-op plan costs seconds, so it is skipped when the model files did not change since
-    the last transform (`models_changed=False`). `sources` limits plan and run to the models
-    fed only by those sources (a `--source` build, cross-source models included when all their
-    inputs are built), so one source's build does not pay for every other family.
+    the last transform (`models_changed=False`).
 
     `restate` maps model names to (first, last) day of newly landed data: SQLMesh marks
     incremental intervals done even when they were empty, so late or corrected files must
@@ -103,69 +205,42 @@ def run(
     """
     from sqlmesh.utils.errors import PlanError
 
-    result = TransformResult()
-    var_dir.mkdir(parents=True, exist_ok=True)
     end = today or date.today()
-    with _cwd(var_dir):
-        ctx = context(var_dir, result)
-        select = None if sources is None else _models_fed_by(ctx, sources)
-        try:
-            # Backfill happens in run(), not in plan(): run() isolates failures per model (an
-            # audit failing in one source skips only its downstream), plan() would abort all.
-            # Model unit tests run in the test suite (tests/test_sqlmesh_project.py), not nightly.
-            if models_changed:
-                ctx.plan(
-                    "prod",
-                    auto_apply=True,
-                    no_prompts=True,
-                    skip_backfill=True,
-                    skip_tests=True,
-                    select_models=select,
-                )
-            known = {_short(n) for n in ctx.models}
-            by_range: dict[tuple[date, date], list[str]] = {}
-            for model, bounds in sorted(restate.items()):
-                if model in known:
-                    by_range.setdefault(bounds, []).append(model)
-            for (first, last), models in sorted(by_range.items()):
-                # Restatement backfills inside plan(); a failure there is recorded by the
-                # console like any other and must not stop the other sources' restatements.
-                with contextlib.suppress(PlanError):
-                    ctx.plan(
-                        "prod",
-                        auto_apply=True,
-                        no_prompts=True,
-                        restate_models=models,
-                        skip_tests=True,
-                        start=first,
-                        end=last + timedelta(days=1),
-                    )
-                result.restated.extend(models)
-            ctx.run("prod", end=end, select_models=select)
-            _add_failing_rows(ctx, result)
-            write_model_metadata(ctx, var_dir / "state" / "models.json")
-        finally:
-            ctx.close()
+    # Backfill happens in run(), not in plan(): run() isolates failures per model (an audit
+    # failing in one source skips only its downstream), plan() would abort all. Model unit
+    # tests run in the test suite (tests/test_sqlmesh_project.py), not nightly.
+    if models_changed:
+        ctx.plan(
+            "prod",
+            auto_apply=True,
+            no_prompts=True,
+            skip_backfill=True,
+            skip_tests=True,
+            select_models=select,
+        )
+    known = {_short(n) for n in ctx.models}
+    by_range: dict[tuple[date, date], list[str]] = {}
+    for model, bounds in sorted(restate.items()):
+        if model in known:
+            by_range.setdefault(bounds, []).append(model)
+    for (first, last), models in sorted(by_range.items()):
+        # Restatement backfills inside plan(); a failure there is recorded by the console
+        # like any other and must not stop the other sources' restatements.
+        with contextlib.suppress(PlanError):
+            ctx.plan(
+                "prod",
+                auto_apply=True,
+                no_prompts=True,
+                restate_models=models,
+                skip_tests=True,
+                start=first,
+                end=last + timedelta(days=1),
+            )
+        result.restated.extend(models)
+    ctx.run("prod", end=end, select_models=select)
+    _add_failing_rows(ctx, result)
+    write_model_metadata(ctx, var_dir / "state" / "models.json")
     return result
-
-
-def _models_fed_by(ctx, sources: list[str]) -> list[str]:  # noqa: ANN001 - sqlmesh Context
-    """Models whose raw inputs all belong to `sources` (raw models are raw.<source>_<what>).
-
-    Models with no raw input at all (reference tables, seeds) are always included: they cost
-    nothing and the selected models may depend on them.
-    """
-
-    def source_of(raw: str) -> str | None:
-        table = raw.split(".", 1)[1]
-        return next((s for s in sources if table.startswith(s + "_")), None)
-
-    chosen = []
-    for fqn in ctx.models:
-        ups = [u for u in ctx.dag.upstream(fqn) | {fqn} if _short(u).startswith("raw.")]
-        if all(source_of(_short(u)) for u in ups):
-            chosen.append(_short(fqn))
-    return sorted(chosen)
 
 
 def _add_failing_rows(ctx, result: TransformResult, limit: int = 5) -> None:  # noqa: ANN001
@@ -186,7 +261,9 @@ def write_model_metadata(ctx, path: Path) -> None:  # noqa: ANN001 - sqlmesh Con
     meanings and units, kind, grain, audits, upstream models and file. Export and render read
     this file instead of importing SQLMesh (which alone costs seconds)."""
     repo = MODELS_DIR.parent
-    out = {}
+    # A --source build loads only its models: keep the others' entries from earlier builds.
+    old = json.loads(path.read_text()) if path.exists() else {}
+    out = {name: meta for name, meta in old.items() if name in model_files()}
     for model in ctx.models.values():
         name = _short(model.name)
         path_rel = model._path.resolve().relative_to(repo).as_posix() if model._path else None

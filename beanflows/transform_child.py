@@ -1,0 +1,148 @@
+"""The SQLMesh half of the nightly build, in a child process started before ingest.
+
+Importing SQLMesh and loading the project cost seconds of CPU and do not depend on what ingest
+lands, so the build starts this process first: it opens the project while the parent fetches
+and lands files (on another core), then waits for the parent's word. The parent either sends
+the restatement ranges ingest produced (plan, restate, run) or closes the pipe when nothing
+changed (the child exits without touching the warehouse; it may also simply be killed, since
+until then it has written nothing but SQLMesh's own atomic cache files).
+
+One JSON line each way:
+    stdin 1   {"var_dir", "models_dir", "sources"}                      (at start)
+    stdin 2   {"restate": {model: [first, last]}, "today", "models_changed"}  (after ingest)
+    result    {"failed", "skipped", "restated"} or {"error"}           (on the result pipe)
+Anything SQLMesh prints goes to stderr: the result pipe carries nothing but the result.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import subprocess
+import sys
+import traceback
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from beanflows import transform
+
+Child = subprocess.Popen
+
+
+def start() -> Child:
+    """Start the child; it imports SQLMesh right away (call `open_project` to say which)."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "beanflows.transform_child"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+
+
+def open_project(proc: Child, var_dir: Path, sources: list[str] | None) -> None:
+    """Tell the child which var folder and sources to load the project for."""
+    var_dir.mkdir(parents=True, exist_ok=True)
+    hello = {"var_dir": str(var_dir), "models_dir": str(transform.MODELS_DIR), "sources": sources}
+    with contextlib.suppress(BrokenPipeError, OSError):  # a dead child: `result` reports it
+        _send(proc, hello)
+
+
+def order(
+    proc: Child,
+    restate: dict[str, tuple[date, date]],
+    today: date | None,
+    models_changed: bool,
+) -> None:
+    """Hand the child its work: plan if models changed, restate these ranges, run to today."""
+    message = {
+        "restate": {m: [a.isoformat(), b.isoformat()] for m, (a, b) in restate.items()},
+        "today": today.isoformat() if today else None,
+        "models_changed": models_changed,
+    }
+    with contextlib.suppress(BrokenPipeError, OSError):  # a dead child: `result` reports it
+        _send(proc, message)
+        proc.stdin.close()
+
+
+def result(proc: Child) -> transform.TransformResult:
+    """Wait for the child's result (a crash becomes a 'transform' failure)."""
+    out = proc.stdout.read()
+    code = proc.wait()
+    try:
+        reply = json.loads(out.strip().splitlines()[-1])
+    except (ValueError, IndexError):
+        reply = {"error": f"transform process exited with code {code} and no result"}
+    if "error" in reply:
+        return transform.TransformResult(failed={"transform": f"SQLMesh failed: {reply['error']}"})
+    return transform.TransformResult(
+        failed=reply["failed"], skipped=set(reply["skipped"]), restated=reply["restated"]
+    )
+
+
+def cancel(proc: Child) -> None:
+    """Nothing to transform: stop the child (it has not touched the warehouse)."""
+    proc.kill()
+    proc.wait()
+    for pipe in (proc.stdin, proc.stdout):
+        if pipe:
+            pipe.close()
+
+
+def _send(proc: Child, message: dict[str, Any]) -> None:
+    proc.stdin.write(json.dumps(message) + "\n")
+    proc.stdin.flush()
+
+
+def main() -> None:
+    """Child side: open the project, wait for the order, run, reply on the result pipe."""
+    result_pipe = os.fdopen(os.dup(1), "w")
+    os.dup2(2, 1)  # stray prints (SQLMesh, libraries) go to the log, not into the result
+    import sqlmesh.core.context  # noqa: F401 - the slow imports, before the parent has settled
+    import sqlmesh.core.loader  # noqa: F401
+
+    line = sys.stdin.readline()
+    if not line:  # the parent stopped before it had settings
+        return
+    hello = json.loads(line)
+    transform.MODELS_DIR = Path(hello["models_dir"])
+    var_dir = Path(hello["var_dir"])
+    os.chdir(var_dir)  # the project's paths (warehouse.duckdb, landing/) are relative to var
+    try:
+        ctx, result, select = transform.open_project(var_dir, hello["sources"])
+    except Exception as exc:  # noqa: BLE001 - reported to the parent as the transform's failure
+        traceback.print_exc()
+        ctx, failure = None, f"{type(exc).__name__}: {exc}"
+    line = sys.stdin.readline()
+    if not line:  # the parent found nothing to transform
+        return
+    order = json.loads(line)
+    if ctx is None:
+        reply: dict[str, Any] = {"error": failure}
+    else:
+        restate = {
+            m: (date.fromisoformat(a), date.fromisoformat(b))
+            for m, (a, b) in order["restate"].items()
+        }
+        today = date.fromisoformat(order["today"]) if order["today"] else None
+        try:
+            transform.execute(ctx, result, select, var_dir, restate, today, order["models_changed"])
+            reply = {
+                "failed": result.failed,
+                "skipped": sorted(result.skipped),
+                "restated": result.restated,
+            }
+        except Exception as exc:  # noqa: BLE001 - reported to the parent, traceback in the log
+            traceback.print_exc()
+            reply = {"error": f"{type(exc).__name__}: {exc}"}
+        finally:
+            ctx.close()
+    result_pipe.write(json.dumps(reply) + "\n")
+    result_pipe.close()
+    sys.stderr.flush()
+    os._exit(0)  # the warehouse is closed; skip a second of interpreter teardown
+
+
+if __name__ == "__main__":
+    main()

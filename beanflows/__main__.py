@@ -1,7 +1,5 @@
 """`python -m beanflows` is the `beanflows` command."""
 
-import sys
+from beanflows.cli import entry
 
-from beanflows.cli import main
-
-sys.exit(main())
+entry()

@@ -25,7 +25,7 @@ from typing import Any
 from rich.console import Console
 from rich.markup import escape
 
-from beanflows import export, transform_child
+from beanflows import export, transform_child, vega_bundle
 from beanflows.config import Settings
 from beanflows.transform import MODELS_DIR
 from ingest import archive
@@ -275,9 +275,11 @@ def build(
     t_start = time.perf_counter()
     names = [n for n in source_names() if not settings.only or n in settings.only]
     settings.var_dir.mkdir(parents=True, exist_ok=True)
-    # Generated assets (the ~900 KB Vega bundle) survive a wiped output folder.
-    os.environ.setdefault("BEANFLOWS_CACHE_DIR", str(settings.var_dir / "cache"))
-    bundle = _prewarm_render()
+    # The ~900 KB Vega bundle depends only on the installed vl-convert: cache it once.
+    os.environ.setdefault(
+        "BEANFLOWS_CACHE_DIR", str(vega_bundle.default_cache_dir(settings.var_dir))
+    )
+    bundle = vega_bundle.prewarm()
     # SQLMesh imports and loads the project in a child process while ingest runs.
     partial = set(names) != set(source_names())
     child = child or transform_child.start()
@@ -322,27 +324,10 @@ def build(
     export.write_catalog(settings.out_dir, catalog)
     report.datasets = datasets
     report.seconds["export"] = time.perf_counter() - t0
-    _finish_prewarm(bundle)
+    vega_bundle.finish_prewarm(bundle)
     report.render = _render(settings.out_dir, catalog, report)
     report.seconds["total"] = time.perf_counter() - t_start
     return report
-
-
-def _prewarm_render() -> Any:
-    """Start the site's one slow asset (the Vega bundle) in a child process, if not cached."""
-    try:
-        from beanflows.render import assets
-
-        return assets.prewarm_bundle()
-    except Exception:  # noqa: BLE001 - an optimisation only: render builds it itself if needed
-        return None
-
-
-def _finish_prewarm(proc: Any) -> None:
-    if proc is not None:
-        from beanflows.render import assets
-
-        assets.finish_prewarm(proc)
 
 
 def _render_fingerprint(out_dir: Path) -> str:

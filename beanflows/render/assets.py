@@ -11,15 +11,15 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import subprocess
 import sys
 from importlib.metadata import version
 from pathlib import Path
 
+from beanflows.vega_bundle import GENERATE, cached_path
+
 STATIC = Path(__file__).resolve().parents[2] / "templates" / "static"
 VEGA_PLACEHOLDER = "/assets/__vega_bundle__.js"
-_BUNDLE = "import sys, vl_convert; sys.stdout.buffer.write(vl_convert.javascript_bundle().encode())"
 
 
 def hashed_name(stem: str, ext: str, data: bytes) -> str:
@@ -52,7 +52,7 @@ class Assets:
         self.vl_version = version("vl-convert-python")
         self.manifest = self._manifest()
         cached = self.manifest.get("vega")
-        shared = _shared_bundle(self.vl_version)
+        shared = cached_path(self.vl_version)
         if (
             self.manifest.get("vl_convert") == self.vl_version
             and cached
@@ -68,7 +68,7 @@ class Assets:
         else:
             self.vega_file = None
             self._proc = subprocess.Popen(
-                [sys.executable, "-c", _BUNDLE], stdout=subprocess.PIPE, stderr=subprocess.PIPE
+                [sys.executable, "-c", GENERATE], stdout=subprocess.PIPE, stderr=subprocess.PIPE
             )
         self.urls["vega"] = f"/assets/{self.vega_file}" if self.vega_file else VEGA_PLACEHOLDER
 
@@ -88,7 +88,7 @@ class Assets:
             self.vega_file = hashed_name("vega", "js", out)
             _write(self.dir / self.vega_file, out)
             self._proc = None
-            shared = _shared_bundle(self.vl_version)
+            shared = cached_path(self.vl_version)
             if shared is not None:
                 shared.parent.mkdir(parents=True, exist_ok=True)
                 _write(shared, out)
@@ -101,46 +101,3 @@ class Assets:
         _write(self.dir / "manifest.json", text.encode())
         self.urls["vega"] = f"/assets/{self.vega_file}"
         return self.urls["vega"]
-
-
-def _shared_bundle(vl_version: str) -> Path | None:
-    """Where the Vega bundle of this vl-convert version is kept across output folders.
-
-    Set BEANFLOWS_CACHE_DIR (the test suite does) so fresh output folders copy the ~900 KB
-    bundle instead of spending seconds of CPU regenerating the same bytes.
-    """
-    root = os.environ.get("BEANFLOWS_CACHE_DIR")
-    return Path(root) / f"vega-{vl_version}.js" if root else None
-
-
-Prewarm = tuple[subprocess.Popen, Path, Path]  # (child, its temporary file, cache file)
-
-
-def prewarm_bundle() -> Prewarm | None:
-    """Start generating the Vega bundle into the shared cache now, in a child process.
-
-    The build calls this first thing: on a fresh machine the bundle costs seconds of CPU,
-    which then overlap ingest and SQLMesh instead of delaying the render. Returns the child
-    to hand to `finish_prewarm` before rendering, or None when the bundle is already cached.
-    """
-    shared = _shared_bundle(version("vl-convert-python"))
-    if shared is None or shared.is_file():
-        return None
-    shared.parent.mkdir(parents=True, exist_ok=True)
-    tmp = shared.with_name(f".{shared.name}.{os.getpid()}.tmp")
-    with tmp.open("wb") as out:
-        proc = subprocess.Popen(
-            [sys.executable, "-c", _BUNDLE], stdout=out, stderr=subprocess.DEVNULL
-        )
-    return proc, tmp, shared
-
-
-def finish_prewarm(prewarm: Prewarm | None) -> None:
-    """Wait for a prewarm child and move its bundle into the cache (atomically)."""
-    if prewarm is None:
-        return
-    proc, tmp, shared = prewarm
-    if proc.wait() == 0 and tmp.stat().st_size > 0:
-        os.replace(tmp, shared)
-    else:
-        tmp.unlink(missing_ok=True)

@@ -227,6 +227,7 @@ class Build:
         nav = generate(docs, catalog)
         cfg = yaml.safe_load((SITE / "mkdocs.yml").read_text(encoding="utf-8"))
         cfg.update(nav=nav, docs_dir=str(docs), site_dir=str(self.work / "site"))
+        cfg["hooks"] = [str(SITE / "mkdocs_hooks.py")]  # compiled-template cache
         (self.work / "mkdocs.yml").write_text(yaml.safe_dump(cfg, sort_keys=False))
         env = {**os.environ, "SOURCE_DATE_EPOCH": _epoch(catalog), "NO_MKDOCS_2_WARNING": "1"}
         self.proc = subprocess.Popen(

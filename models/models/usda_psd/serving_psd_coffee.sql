@@ -4,7 +4,7 @@
 -- (bulk releases only). Unit: 1000 60 kg bags.
 MODEL (
   name serving.psd_coffee,
-  kind FULL,
+  kind VIEW, -- a cheap projection: no second copy of every row; its audits still run
   grain (country_code, market_year, attribute_id),
   audits (
     not_null(columns := (country_code, market_year, attribute_id, value, release)),

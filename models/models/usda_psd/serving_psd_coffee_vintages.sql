@@ -4,7 +4,7 @@
 -- Source: cleaned.usda_psd_vintages. Unit: 1000 60 kg bags.
 MODEL (
   name serving.psd_coffee_vintages,
-  kind FULL,
+  kind VIEW, -- a cheap projection: no second copy of every row; its audits still run
   grain (release, release_type, country_code, market_year, attribute_id),
   description 'Every USDA PSD coffee release (bulk and report tables) for every key: revisions.'
 );

@@ -1,0 +1,23 @@
+"""mkdocs hooks for the methodology build (wired in by beanflows.render.methodology).
+
+Compiling Material's Jinja templates is a third of every methodology build, and the templates
+only change with the mkdocs-material version: keep their compiled bytecode in the build's
+cache folder (BEANFLOWS_CACHE_DIR), keyed by Jinja on each template's source checksum.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemBytecodeCache
+
+
+def on_env(env: Environment, config: Any, files: Any) -> Environment:  # noqa: ANN401, ARG001
+    root = os.environ.get("BEANFLOWS_CACHE_DIR")
+    if root:
+        folder = Path(root) / "jinja-mkdocs"
+        folder.mkdir(parents=True, exist_ok=True)
+        env.bytecode_cache = FileSystemBytecodeCache(str(folder))
+    return env

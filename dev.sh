@@ -22,6 +22,8 @@ cmd="${1:-build}"
 shift || true
 case "$cmd" in
   build)
+    # The charts' Vega bundle depends only on the installed vl-convert: made once, at install.
+    uv run --frozen --no-sync python -m beanflows.vega_bundle
     uv run --frozen --no-sync beanflows build "$@"
     ;;
   test)

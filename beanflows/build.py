@@ -298,6 +298,8 @@ def build(
     fresh = set(specs) - set(stale) - untouched
     manifest = archive.load_manifest(settings.var_dir / "raw")
     raw_files = {n: [r for r in manifest if r["source"] == n] for n in names}
+    # A methodology build loads its libraries while the export runs (no change: no render).
+    mkdocs = None if report.transform_skipped else _prestart_methodology()
     with console.status("[bold]export[/bold] datasets"):
         datasets = export.export_datasets(
             settings.var_dir,
@@ -325,7 +327,7 @@ def build(
     report.datasets = datasets
     report.seconds["export"] = time.perf_counter() - t0
     vega_bundle.finish_prewarm(bundle)
-    report.render = _render(settings.out_dir, catalog, report)
+    report.render = _render(settings.out_dir, catalog, report, mkdocs)
     report.seconds["total"] = time.perf_counter() - t_start
     return report
 
@@ -341,22 +343,55 @@ def _render_fingerprint(out_dir: Path) -> str:
     return h.hexdigest()
 
 
-def _render(out_dir: Path, catalog: dict[str, Any], report: BuildReport) -> dict[str, Any] | None:
+def _prestart_methodology() -> Any:
+    """A mkdocs process loading its libraries while the export runs (None if unavailable)."""
+    try:
+        from beanflows.render import methodology
+
+        return methodology.prestart()
+    except Exception:  # noqa: BLE001 - an optimisation only: render starts its own
+        return None
+
+
+def _render(
+    out_dir: Path, catalog: dict[str, Any], report: BuildReport, mkdocs: Any = None
+) -> dict[str, Any] | None:
     """Render the site from the published files; skipped when nothing it reads changed."""
     try:
-        from beanflows import render
-    except ImportError:
-        return None
-    if not hasattr(render, "render_site"):
-        return None
-    state = out_dir / "data" / ".render-state"
-    fingerprint = _render_fingerprint(out_dir)
-    if state.exists() and state.read_text() == fingerprint and (out_dir / "index.html").exists():
-        return {"skipped": True}
+        try:
+            from beanflows import render
+        except Exception as exc:  # noqa: BLE001 - a broken renderer must not hide the summary
+            console.print(traceback.format_exc(), style="dim")
+            report.failed_models.setdefault("render", f"render import failed: {exc!r}")
+            return None
+        state = out_dir / "data" / ".render-state"
+        fingerprint = _render_fingerprint(out_dir)
+        if (
+            state.exists()
+            and state.read_text() == fingerprint
+            and (out_dir / "index.html").exists()
+        ):
+            return {"skipped": True}
+        return _render_now(render, out_dir, catalog, report, state, fingerprint, mkdocs)
+    finally:
+        if mkdocs is not None and mkdocs.stdin is not None:  # not handed to a methodology build
+            mkdocs.kill()
+            mkdocs.communicate()
+
+
+def _render_now(
+    render: Any,
+    out_dir: Path,
+    catalog: dict[str, Any],
+    report: BuildReport,
+    state: Path,
+    fingerprint: str,
+    mkdocs: Any,
+) -> dict[str, Any]:
     t0 = time.perf_counter()
     with console.status("[bold]render[/bold] site"):
         try:
-            summary = render.render_site(out_dir, catalog)
+            summary = render.render_site(out_dir, catalog, mkdocs)
         except Exception as exc:  # noqa: BLE001 - a render bug must not hide the build summary
             console.print(traceback.format_exc(), style="dim")
             summary = {"errors": [repr(exc)]}

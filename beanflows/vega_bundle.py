@@ -66,3 +66,14 @@ def finish_prewarm(prewarm: Prewarm | None) -> None:
         os.replace(tmp, shared)
     else:
         tmp.unlink(missing_ok=True)
+
+
+def ensure(var_dir: Path = Path("var")) -> Path | None:
+    """Make the bundle now unless it is cached (./dev.sh build does, once per install)."""
+    os.environ.setdefault("BEANFLOWS_CACHE_DIR", str(default_cache_dir(var_dir)))
+    finish_prewarm(prewarm())
+    return cached_path()
+
+
+if __name__ == "__main__":
+    ensure()

@@ -63,14 +63,17 @@ def _failed_page(slug: str, nav: str, exc: BaseException) -> dict[str, Any]:
     )
 
 
-def render_site(out_dir: Path, catalog: dict[str, Any]) -> dict[str, Any]:
-    """Write the whole site under out_dir; return {'pages', 'charts', 'seconds', 'errors'}."""
+def render_site(out_dir: Path, catalog: dict[str, Any], mkdocs_proc: Any = None) -> dict[str, Any]:
+    """Write the whole site under out_dir; return {'pages', 'charts', 'seconds', 'errors'}.
+
+    `mkdocs_proc` is a methodology build process started ahead (`methodology.prestart()`).
+    """
     t0 = time.perf_counter()
     out_dir = Path(out_dir)
     errors: list[str] = []
     assets = Assets(out_dir)  # may start bundling Vega in a child process
     try:
-        mkdocs: methodology.Build | None = methodology.Build(out_dir, catalog)
+        mkdocs: methodology.Build | None = methodology.Build(out_dir, catalog, mkdocs_proc)
     except Exception as exc:  # noqa: BLE001 - the methodology must not take the site down
         log.error("methodology failed:\n%s", traceback.format_exc())
         errors.append(f"methodology: {exc!r}")

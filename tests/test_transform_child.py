@@ -1,0 +1,98 @@
+"""The SQLMesh child process of the build (beanflows.transform_child) and model selection."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from beanflows import transform, transform_child
+from tests.conftest import run_cli
+
+SOURCES = [
+    "usda_psd",
+    "cftc_cot",
+    "yahoo_prices",
+    "fred",
+    "worldbank",
+    "ice_stocks",
+    "open_meteo",
+    "ico",
+]
+
+
+def test_models_fed_by_selects_one_family_and_what_it_reads() -> None:
+    usda = transform.models_fed_by(["usda_psd"])
+    assert "serving.coffee_balance" in usda and "raw.usda_psd_bulk" in usda
+    assert all("usda_psd" in m or m.startswith("serving.") for m in usda), usda
+    # a reference table without raw input is loaded only for the family that reads it
+    assert "cleaned.ice_stocks_ports" not in usda
+    assert "cleaned.ice_stocks_ports" in transform.models_fed_by(["ice_stocks"])
+    # a cross-source model comes in only when every source it reads is built
+    assert "serving.prices_monthly" not in transform.models_fed_by(["yahoo_prices", "fred"])
+    assert "serving.prices_monthly" in transform.models_fed_by(
+        ["yahoo_prices", "fred", "worldbank"]
+    )
+    assert set(transform.models_fed_by(SOURCES)) == set(transform.model_files())
+
+
+def _broken_project(tmp_path: Path) -> Path:
+    project = tmp_path / "models"
+    shutil.copytree(transform.MODELS_DIR, project, ignore=shutil.ignore_patterns(".cache", "logs"))
+    (project / "models" / "usda_psd" / "staging_broken.sql").write_text(
+        "MODEL (name staging.usda_psd_broken, kind FULL);\n"
+        "SELECT * FROM raw.usda_psd_bulk WHERE (\n"
+    )
+    return project
+
+
+def test_a_project_that_does_not_load_is_a_transform_failure(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(transform, "MODELS_DIR", _broken_project(tmp_path))
+    child = transform_child.start()
+    transform_child.open_project(child, tmp_path / "var", ["usda_psd"])
+    transform_child.order(child, {}, date(2024, 12, 1), models_changed=True)
+    result = transform_child.result(child)
+    assert set(result.failed) == {"transform"}
+    assert result.failed["transform"].startswith("SQLMesh failed:")
+    assert "staging_broken.sql" in result.failed["transform"]
+
+
+def test_a_child_stopped_before_its_order_leaves_no_warehouse(tmp_path: Path) -> None:
+    child = transform_child.start()
+    transform_child.open_project(child, tmp_path / "var", ["usda_psd"])
+    transform_child.cancel(child)
+    assert child.returncode is not None
+    assert not (tmp_path / "var" / "warehouse.duckdb").exists()
+
+
+def test_a_source_build_after_a_full_build_keeps_every_other_model(tmp_path: Path) -> None:
+    """--source loads only its own models; the rest of production must stay as it was."""
+    args = ["build", "--demo", "--var", str(tmp_path / "var"), "--out", str(tmp_path / "dist")]
+    full = run_cli(*args, cwd=tmp_path)
+    assert full.returncode == 0, full.stderr[-3000:]
+    catalog_path = tmp_path / "dist" / "data" / "catalog.json"
+    before = json.loads(catalog_path.read_text())["datasets"]
+    models_json = tmp_path / "var" / "state" / "models.json"
+    all_models = set(json.loads(models_json.read_text()))
+    assert all_models == set(transform.model_files())
+
+    (tmp_path / "var" / "state" / "transform.json").unlink()  # force the transform to run
+    one = run_cli(*args, "--source", "usda_psd", cwd=tmp_path)
+    assert one.returncode == 0, one.stderr[-3000:]
+    after = json.loads(catalog_path.read_text())["datasets"]
+    assert set(after) == set(before)
+    for name in ("cot_positioning", "prices_daily", "weather_daily"):
+        assert after[name]["files"] == before[name]["files"], name
+    assert set(json.loads(models_json.read_text())) == all_models
+    with duckdb.connect(str(tmp_path / "var" / "warehouse.duckdb"), read_only=True) as con:
+        for view in ("serving.cot_positioning", "serving.weather_daily", "serving.prices_monthly"):
+            assert con.execute(f"SELECT COUNT(*) FROM {view}").fetchone()[0] > 0, view
+
+    again = run_cli(*args, cwd=tmp_path)  # and a full build after it still plans cleanly
+    assert again.returncode == 0, again.stderr[-3000:]

@@ -67,13 +67,14 @@ def _write(con: duckdb.DuckDBPyConnection, query: str, base: Path, demo: bool) -
         "parquet": f"FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 100000{kv}",
         "csv": "FORMAT csv, HEADER true",
     }
-    rows = con.execute(f"SELECT COUNT(*) FROM ({query})").fetchone()[0]
     for fmt, opts in options.items():
         final = base.with_suffix(f".{fmt}")
         tmp = final.with_name(f".{final.name}.tmp")
-        con.execute(f"COPY ({query}) TO '{tmp.as_posix()}' ({opts})")
+        rows = con.execute(f"COPY ({query}) TO '{tmp.as_posix()}' ({opts})").fetchone()[0]
         os.replace(tmp, final)
         facts[fmt] = {"rows": rows, "bytes": final.stat().st_size, "sha256": _sha256(final)}
+    if facts["parquet"]["rows"] != facts["csv"]["rows"]:  # same query twice: must agree
+        raise duckdb.Error(f"{base.name}: parquet and csv row counts differ")
     return facts
 
 

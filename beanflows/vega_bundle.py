@@ -48,12 +48,15 @@ def prewarm() -> Prewarm | None:
     shared = cached_path()
     if shared is None or shared.is_file():
         return None
-    shared.parent.mkdir(parents=True, exist_ok=True)
-    tmp = shared.with_name(f".{shared.name}.{os.getpid()}.tmp")
-    with tmp.open("wb") as out:
-        proc = subprocess.Popen(
-            [sys.executable, "-c", GENERATE], stdout=out, stderr=subprocess.DEVNULL
-        )
+    try:
+        shared.parent.mkdir(parents=True, exist_ok=True)
+        tmp = shared.with_name(f".{shared.name}.{os.getpid()}.tmp")
+        with tmp.open("wb") as out:
+            proc = subprocess.Popen(
+                [sys.executable, "-c", GENERATE], stdout=out, stderr=subprocess.DEVNULL
+            )
+    except OSError:  # a read-only cache folder: the render bundles for itself
+        return None
     return proc, tmp, shared
 
 
@@ -62,9 +65,12 @@ def finish_prewarm(prewarm: Prewarm | None) -> None:
     if prewarm is None:
         return
     proc, tmp, shared = prewarm
-    if proc.wait() == 0 and tmp.stat().st_size > 0:
-        os.replace(tmp, shared)
-    else:
+    try:
+        if proc.wait() == 0 and tmp.stat().st_size > 0:
+            os.replace(tmp, shared)
+        else:
+            tmp.unlink(missing_ok=True)
+    except OSError:  # the render bundles for itself
         tmp.unlink(missing_ok=True)
 
 

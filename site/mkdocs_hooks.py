@@ -18,6 +18,10 @@ def on_env(env: Environment, config: Any, files: Any) -> Environment:  # noqa: A
     root = os.environ.get("BEANFLOWS_CACHE_DIR")
     if root:
         folder = Path(root) / "jinja-mkdocs"
-        folder.mkdir(parents=True, exist_ok=True)
-        env.bytecode_cache = FileSystemBytecodeCache(str(folder))
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError:
+            return env  # no cache folder: compile as usual
+        if os.access(folder, os.W_OK):
+            env.bytecode_cache = FileSystemBytecodeCache(str(folder))
     return env

@@ -9,6 +9,7 @@ with the same version reuses the file without bundling again.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import subprocess
@@ -90,8 +91,9 @@ class Assets:
             self._proc = None
             shared = cached_path(self.vl_version)
             if shared is not None:
-                shared.parent.mkdir(parents=True, exist_ok=True)
-                _write(shared, out)
+                with contextlib.suppress(OSError):  # a read-only cache: next build bundles again
+                    shared.parent.mkdir(parents=True, exist_ok=True)
+                    _write(shared, out)
         manifest = {
             "vl_convert": self.vl_version,
             "vega": self.vega_file,

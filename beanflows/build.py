@@ -174,26 +174,37 @@ def _transform(
                     restate[model] = (lo, hi)
     t0 = time.perf_counter()
     with console.status("[bold]transform[/bold] SQLMesh plan + run"):
-        partial = set(names) != set(source_names())  # --source: only what they feed
-        changed = partial or previous.get("models") != models_fp
+        # A plan applies model changes: needed when the models changed since the last full
+        # plan, unless this very selection of sources (--source) was planned since then.
+        selection = ",".join(sorted(names))
+        partial_plans = {
+            k: fp for k, fp in previous.get("partial_plans", {}).items() if fp == models_fp
+        }
+        changed = previous.get("models") != models_fp and selection not in partial_plans
         transform_child.order(child, restate, today, models_changed=changed)
         result = transform_child.result(child)
     if "transform" in result.failed:
         console.print(f"[red]error[/red] {escape(result.failed['transform'])}")
-    report.seconds["transform"] = time.perf_counter() - t0
+    report.seconds["transform"] = time.perf_counter() - t0  # after ingest: the wait
+    for step, secs in result.seconds.items():  # SQLMesh's start-up overlapped the ingest
+        report.seconds[f"sqlmesh:{step}"] = secs
     report.failed_models = dict(result.failed)
     for model in result.skipped:
         report.failed_models.setdefault(model, "skipped: an upstream model failed")
     report.restated = result.restated
     state_file.parent.mkdir(parents=True, exist_ok=True)
-    full = set(names) == set(source_names()) and "transform" not in report.failed_models
-    planned = models_fp if full else previous.get("models")
+    ok = "transform" not in report.failed_models
+    full = set(names) == set(source_names())
+    planned = models_fp if full and ok else previous.get("models")
+    if not full and ok:
+        partial_plans[selection] = models_fp
     pending = {}  # a crashed transform restated nothing: owe those ranges to the next build
     if "transform" in report.failed_models:
         pending = {m: [a.isoformat(), b.isoformat()] for m, (a, b) in restate.items()}
     state = {
         "fingerprint": fingerprint,
         "models": planned,
+        "partial_plans": {} if full else partial_plans,
         "failed": report.failed_models,
         "pending_restate": pending,
     }

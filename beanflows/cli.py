@@ -39,6 +39,9 @@ def _summary(report: BuildReport) -> None:
         build_mod.console.print(f"[red]failed[/red] {model}:\n{escape(err)}")
     stale = [n for n, d in report.datasets.items() if d.get("status") != "fresh"]
     secs = ", ".join(f"{k} {v:.2f}s" for k, v in report.seconds.items() if ":" not in k)
+    sqlmesh = [f"{k[8:]} {v:.2f}s" for k, v in report.seconds.items() if k.startswith("sqlmesh:")]
+    if sqlmesh:  # its start-up ran beside the ingest, so it is not part of the wait above
+        secs += f" (SQLMesh process: {', '.join(sqlmesh)})"
     build_mod.console.print(
         f"datasets: {len(report.datasets) - len(stale)} fresh, {len(stale)} stale"
         + (f" ({', '.join(stale)})" if stale else "")

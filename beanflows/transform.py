@@ -29,6 +29,7 @@ class TransformResult:
     skipped: set[str] = field(default_factory=set)
     restated: list[str] = field(default_factory=list)
     audit_queries: list = field(default_factory=list)  # (model, sqlmesh AuditError)
+    seconds: dict[str, float] = field(default_factory=dict)  # SQLMesh's own steps
 
 
 @contextlib.contextmanager

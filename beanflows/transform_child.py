@@ -21,6 +21,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 import traceback
 from datetime import date
 from pathlib import Path
@@ -77,7 +78,10 @@ def result(proc: Child) -> transform.TransformResult:
     if "error" in reply:
         return transform.TransformResult(failed={"transform": f"SQLMesh failed: {reply['error']}"})
     return transform.TransformResult(
-        failed=reply["failed"], skipped=set(reply["skipped"]), restated=reply["restated"]
+        failed=reply["failed"],
+        skipped=set(reply["skipped"]),
+        restated=reply["restated"],
+        seconds=reply.get("seconds", {}),
     )
 
 
@@ -97,6 +101,7 @@ def _send(proc: Child, message: dict[str, Any]) -> None:
 
 def main() -> None:
     """Child side: open the project, wait for the order, run, reply on the result pipe."""
+    t0 = time.perf_counter()
     result_pipe = os.fdopen(os.dup(1), "w")
     os.dup2(2, 1)  # stray prints (SQLMesh, libraries) go to the log, not into the result
     import sqlmesh.core.context  # noqa: F401 - the slow imports, before the parent has settled
@@ -111,6 +116,7 @@ def main() -> None:
     os.chdir(var_dir)  # the project's paths (warehouse.duckdb, landing/) are relative to var
     try:
         ctx, result, select = transform.open_project(var_dir, hello["sources"])
+        result.seconds["start-up"] = time.perf_counter() - t0
     except Exception as exc:  # noqa: BLE001 - reported to the parent as the transform's failure
         traceback.print_exc()
         ctx, failure = None, f"{type(exc).__name__}: {exc}"
@@ -127,11 +133,14 @@ def main() -> None:
         }
         today = date.fromisoformat(order["today"]) if order["today"] else None
         try:
+            t1 = time.perf_counter()
             transform.execute(ctx, result, select, var_dir, restate, today, order["models_changed"])
+            result.seconds["plan+run"] = time.perf_counter() - t1
             reply = {
                 "failed": result.failed,
                 "skipped": sorted(result.skipped),
                 "restated": result.restated,
+                "seconds": result.seconds,
             }
         except Exception as exc:  # noqa: BLE001 - reported to the parent, traceback in the log
             traceback.print_exc()

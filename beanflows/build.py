@@ -145,9 +145,13 @@ def _ingest_all(
 
 def _transform(
     settings: Settings, names: list[str], today: date, report: BuildReport, child: Any
-) -> None:
+) -> Any:
     """Hand the SQLMesh child (started before ingest) its restatements, or stop it when
-    nothing it reads changed since the last successful transform."""
+    nothing it reads changed since the last successful transform.
+
+    Returns a methodology (mkdocs) process started while SQLMesh runs, when it runs: this
+    process would idle meanwhile, so mkdocs loads its libraries then (None if not started).
+    """
     state_file = settings.var_dir / "state" / "transform.json"
     models_fp = _models_fingerprint()
     fingerprint = _fingerprint(settings.var_dir, source_names(), models_fp, names)
@@ -155,7 +159,7 @@ def _transform(
     if previous.get("fingerprint") == fingerprint and not previous.get("failed"):
         report.transform_skipped = True
         transform_child.cancel(child)
-        return
+        return None
     for name in source_names():  # every model family needs its landing globs, built or not
         prepare_landing(settings.var_dir, load_source(name)[0])
     restate: dict[str, tuple[date, date]] = {  # owed by a transform that crashed
@@ -182,6 +186,7 @@ def _transform(
         }
         changed = previous.get("models") != models_fp and selection not in partial_plans
         transform_child.order(child, restate, today, models_changed=changed)
+        mkdocs = _prestart_methodology()
         result = transform_child.result(child)
     if "transform" in result.failed:
         console.print(f"[red]error[/red] {escape(result.failed['transform'])}")
@@ -209,6 +214,7 @@ def _transform(
         "pending_restate": pending,
     }
     state_file.write_text(json.dumps(state, indent=1))
+    return mkdocs
 
 
 def _failed_sources(names: list[str], report: BuildReport) -> dict[str, str]:
@@ -297,7 +303,7 @@ def build(
     transform_child.open_project(child, settings.var_dir, names if partial else None)
     try:
         _ingest_all(settings, names, files, today, report)
-        _transform(settings, names, today, report, child)
+        mkdocs = _transform(settings, names, today, report, child)
     finally:
         if child.poll() is None:  # an exception before the child got its order
             transform_child.cancel(child)
@@ -309,8 +315,6 @@ def build(
     fresh = set(specs) - set(stale) - untouched
     manifest = archive.load_manifest(settings.var_dir / "raw")
     raw_files = {n: [r for r in manifest if r["source"] == n] for n in names}
-    # A methodology build loads its libraries while the export runs (no change: no render).
-    mkdocs = None if report.transform_skipped else _prestart_methodology()
     with console.status("[bold]export[/bold] datasets"):
         datasets = export.export_datasets(
             settings.var_dir,

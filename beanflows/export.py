@@ -187,7 +187,11 @@ def _export_one(
     raw_files: dict[str, list[dict[str, Any]]],
     demo: bool,
 ) -> dict[str, Any]:
-    relation = ".".join(_quote(p) for p in spec["model"].split("."))
+    model = ".".join(_quote(p) for p in spec["model"].split("."))
+    # Read the model once: a serving view would otherwise be computed again for every file
+    # and fact below (six times); the temporary copy lives in memory, not in the warehouse.
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _dataset AS SELECT * FROM {model}")
+    relation = "_dataset"
     order = ", ".join(_quote(c) for c in spec["order_by"])
     described = con.execute(f"DESCRIBE SELECT * FROM {relation}").fetchall()
     types = {row[0]: row[1] for row in described}

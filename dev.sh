@@ -23,7 +23,8 @@ shift || true
 case "$cmd" in
   build)
     # The charts' Vega bundle depends only on the installed vl-convert: made once, at install.
-    uv run --frozen --no-sync python -m beanflows.vega_bundle
+    uv run --frozen --no-sync python -m beanflows.vega_bundle \
+      || echo "dev.sh: Vega bundle not cached now; the build makes it itself" >&2
     uv run --frozen --no-sync beanflows build "$@"
     ;;
   test)

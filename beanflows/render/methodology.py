@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import shutil
 import subprocess
 import sys
@@ -23,11 +22,12 @@ from typing import Any
 
 import yaml
 
+from beanflows import transform
+
 REPO = Path(__file__).resolve().parents[2]
 SITE = REPO / "site"
 MODELS = REPO / "models"
 INGEST = REPO / "ingest"
-MODEL_NAME = re.compile(r"MODEL\s*\(\s*name\s+([\w.]+)", re.S)
 
 
 def _md(text: Any) -> str:
@@ -36,13 +36,8 @@ def _md(text: Any) -> str:
 
 
 def model_files() -> dict[str, Path]:
-    """SQLMesh model name -> its .sql file (from each file's MODEL (name ...) block)."""
-    out = {}
-    for path in sorted((MODELS / "models").rglob("*.sql")):
-        m = MODEL_NAME.search(path.read_text(encoding="utf-8"))
-        if m:
-            out[m.group(1)] = path
-    return out
+    """SQLMesh model name -> its .sql file (the same scan the build selects models with)."""
+    return {name: path for name, (path, _) in transform.model_files().items()}
 
 
 def _header(sql: str) -> str:

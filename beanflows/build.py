@@ -359,7 +359,7 @@ def _render_fingerprint(out_dir: Path) -> str:
 
 
 def _prestart_methodology() -> Any:
-    """A mkdocs process loading its libraries while the export runs (None if unavailable)."""
+    """A mkdocs process loading its libraries while SQLMesh runs (None if unavailable)."""
     try:
         from beanflows.render import methodology
 
@@ -371,38 +371,24 @@ def _prestart_methodology() -> Any:
 def _render(
     out_dir: Path, catalog: dict[str, Any], report: BuildReport, mkdocs: Any = None
 ) -> dict[str, Any] | None:
-    """Render the site from the published files; skipped when nothing it reads changed."""
+    """Render the site from the published files; skipped when nothing it reads changed.
+
+    `mkdocs` (a prestarted methodology process) is handed to the render, or stopped here.
+    """
     try:
-        try:
-            from beanflows import render
-        except Exception as exc:  # noqa: BLE001 - a broken renderer must not hide the summary
-            console.print(traceback.format_exc(), style="dim")
-            report.failed_models.setdefault("render", f"render import failed: {exc!r}")
-            return None
-        state = out_dir / "data" / ".render-state"
-        fingerprint = _render_fingerprint(out_dir)
-        if (
-            state.exists()
-            and state.read_text() == fingerprint
-            and (out_dir / "index.html").exists()
-        ):
-            return {"skipped": True}
-        return _render_now(render, out_dir, catalog, report, state, fingerprint, mkdocs)
-    finally:
-        if mkdocs is not None and mkdocs.stdin is not None:  # not handed to a methodology build
+        from beanflows import render
+    except Exception as exc:  # noqa: BLE001 - a broken renderer must not hide the summary
+        console.print(traceback.format_exc(), style="dim")
+        report.failed_models.setdefault("render", f"render import failed: {exc!r}")
+        render = None
+    state = out_dir / "data" / ".render-state"
+    fingerprint = _render_fingerprint(out_dir)
+    unchanged = state.exists() and state.read_text() == fingerprint
+    if render is None or (unchanged and (out_dir / "index.html").exists()):
+        if mkdocs is not None:
             mkdocs.kill()
             mkdocs.communicate()
-
-
-def _render_now(
-    render: Any,
-    out_dir: Path,
-    catalog: dict[str, Any],
-    report: BuildReport,
-    state: Path,
-    fingerprint: str,
-    mkdocs: Any,
-) -> dict[str, Any]:
+        return None if render is None else {"skipped": True}
     t0 = time.perf_counter()
     with console.status("[bold]render[/bold] site"):
         try:

@@ -81,7 +81,8 @@ def context(var_dir: Path, result: TransformResult | None = None, only: set[str]
     from sqlmesh.core.console import set_console
     from sqlmesh.core.loader import SqlMeshLoader
 
-    files = None if only is None else {model_files()[name][0] for name in only}
+    scan = model_files() if only is not None else {}
+    files = None if only is None else {scan[name][0] for name in only}
     models_root = MODELS_DIR / "models"
 
     class BuildLoader(SqlMeshLoader):
@@ -264,7 +265,8 @@ def write_model_metadata(ctx, path: Path) -> None:  # noqa: ANN001 - sqlmesh Con
     repo = MODELS_DIR.parent
     # A --source build loads only its models: keep the others' entries from earlier builds.
     old = json.loads(path.read_text()) if path.exists() else {}
-    out = {name: meta for name, meta in old.items() if name in model_files()}
+    current = model_files()
+    out = {name: meta for name, meta in old.items() if name in current}
     for model in ctx.models.values():
         name = _short(model.name)
         path_rel = model._path.resolve().relative_to(repo).as_posix() if model._path else None

@@ -14,7 +14,7 @@ from beanflows.render import charts
 from beanflows.render import layout as L
 from beanflows.render.data import Data, fmt, signed
 from beanflows.render.pages_revisions import country_vintages
-from beanflows.render.pages_supply import WORLD, mbags, pct, tier_note
+from beanflows.render.pages_supply import WORLD, balance_table, mbags, pct, tier_note
 
 DS = ["coffee_balance", "psd_coffee", "psd_coffee_vintages"]
 TYPES = {"029": "Arabica", "053": "Robusta", "056": "Other"}
@@ -208,28 +208,7 @@ def _country(data: Data, p: dict[str, Any], base: dict[str, Any]) -> dict[str, A
                 fmt=",.2f",
             ),
             f"Line chart of {name}'s production, exports, consumption and ending stocks.",
-            table=L.table(
-                [
-                    ("Market year", False),
-                    ("Production", True),
-                    ("Exports", True),
-                    ("Consumption", True),
-                    ("Ending stocks", True),
-                    ("Stock-to-use %", True),
-                ],
-                [
-                    [
-                        r["marketing_year"],
-                        fmt(r["production"]),
-                        fmt(r["exports"]),
-                        fmt(r["domestic_consumption"]),
-                        fmt(r["ending_stocks"]),
-                        fmt(r["stock_to_use"], 1),
-                    ]
-                    for r in reversed(hist)
-                ],
-                "1000 60 kg bags",
-            ),
+            table=balance_table(hist, "1000 60 kg bags", imports=False),
         )
     ]
     blocks.append(_types(data, code, name))

@@ -68,6 +68,23 @@ def world_rows(data: Data) -> list[dict[str, Any]]:
     )
 
 
+def balance_table(rows: list[dict[str, Any]], caption: str, *, imports: bool) -> Any:
+    """The balance rows of coffee_balance as a table, newest market year first."""
+    cols = ["production", "imports", "exports", "domestic_consumption", "ending_stocks"]
+    cols = [c for c in cols if imports or c != "imports"]
+    heads = {"domestic_consumption": "Consumption", "ending_stocks": "Ending stocks"}
+    return L.table(
+        [("Market year", False)]
+        + [(heads.get(c, c.capitalize()), True) for c in cols]
+        + [("Stock-to-use %", True)],
+        [
+            [r["marketing_year"], *(fmt(r[c]) for c in cols), fmt(r["stock_to_use"], 1)]
+            for r in reversed(rows)
+        ],
+        caption,
+    )
+
+
 def build(data: Data) -> list[dict[str, Any]]:
     ds = data.get("coffee_balance")
     base = {
@@ -147,30 +164,7 @@ def build(data: Data) -> list[dict[str, Any]]:
         year_param=True,
         fmt=".1f",
     )
-    world_table = L.table(
-        [
-            ("Market year", False),
-            ("Production", True),
-            ("Imports", True),
-            ("Exports", True),
-            ("Consumption", True),
-            ("Ending stocks", True),
-            ("Stock-to-use %", True),
-        ],
-        [
-            [
-                r["marketing_year"],
-                fmt(r["production"]),
-                fmt(r["imports"]),
-                fmt(r["exports"]),
-                fmt(r["domestic_consumption"]),
-                fmt(r["ending_stocks"]),
-                fmt(r["stock_to_use"], 1),
-            ]
-            for r in reversed(world)
-        ],
-        "World balance, 1000 60 kg bags",
-    )
+    world_table = balance_table(world, "World balance, 1000 60 kg bags", imports=True)
     blocks = [
         L.chart_block(
             "balance",

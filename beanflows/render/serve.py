@@ -1,20 +1,32 @@
 """`beanflows serve`: preview OUT/ on 127.0.0.1 with the same pretty URLs as the Worker.
 
 /supply/ -> supply/index.html, unknown paths -> 404.html with status 404. Loopback only: a
-preview must never be reachable from the network.
+preview must never be reachable from the network. Like the Worker, files carry an ETag and
+answer single byte ranges (206/416): the /sql/ page's DuckDB-WASM and the Python client read
+Parquet footers and column chunks by Range, and .wasm goes out as application/wasm.
 """
 
 from __future__ import annotations
 
 import functools
 import http.server
+import io
+import re
 import threading
 from pathlib import Path
 
 HOST = "127.0.0.1"
+_RANGE = re.compile(r"bytes=(\d*)-(\d*)$")
 
 
 class _Handler(http.server.SimpleHTTPRequestHandler):
+    extensions_map = {
+        **http.server.SimpleHTTPRequestHandler.extensions_map,
+        ".wasm": "application/wasm",
+        ".mjs": "text/javascript",
+        ".parquet": "application/vnd.apache.parquet",
+    }
+
     def send_head(self):  # noqa: ANN201 - stdlib signature
         path = Path(self.translate_path(self.path))
         if not path.exists() and not self.path.endswith("/"):
@@ -26,7 +38,45 @@ class _Handler(http.server.SimpleHTTPRequestHandler):
                 return None
         if not path.exists():
             return self._not_found()
+        if path.is_file():
+            return self._file(path)
         return super().send_head()
+
+    def _file(self, path: Path):  # noqa: ANN202
+        """A file with an ETag, If-None-Match (304) and one byte range (206, 416)."""
+        st = path.stat()
+        etag = f'"{st.st_mtime_ns:x}-{st.st_size:x}"'
+        if self.headers.get("If-None-Match") == etag:
+            self.send_response(304)
+            self.send_header("ETag", etag)
+            self.end_headers()
+            return None
+        size, start, end = st.st_size, 0, st.st_size - 1
+        m = _RANGE.match(self.headers.get("Range", ""))
+        if m and (m.group(1) or m.group(2)):
+            if m.group(1):
+                start = int(m.group(1))
+                end = min(int(m.group(2)), size - 1) if m.group(2) else size - 1
+            else:
+                start = max(0, size - int(m.group(2)))
+            if start >= size or start > end:
+                self.send_response(416)
+                self.send_header("Content-Range", f"bytes */{size}")
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                return None
+            self.send_response(206)
+            self.send_header("Content-Range", f"bytes {start}-{end}/{size}")
+        else:
+            self.send_response(200)
+        self.send_header("Content-Type", self.guess_type(str(path)))
+        self.send_header("Content-Length", str(end - start + 1))
+        self.send_header("Accept-Ranges", "bytes")
+        self.send_header("ETag", etag)
+        self.end_headers()
+        with path.open("rb") as fh:
+            fh.seek(start)
+            return io.BytesIO(fh.read(end - start + 1))
 
     def _not_found(self):  # noqa: ANN202
         page = Path(self.directory) / "404.html"
@@ -35,8 +85,6 @@ class _Handler(http.server.SimpleHTTPRequestHandler):
         self.send_header("Content-Type", "text/html; charset=utf-8")
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
-        import io
-
         return io.BytesIO(body)
 
     def log_message(self, format: str, *args: object) -> None:  # noqa: A002

@@ -1,0 +1,108 @@
+"""The `beanflows` wheel: built from client/, installed alone into a fresh venv, used there.
+
+Checks the packaging decision end to end: the wheel holds only beanflows/__init__.py and
+beanflows/client/, its dependencies are httpx and pyarrow (pandas/polars as extras), a venv
+with it has none of the pipeline's packages, `import beanflows` loads neither httpx nor
+pyarrow, and the installed client reads a locally served demo build without a token.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import zipfile
+from email.parser import Parser
+from pathlib import Path
+
+import pytest
+
+import beanflows.client
+from beanflows.render.serve import background
+from tests.conftest import REPO
+from tests.demo_site import demo_dist
+
+PIPELINE_ONLY = {"duckdb", "sqlmesh", "mkdocs", "mkdocs-material", "jinja2", "altair", "boto3"}
+
+SCRIPT = r"""
+import json, os, sys
+import beanflows
+heavy = sorted(m for m in ("httpx", "pyarrow", "pandas", "duckdb") if m in sys.modules)
+names = [d["name"] for d in beanflows.datasets()]
+t = beanflows.get("cot_positioning", market_code="083731", columns=["report_date", "mm_net"])
+try:
+    beanflows.get("cot_revisions")
+    plan = "no error"
+except beanflows.PlanRequired as exc:
+    plan = str(exc)
+print(json.dumps({"heavy_at_import": heavy, "names": names, "rows": t.num_rows,
+                  "columns": t.column_names, "plan": plan, "file": beanflows.__file__}))
+"""
+
+
+def _uv() -> list[str]:
+    """uv on PATH, else through the base interpreter (where ./dev.sh's pip puts it)."""
+    if shutil.which("uv"):
+        return [shutil.which("uv")]
+    base = Path(sys.base_prefix) / "bin" / "python3"
+    if subprocess.run([base, "-m", "uv", "--version"], capture_output=True).returncode == 0:
+        return [str(base), "-m", "uv"]
+    pytest.skip("uv is not installed (./dev.sh installs it)")
+
+
+def run(*args: str, **kw) -> subprocess.CompletedProcess:
+    done = subprocess.run(args, capture_output=True, text=True, timeout=600, **kw)
+    assert done.returncode == 0, f"{args}: {done.stderr[-2000:]}"
+    return done
+
+
+def test_wheel_installs_alone_and_reads_a_served_demo_build(tmp_path: Path, tmp_path_factory):
+    uv = _uv()
+    env = {**os.environ, "UV_PYTHON_DOWNLOADS": "never"}
+    run(*uv, "build", "--wheel", "client", "--out-dir", str(tmp_path / "wheel"), cwd=REPO, env=env)
+    (wheel,) = (tmp_path / "wheel").glob("beanflows-*.whl")
+    with zipfile.ZipFile(wheel) as zf:
+        names = zf.namelist()
+        metadata = next(n for n in names if n.endswith(".dist-info/METADATA"))
+        meta = Parser().parsestr(zf.read(metadata).decode())
+    code = sorted(n for n in names if ".dist-info/" not in n)
+    client_files = sorted(p.name for p in (REPO / "beanflows/client").glob("*.py"))
+    assert code == ["beanflows/__init__.py"] + [f"beanflows/client/{n}" for n in client_files]
+    assert meta["Name"] == "beanflows" and meta["Version"] == beanflows.client.__version__
+    requires = meta.get_all("Requires-Dist")
+    assert {r.split(">")[0].split(";")[0].strip() for r in requires if "extra" not in r} == {
+        "httpx", "pyarrow"}  # fmt: skip
+    assert {"pandas", "polars"} <= set(meta.get_all("Provides-Extra"))
+
+    venv = tmp_path / "venv"
+    run(*uv, "venv", "--quiet", str(venv), env=env)
+    python = venv / "bin" / "python"
+    pins = tmp_path / "constraints.txt"  # the lock's versions: same wheels as the dev venv
+    run(*uv, "export", "--frozen", "--no-hashes", "--no-emit-project", "--quiet", "-o",
+        str(pins), cwd=REPO, env=env)  # fmt: skip
+    run(*uv, "pip", "install", "--quiet", "--python", str(python), "-c", str(pins), str(wheel),
+        env=env)  # fmt: skip
+    listed = run(*uv, "pip", "list", "--format", "json", "--python", str(python), env=env)
+    installed = {p["name"].lower() for p in json.loads(listed.stdout)}
+    assert {"beanflows", "httpx", "pyarrow"} <= installed
+    assert not installed & PIPELINE_ONLY, installed & PIPELINE_ONLY
+
+    dist = demo_dist(tmp_path_factory)
+    server, url = background(dist)
+    try:
+        client_env = {"PATH": os.environ["PATH"], "HOME": str(tmp_path), "BEANFLOWS_URL": url,
+                      "BEANFLOWS_DATA_CACHE": str(tmp_path / "cache")}  # fmt: skip
+        out = run(str(python), "-c", SCRIPT, cwd=tmp_path, env=client_env)
+    finally:
+        server.shutdown()
+        server.server_close()
+    got = json.loads(out.stdout)
+    assert got["heavy_at_import"] == []
+    assert got["file"].startswith(str(venv))  # the installed copy, not the repository's
+    catalog = json.loads((dist / "data/catalog.json").read_text())
+    assert got["names"] == sorted(catalog["datasets"])
+    assert got["rows"] == catalog["datasets"]["cot_positioning"]["files"]["free"]["parquet"]["rows"]
+    assert got["columns"] == ["report_date", "mm_net"]
+    assert "paid plans only" in got["plan"]

@@ -23,6 +23,7 @@ from typing import Any
 import yaml
 
 from beanflows import transform
+from beanflows.render import client_docs
 
 REPO = Path(__file__).resolve().parents[2]
 SITE = REPO / "site"
@@ -192,9 +193,11 @@ def generate(docs: Path, catalog: dict[str, Any]) -> list[Any]:
         (docs / "models" / f"{name}.md").write_text(_model_page(name, models[name]))
         nav_models.append({name: f"models/{name}.md"})
     (docs / "audits.md").write_text(_audits_page())
+    (docs / "client-reference.md").write_text(client_docs.reference())
     return [
         {"Overview": "index.md"},
         {"Formulas": "formulas.md"},
+        {"Python client": [{"Guide": "client.md"}, {"Reference": "client-reference.md"}]},
         {"Datasets": nav_ds or [{"None yet": "index.md"}]},
         {"Sources": nav_src or [{"None yet": "index.md"}]},
         {"Models": nav_models or [{"None yet": "index.md"}]},

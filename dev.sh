@@ -3,7 +3,8 @@
 #   ./dev.sh build [beanflows build options]   set up, then run the nightly build
 #   ./dev.sh test  [pytest options]            set up, then run every test
 # Needs only Python >= 3.11 and Node 20 (for the Worker); installs uv with pip when missing,
-# the locked Python dependencies (uv sync --frozen), the Worker's npm packages (npm ci) and,
+# the locked Python dependencies (uv sync --frozen), the npm packages of the Worker and of the
+# /sql/ page (npm ci in workers/ and web/) and,
 # for the browser tests, Debian's chromium when running as root without it.
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -20,6 +21,17 @@ uv sync --frozen --compile-bytecode --quiet
 
 cmd="${1:-build}"
 shift || true
+# DuckDB-WASM for the site's /sql/ page (web/package.json). Optional: without npm, or if the
+# install fails, the build goes on and leaves that page out.
+if [ -f web/package-lock.json ] && { [ ! -f web/node_modules/.package-lock.json ] \
+     || [ web/package-lock.json -nt web/node_modules/.package-lock.json ]; }; then
+  if command -v npm >/dev/null 2>&1; then
+    (cd web && npm ci --no-audit --no-fund --loglevel=error) \
+      || echo "dev.sh: npm ci in web/ failed; the site is built without its /sql/ page" >&2
+  else
+    echo "dev.sh: npm not found; the site is built without its /sql/ page" >&2
+  fi
+fi
 case "$cmd" in
   build)
     # The charts' Vega bundle depends only on the installed vl-convert: made once, at install.

@@ -107,7 +107,7 @@ class Client:
     @property
     def http(self):  # noqa: ANN201 - httpx.Client, imported lazily
         if self._http is None:
-            self._http = transport.make_http(self.timeout_seconds)
+            self._http = transport.make_http(self.base_url, self.timeout_seconds)
         return self._http
 
     # -- catalog ---------------------------------------------------------------------------

@@ -9,9 +9,11 @@ the total size, so bytes of another version are refused.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import io
 import os
+import ssl
 import sys
 import time
 from pathlib import Path
@@ -49,13 +51,25 @@ class Unreachable(Exception):
     """The server could not be reached (connection refused, DNS, timeouts): maybe offline."""
 
 
-def make_http(timeout_seconds: float) -> httpx.Client:
-    """One connection pool per Client (keep-alive makes the second request cheap)."""
+@functools.cache
+def _tls() -> ssl.SSLContext:
+    """One verifying TLS context per process (loading the CA bundle costs ~50 ms)."""
+    return httpx.create_ssl_context()
+
+
+def make_http(base_url: str, timeout_seconds: float) -> httpx.Client:
+    """One connection pool per Client (keep-alive makes the second request cheap).
+
+    A plain-http site (a local preview) needs no TLS context; it then follows no redirects,
+    so nothing can be sent to an https address without certificate checks.
+    """
     from beanflows.client import __version__
 
+    https = base_url.startswith("https://")
     return httpx.Client(
         timeout=httpx.Timeout(timeout_seconds),
-        follow_redirects=True,
+        follow_redirects=https,
+        verify=_tls() if https else False,
         headers={"User-Agent": f"beanflows-python/{__version__}"},
     )
 

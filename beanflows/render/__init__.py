@@ -24,6 +24,7 @@ from beanflows.render import (
     pages_meta,
     pages_origins,
     pages_revisions,
+    pages_sql,
     pages_supply,
 )
 from beanflows.render.assets import VEGA_PLACEHOLDER, Assets
@@ -48,6 +49,14 @@ BUILDERS: list[tuple[str, str, Builder]] = [
     ("downloads", "downloads", lambda d: [pages_meta.downloads(d)]),
     ("status", "status", lambda d: [pages_meta.status(d)]),
 ]
+
+
+def _nav(with_sql: bool) -> list[dict[str, str]]:
+    """The main navigation; the SQL page sits after Downloads when it is built."""
+    if not with_sql:
+        return L.NAV
+    at = next((i + 1 for i, item in enumerate(L.NAV) if item["key"] == "downloads"), len(L.NAV))
+    return [*L.NAV[:at], pages_sql.NAV_ITEM, *L.NAV[at:]]
 
 
 def _failed_page(slug: str, nav: str, exc: BaseException) -> dict[str, Any]:
@@ -80,9 +89,10 @@ def render_site(out_dir: Path, catalog: dict[str, Any], mkdocs_proc: Any = None)
         mkdocs = None
     data = Data(out_dir, catalog)
     env = L.environment()
+    sql = pages_sql.prepare(out_dir)  # None when DuckDB-WASM is not installed (no npm)
     ctx = {
         "assets": assets.urls,
-        "nav": L.NAV,
+        "nav": _nav(sql is not None),
         "built_at": str(catalog.get("built_at") or "")[:10],
         "demo": bool(catalog.get("demo")),
     }
@@ -101,6 +111,10 @@ def render_site(out_dir: Path, catalog: dict[str, Any], mkdocs_proc: Any = None)
                 charts += sum(b["type"] == "chart" for b in pg["blocks"])
     finally:
         data.close()
+    if sql is not None:
+        html["sql"] = pages_sql.render(env, catalog, sql, ctx)
+    else:
+        L.page_path(out_dir, "sql").unlink(missing_ok=True)
     not_found = L.render_404(env, ctx)
     vega = assets.finish()
     for slug, text in html.items():

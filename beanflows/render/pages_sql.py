@@ -130,7 +130,7 @@ def render(env: Any, catalog: dict[str, Any], urls: dict[str, str], ctx: dict[st
     pg["charts"] = False
     text = json.dumps(config, sort_keys=True).replace("</", "<\\/")
     return env.get_template("sql.html").render(
-        page=pg, sql={"script": urls["script"], "config": text, "datasets": datasets,
+        page=pg, sql={**urls, "config": text, "datasets": datasets,
                       "examples": examples, "first": examples[0]["sql"] if examples else ""},
         **ctx,
     )  # fmt: skip

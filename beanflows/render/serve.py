@@ -73,6 +73,8 @@ class _Handler(http.server.SimpleHTTPRequestHandler):
         self.send_header("Content-Length", str(end - start + 1))
         self.send_header("Accept-Ranges", "bytes")
         self.send_header("ETag", etag)
+        if self.path.startswith("/assets/"):  # content-hashed names, as published
+            self.send_header("Cache-Control", "public, max-age=31536000, immutable")
         self.end_headers()
         with path.open("rb") as fh:
             fh.seek(start)

@@ -112,7 +112,12 @@ def render_site(out_dir: Path, catalog: dict[str, Any], mkdocs_proc: Any = None)
     finally:
         data.close()
     if sql is not None:
-        html["sql"] = pages_sql.render(env, catalog, sql, ctx)
+        try:
+            html["sql"] = pages_sql.render(env, catalog, sql, ctx)
+        except Exception as exc:  # noqa: BLE001 - like any page: never blank the site
+            log.error("render sql failed:\n%s", traceback.format_exc())
+            errors.append(f"sql: {exc!r}")
+            html["sql"] = L.render_page(env, _failed_page("sql", "sql", exc), ctx)
     else:
         L.page_path(out_dir, "sql").unlink(missing_ok=True)
     not_found = L.render_404(env, ctx)

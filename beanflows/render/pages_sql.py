@@ -78,7 +78,7 @@ def prepare(out_dir: Path) -> dict[str, str] | None:
         log.warning(
             "SQL page left out: %s missing (npm ci in web/ installs DuckDB-WASM; ./dev.sh "
             "does it when npm is available)",
-            missing[0].relative_to(WEB.parent),
+            missing[0],
         )
         return None
     try:

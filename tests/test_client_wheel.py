@@ -23,6 +23,7 @@ import beanflows.client
 from beanflows.render.serve import background
 from tests.conftest import REPO
 from tests.demo_site import demo_dist
+from tests.worker_server import WorkerUnavailable, release_objects, worker_server
 
 PIPELINE_ONLY = {"duckdb", "sqlmesh", "mkdocs", "mkdocs-material", "jinja2", "altair", "boto3"}
 
@@ -39,6 +40,13 @@ except beanflows.PlanRequired as exc:
     plan = str(exc)
 print(json.dumps({"heavy_at_import": heavy, "names": names, "rows": t.num_rows,
                   "columns": t.column_names, "plan": plan, "file": beanflows.__file__}))
+"""
+
+PRO_SCRIPT = r"""
+import json, beanflows
+t = beanflows.get("cot_revisions")  # pro only: needs the token, through the Worker
+b = beanflows.get("coffee_balance")
+print(json.dumps({"revisions_columns": t.column_names, "balance_rows": b.num_rows}))
 """
 
 
@@ -99,6 +107,7 @@ def test_wheel_installs_alone_and_reads_a_served_demo_build(tmp_path: Path, tmp_
         server.shutdown()
         server.server_close()
     got = json.loads(out.stdout)
+    _pro_through_the_worker(python, dist, tmp_path)
     assert got["heavy_at_import"] == []
     assert got["file"].startswith(str(venv))  # the installed copy, not the repository's
     catalog = json.loads((dist / "data/catalog.json").read_text())
@@ -106,3 +115,25 @@ def test_wheel_installs_alone_and_reads_a_served_demo_build(tmp_path: Path, tmp_
     assert got["rows"] == catalog["datasets"]["cot_positioning"]["files"]["free"]["parquet"]["rows"]
     assert got["columns"] == ["report_date", "mm_net"]
     assert "paid plans only" in got["plan"]
+
+
+def _pro_through_the_worker(python: Path, dist: Path, tmp_path: Path) -> None:
+    """The installed client with a token reads pro files through the Worker (workerd)."""
+    from beanflows.tokens import mint_token
+
+    files = {p.relative_to(dist).as_posix(): p.read_bytes()
+             for p in (dist / "data").rglob("*") if p.is_file()}  # fmt: skip
+    try:
+        with worker_server(release_objects(files), secrets={"TOKEN_SECRET": "wheel-test"}) as w:
+            env = {"PATH": os.environ["PATH"], "HOME": str(tmp_path),
+                   "BEANFLOWS_URL": w.url, "BEANFLOWS_DATA_CACHE": str(tmp_path / "pro-cache"),
+                   "BEANFLOWS_TOKEN": mint_token("wheel-test", "cust_wheel", "pro")}  # fmt: skip
+            out = run(str(python), "-c", PRO_SCRIPT, cwd=tmp_path, env=env)
+    except WorkerUnavailable as exc:
+        print(f"pro part skipped: {exc}")
+        return
+    got = json.loads(out.stdout)
+    catalog = json.loads((dist / "data/catalog.json").read_text())
+    assert got["balance_rows"] == catalog["datasets"]["coffee_balance"]["files"]["pro"][
+        "parquet"]["rows"]  # fmt: skip
+    assert "new_value" in got["revisions_columns"]

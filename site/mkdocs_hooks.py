@@ -1,6 +1,7 @@
 """mkdocs hooks for the methodology build (wired in by beanflows.render.methodology).
 
-Compiling Material's Jinja templates is a third of every methodology build, and the templates
+`on_post_page` names Material's search dialog (it ships as an unnamed `role="dialog"`, which
+screen readers announce as just "dialog"). Compiling Material's Jinja templates is a third of every methodology build, and the templates
 only change with the mkdocs-material version: keep their compiled bytecode in the build's
 cache folder (BEANFLOWS_CACHE_DIR), keyed by Jinja on each template's source checksum.
 """
@@ -25,3 +26,11 @@ def on_env(env: Environment, config: Any, files: Any) -> Environment:  # noqa: A
         if os.access(folder, os.W_OK):
             env.bytecode_cache = FileSystemBytecodeCache(str(folder))
     return env
+
+
+SEARCH_DIALOG = '<div class="md-search" data-md-component="search" role="dialog">'
+NAMED_DIALOG = SEARCH_DIALOG[:-1] + ' aria-label="Search the methodology">'
+
+
+def on_post_page(output: str, page: Any, config: Any) -> str:  # noqa: ANN401, ARG001
+    return output.replace(SEARCH_DIALOG, NAMED_DIALOG, 1)

@@ -75,12 +75,15 @@ def downloads(data: Data) -> dict[str, Any]:
             f" · rows free {fmt(rows_free)} / pro {fmt(rows_pro)}"
             f" · Parquet {_size(size)}"
             f" · free window: {escape(meta.get('free_window') or 'none (Pro only)')}</p>"
-            f"<p>Free: {_links(free, 'free')} &nbsp; Pro: {_links(pro, 'pro')}</p>"
+            f'<p class="files">Free: {_links(free, "free")} &nbsp; Pro: {_links(pro, "pro")}</p>'
         )
         cols = meta.get("columns") or []
         table_html = (
             '<details class="data"><summary>'
-            f'{len(cols)} columns</summary><div class="tablewrap"><table><thead><tr>'
+            f'{len(cols)} columns</summary><div class="tablebox"><p class="scroll-hint" '
+            'aria-hidden="true">Scroll the table sideways for more columns →</p>'
+            '<div class="tablewrap" tabindex="0" role="region" '
+            f'aria-label="Columns of {escape(name)}, table"><table><thead><tr>'
             '<th scope="col">Column</th><th scope="col">Type</th><th scope="col">Unit</th>'
             '<th scope="col">Meaning</th></tr></thead><tbody>'
             + "".join(
@@ -89,7 +92,7 @@ def downloads(data: Data) -> dict[str, Any]:
                 f"<td>{escape(c.get('description') or '')}</td></tr>"
                 for c in cols
             )
-            + "</tbody></table></div></details>"
+            + "</tbody></table></div></div></details>"
         )
         blocks.append(L.html_block(L.slugify(name), name, head + table_html, full=True))
     if not blocks:

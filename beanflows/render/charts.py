@@ -173,7 +173,7 @@ def line(
     rows = with_data(rows, y, color)
     if x_type == "T":
         rows = with_gaps(rows, x, y, color)
-        spec["encoding"]["x"]["axis"]["format"] = time_format(rows, x)
+        spec["encoding"]["x"]["axis"].update(time_axis(rows, x))
     if color:
         spec["encoding"]["color"]["legend"] = legend(rows, color)
     spec["data"] = {"values": rows}
@@ -224,12 +224,14 @@ def with_gaps(
     return out
 
 
-def time_format(rows: list[dict[str, Any]], x: str) -> str:
-    """Tick labels for the span shown: month and year, or day and month for short spans."""
+def time_axis(rows: list[dict[str, Any]], x: str) -> dict[str, Any]:
+    """Tick labels for the span shown: years for long series (one tick a year), month and
+    year for a few months to two years, day and month for short spans (weather, recent COT)."""
     days = [d for d in (_day(r.get(x)) for r in rows) if d is not None]
-    if days and (max(days) - min(days)).days < 120:
-        return "%-d %b"
-    return "%b %Y"
+    span = (max(days) - min(days)).days if days else 0
+    if span > 730:
+        return {"format": "%Y", "tickCount": {"interval": "year"}, "labelAngle": 0}
+    return {"format": "%b %Y" if span >= 120 else "%-d %b", "labelAngle": 0}
 
 
 def legend(rows: list[dict[str, Any]], color: str) -> dict[str, Any]:
@@ -300,7 +302,7 @@ def dual(
     """Area (left axis) against a line (right axis): positioning against price."""
     spec = json.loads(_dual(x, left, left_title, right, right_title, 240))
     for layer in spec["layer"]:
-        layer["encoding"]["x"]["axis"] = {"format": time_format(rows, x), "labelAngle": 0}
+        layer["encoding"]["x"]["axis"] = time_axis(rows, x)
     spec["data"] = {"values": rows}
     return spec
 

@@ -312,3 +312,30 @@ def test_print_hides_navigation_and_fits_a4(browser, site):  # noqa: F811
             page.emulate_media(media="screen")
     finally:
         ctx.close()
+
+
+def test_methodology_404_links_resolve_from_any_depth(browser, site):  # noqa: F811
+    ctx, page, log = open_page(browser, site)
+    failed: list[str] = []
+    page.on("response", lambda r: failed.append(r.url) if r.status >= 400 else None)
+    try:
+        page.goto(site + "/methodology/404.html", wait_until="load")
+        assert failed == [] and log["errors"] == [], (failed, log["errors"])
+        hrefs = page.eval_on_selector_all("a[href]", "as => as.map(a => a.getAttribute('href'))")
+        inside = [h for h in hrefs if not h.startswith(("/methodology/", "http", "#")) and h != "/"]
+        assert inside == [], inside
+        assert page.evaluate("() => document.styleSheets.length") >= 2  # Material's CSS loaded
+    finally:
+        ctx.close()
+
+
+def test_downloads_show_how_to_keep_codes_as_text(site):
+    import urllib.request
+
+    with urllib.request.urlopen(site + "/downloads/") as resp:  # noqa: S310 - loopback
+        html = resp.read().decode()
+    section = html[html.index('id="h-cot-positioning"') :]
+    section = section[: section.index("</section>")]
+    assert "Read the CSV with codes kept as text" in section
+    assert "dtype={&#34;market_code&#34;: &#34;string&#34;" in section  # CFTC's 083731 stays text
+    assert "&#39;market_code&#39;: &#39;VARCHAR&#39;" in section

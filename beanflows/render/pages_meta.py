@@ -81,8 +81,8 @@ def read_csv_html(name: str, cols: list[dict[str, Any]], files: dict[str, Any] |
         f"<p>Text columns ({escape(', '.join(text))}) can hold codes with leading zeros; "
         "declare them as text, or read the Parquet file, which keeps every type. "
         "<code>SITE</code> is this site's address.</p>"
-        f'<pre tabindex="0" role="region" aria-label="Reading {escape(name)}, code"><code>{escape(code)}'
-        "</code></pre></details>"
+        f'<pre tabindex="0" role="region" aria-label="Reading {escape(name)}, code">'
+        f"<code>{escape(code)}</code></pre></details>"
     )
 
 

@@ -250,7 +250,11 @@ FOCUS_CONTRAST = """() => {
   if (el === document.body) return null;  // tabbed past the last control
   if (s.outlineStyle === 'none' || parseFloat(s.outlineWidth) < 2)
     return [el.outerHTML.slice(0, 60), 0];
-  let p = el.parentElement, bg = 'rgb(255, 255, 255)';
+  // what the ring is drawn on: the element just outside the focused one's left (or right) edge
+  const r = el.getBoundingClientRect(), gap = parseFloat(s.outlineOffset) + 1;
+  const x = r.left - gap > 0 ? r.left - gap : r.right + gap, y = r.top + r.height / 2;
+  const under = document.elementsFromPoint(x, y).find(e => e !== el && !el.contains(e));
+  let p = under || el.parentElement, bg = 'rgb(255, 255, 255)';
   for (; p; p = p.parentElement) {
     const b = getComputedStyle(p).backgroundColor;
     if (b && !b.startsWith('rgba(0, 0, 0, 0)') && b !== 'transparent') { bg = b; break; }

@@ -118,7 +118,11 @@ def positioning(data: Data) -> dict[str, Any]:
                     color="window",
                     zero=True,
                 ),
-                "Line chart of the COT index over 26, 52 and 156 weeks.",
+                "Line chart of the managed-money COT index over "
+                + " and ".join(
+                    str(w) for w, c in idx.items() if c and any(r[c] is not None for r in rows)
+                )
+                + " weeks.",
                 dataset=COT,
                 note="COT index = (net − min net) / (max net − min net) × 100 over the window.",
             )

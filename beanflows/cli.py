@@ -115,8 +115,10 @@ def cmd_publish(argv: list[str]) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    if argv[:1] == ["publish"]:
-        return cmd_publish(argv[1:])
+    if argv[:1] == ["publish"]:  # its own options (publish.py); the same one-line errors
+        debug = "--debug" in argv
+        rest = [a for a in argv[1:] if a != "--debug"]
+        return errors.run_clean(lambda _: cmd_publish(rest), argparse.Namespace(), debug=debug)
     common = argparse.ArgumentParser(add_help=False)  # --debug before or after the command
     common.add_argument(
         "--debug", action="store_true", default=argparse.SUPPRESS, help="show tracebacks"

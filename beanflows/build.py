@@ -144,7 +144,12 @@ def _ingest_all(
 
 
 def _transform(
-    settings: Settings, names: list[str], today: date, report: BuildReport, child: Any
+    settings: Settings,
+    names: list[str],
+    today: date,
+    report: BuildReport,
+    child: Any,
+    forced: dict[str, tuple[date, date]] | None = None,
 ) -> Any:
     """Hand the SQLMesh child (started before ingest) its restatements, or stop it when
     nothing it reads changed since the last successful transform.
@@ -156,7 +161,7 @@ def _transform(
     models_fp = _models_fingerprint()
     fingerprint = _fingerprint(settings.var_dir, source_names(), models_fp, names)
     previous = json.loads(state_file.read_text()) if state_file.exists() else {}
-    if previous.get("fingerprint") == fingerprint and not previous.get("failed"):
+    if previous.get("fingerprint") == fingerprint and not previous.get("failed") and not forced:
         report.transform_skipped = True
         transform_child.cancel(child)
         return None
@@ -166,6 +171,9 @@ def _transform(
         m: (date.fromisoformat(a), date.fromisoformat(b))
         for m, (a, b) in previous.get("pending_restate", {}).items()
     }
+    for model, (a, b) in (forced or {}).items():  # `beanflows rebuild`: restated on request
+        lo, hi = restate.get(model, (a, b))
+        restate[model] = (min(lo, a), max(hi, b))
     families = _model_families()
     for name in names:
         periods = report.sources[name].periods
@@ -281,11 +289,13 @@ def build(
     demo: bool = False,
     today: date | None = None,
     child: transform_child.Child | None = None,
+    restate: dict[str, tuple[date, date]] | None = None,
 ) -> BuildReport:
     """Run the whole build; files=None fetches from upstream, else imports those files.
 
     `child` is a transform process the caller started early (`transform_child.start()`), so
-    SQLMesh's imports overlap the caller's own start-up too.
+    SQLMesh's imports overlap the caller's own start-up too. `restate` (model -> first and
+    last day) forces those restatements and the transform even when no input changed.
     """
     today = today or date.today()
     report = BuildReport()
@@ -303,7 +313,7 @@ def build(
     transform_child.open_project(child, settings.var_dir, names if partial else None)
     try:
         _ingest_all(settings, names, files, today, report)
-        mkdocs = _transform(settings, names, today, report, child)
+        mkdocs = _transform(settings, names, today, report, child, restate)
     finally:
         if child.poll() is None:  # an exception before the child got its order
             transform_child.cancel(child)

@@ -51,11 +51,15 @@ def _summary(report: BuildReport) -> None:
 
 def cmd_build(args: argparse.Namespace) -> int:
     from beanflows import transform_child
+    from beanflows.lock import EXIT_LOCKED, LockHeld
 
     # SQLMesh takes seconds to import: start its process before our own imports.
     child = transform_child.start()
     try:
         return _build(args, child)
+    except LockHeld as exc:
+        print(f"beanflows: {exc}", file=sys.stderr)
+        return EXIT_LOCKED
     finally:
         if child.poll() is None:  # the build stopped before the transform
             transform_child.cancel(child)
@@ -63,7 +67,9 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 def _build(args: argparse.Namespace, child: object) -> int:
     from beanflows import build as build_mod
+    from beanflows import ops_cli
     from beanflows.config import load
+    from beanflows.lock import build_lock
     from ingest.run import source_names
 
     var = args.var or (Path("var/demo") if args.demo else None)
@@ -73,7 +79,10 @@ def _build(args: argparse.Namespace, child: object) -> int:
         print(f"--source: unknown {unknown}; sources are {source_names()}", file=sys.stderr)
         return 2
     settings = load(args.config, var, args.out, only)
-    if args.demo:
+    restate = getattr(args, "restate_models", None)  # a rebuild: the archive only, no fetch
+    if restate is not None:
+        files = []
+    elif args.demo:
         files = build_mod.demo_files()
     elif args.raw_from:
         if not args.raw_from.is_dir():
@@ -83,9 +92,22 @@ def _build(args: argparse.Namespace, child: object) -> int:
     else:
         files = None
     today = date.fromisoformat(args.today) if args.today else None
-    report = build_mod.build(settings, files, demo=args.demo, today=today, child=child)
-    _summary(report)
-    return 0 if report.ok else 1
+    with build_lock(settings.var_dir):
+        kind = getattr(args, "run_kind", "build")
+        request = getattr(args, "run_request", None)
+        run = ops_cli.begin(
+            settings, kind, sys.argv[1:], **({"request": request} if request else {})
+        )
+        code, report = 1, None
+        try:
+            report = build_mod.build(
+                settings, files, demo=args.demo, today=today, child=child, restate=restate
+            )
+            _summary(report)
+            code = 0 if report.ok else 1
+            return code
+        finally:
+            ops_cli.finish(run, code, report, sys.exc_info()[1])
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -127,6 +149,9 @@ def main(argv: list[str] | None = None) -> int:
     s.add_argument("--config", type=Path)
     s.set_defaults(func=cmd_serve)
     sub.add_parser("publish", help="upload the build to R2 (see publish.py --help)")
+    from beanflows import ops_cli
+
+    ops_cli.add_parsers(sub)
     args = parser.parse_args(argv)
     return args.func(args)
 

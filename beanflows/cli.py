@@ -9,8 +9,11 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from beanflows import errors
+
 if TYPE_CHECKING:
     from beanflows.build import BuildReport
+    from beanflows.config import Settings
 
 
 def _summary(report: BuildReport) -> None:
@@ -51,23 +54,6 @@ def _summary(report: BuildReport) -> None:
 
 def cmd_build(args: argparse.Namespace) -> int:
     from beanflows import transform_child
-    from beanflows.lock import EXIT_LOCKED, LockHeld
-
-    # SQLMesh takes seconds to import: start its process before our own imports.
-    child = transform_child.start()
-    try:
-        return _build(args, child)
-    except LockHeld as exc:
-        print(f"beanflows: {exc}", file=sys.stderr)
-        return EXIT_LOCKED
-    finally:
-        if child.poll() is None:  # the build stopped before the transform
-            transform_child.cancel(child)
-
-
-def _build(args: argparse.Namespace, child: object) -> int:
-    from beanflows import build as build_mod
-    from beanflows import ops_cli
     from beanflows.config import load
     from beanflows.lock import build_lock
     from ingest.run import source_names
@@ -78,36 +64,47 @@ def _build(args: argparse.Namespace, child: object) -> int:
     if unknown:
         print(f"--source: unknown {unknown}; sources are {source_names()}", file=sys.stderr)
         return 2
+    if args.raw_from and not args.raw_from.is_dir():
+        print(f"--raw-from: {args.raw_from} is not a folder", file=sys.stderr)
+        return 2
     settings = load(args.config, var, args.out, only)
+    # One build per var folder, locked before anything is written (held: LockHeld, exit 75).
+    with build_lock(settings.var_dir):
+        # SQLMesh takes seconds to import: start its process before our own imports.
+        child = transform_child.start()
+        try:
+            return _build(args, settings, child)
+        finally:
+            if child.poll() is None:  # the build stopped before the transform
+                transform_child.cancel(child)
+
+
+def _build(args: argparse.Namespace, settings: Settings, child: object) -> int:
+    from beanflows import build as build_mod
+    from beanflows import ops_cli
+
     restate = getattr(args, "restate_models", None)  # a rebuild: the archive only, no fetch
     if restate is not None:
         files = []
     elif args.demo:
         files = build_mod.demo_files()
     elif args.raw_from:
-        if not args.raw_from.is_dir():
-            print(f"--raw-from: {args.raw_from} is not a folder", file=sys.stderr)
-            return 2
         files = build_mod.import_files(args.raw_from)
     else:
         files = None
     today = date.fromisoformat(args.today) if args.today else None
-    with build_lock(settings.var_dir):
-        kind = getattr(args, "run_kind", "build")
-        request = getattr(args, "run_request", None)
-        run = ops_cli.begin(
-            settings, kind, sys.argv[1:], **({"request": request} if request else {})
+    # Every run is recorded in var/runs.jsonl and followed by alerting, crashed runs too.
+    run = ops_cli.begin(settings, args)
+    code, report = errors.EXIT_INTERNAL, None
+    try:
+        report = build_mod.build(
+            settings, files, demo=args.demo, today=today, child=child, restate=restate
         )
-        code, report = 1, None
-        try:
-            report = build_mod.build(
-                settings, files, demo=args.demo, today=today, child=child, restate=restate
-            )
-            _summary(report)
-            code = 0 if report.ok else 1
-            return code
-        finally:
-            ops_cli.finish(run, code, report, sys.exc_info()[1])
+        _summary(report)
+        code = 0 if report.ok else 1
+        return code
+    finally:
+        ops_cli.finish(run, code, report, sys.exc_info()[1])
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -129,9 +126,13 @@ def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv[:1] == ["publish"]:
         return cmd_publish(argv[1:])
-    parser = argparse.ArgumentParser(prog="beanflows", description=__doc__)
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--debug", action="store_true", help="show tracebacks of failures")
+    parser = argparse.ArgumentParser(prog="beanflows", description=__doc__, parents=[common])
     sub = parser.add_subparsers(dest="command", required=True)
-    b = sub.add_parser("build", help="fetch (or import), transform, export and render")
+    b = sub.add_parser(
+        "build", help="fetch (or import), transform, export and render", parents=[common]
+    )
     src = b.add_mutually_exclusive_group()
     src.add_argument("--raw-from", type=Path, help="import recognised upstream files under DIR")
     src.add_argument("--demo", action="store_true", help="build from the shipped demo fixtures")
@@ -143,7 +144,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     b.add_argument("--today", help="pretend today is YYYY-MM-DD (backfills, tests)")
     b.set_defaults(func=cmd_build)
-    s = sub.add_parser("serve", help="preview the built site on 127.0.0.1")
+    s = sub.add_parser("serve", help="preview the built site on 127.0.0.1", parents=[common])
     s.add_argument("--out", type=Path, help="output folder (default ./dist)")
     s.add_argument("--port", type=int, default=8000)
     s.add_argument("--config", type=Path)
@@ -151,9 +152,9 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("publish", help="upload the build to R2 (see publish.py --help)")
     from beanflows import ops_cli
 
-    ops_cli.add_parsers(sub)
+    ops_cli.add_parsers(sub, common)
     args = parser.parse_args(argv)
-    return args.func(args)
+    return errors.run_clean(args.func, args, debug=args.debug)
 
 
 def entry() -> None:

@@ -32,15 +32,17 @@ def _today(args: argparse.Namespace) -> date:
     )
 
 
-def begin(settings: Any, kind: str, argv: list[str], **extra: Any) -> dict[str, Any]:
+def begin(settings: Any, args: argparse.Namespace) -> dict[str, Any]:
     """Note a run's start and the catalog before it (to tell which datasets changed)."""
     from beanflows import status
 
     before = status.load_catalog(settings.out_dir) or {}
+    request = getattr(args, "run_request", None)
+    extra = {"request": request} if request else {}
     return {
         "settings": settings,
-        "kind": kind,
-        "argv": argv,
+        "kind": getattr(args, "run_kind", "build"),
+        "argv": sys.argv[1:],
         "started_at": runs.now_utc(),
         "clock": time.perf_counter(),
         "datasets": before.get("datasets") or {},
@@ -50,12 +52,12 @@ def begin(settings: Any, kind: str, argv: list[str], **extra: Any) -> dict[str, 
 
 def finish(run: dict[str, Any], code: int, report: Any, error: BaseException | None) -> None:
     """Record the run in var/runs.jsonl and alert; never raises (the run's outcome stands)."""
-    from beanflows import alerts
+    from beanflows import alerts, errors
 
     settings = run["settings"]
     why = None
-    if error is not None:
-        why = f"{type(error).__name__}: {str(error).splitlines()[0] if str(error) else ''}"
+    if error is not None:  # the code and line the operator sees (errors.run_clean)
+        code, why = errors.one_line(error) if isinstance(error, Exception) else (130, "interrupted")
     try:
         entry = runs.entry(
             run["kind"],
@@ -153,7 +155,7 @@ def cmd_request_rebuild(args: argparse.Namespace) -> int:
 
 
 def cmd_run_requests(args: argparse.Namespace) -> int:
-    from beanflows import cli, rebuilds
+    from beanflows import cli, errors, rebuilds
     from ingest.run import source_names
 
     settings = _settings(args)
@@ -166,7 +168,12 @@ def cmd_run_requests(args: argparse.Namespace) -> int:
             "by": req.get("requested_by"),
             "requested_at": req.get("requested_at"),
         }
-        return rebuilds.wait_for_lock(lambda: cli.cmd_build(build_args), args.wait_seconds)
+        try:
+            return rebuilds.wait_for_lock(lambda: cli.cmd_build(build_args), args.wait_seconds)
+        except Exception as exc:  # noqa: BLE001 - one request's crash must not stop the queue
+            code, line = errors.one_line(exc)
+            log(f"run-requests: request {req['id']} stopped: {line}")
+            return code
 
     def log(line: str) -> None:
         print(line, file=sys.stderr)
@@ -177,8 +184,8 @@ def cmd_run_requests(args: argparse.Namespace) -> int:
     return rebuilds.run_queue(settings.var_dir, source_names(), run_one, log)
 
 
-def add_parsers(sub: Any) -> None:
-    """Register the operator's subcommands on the `beanflows` parser."""
+def add_parsers(sub: Any, common_args: argparse.ArgumentParser) -> None:
+    """Register the operator's subcommands on the `beanflows` parser (`common_args`: --debug)."""
 
     def common(p: argparse.ArgumentParser, out: bool = True) -> None:
         if out:
@@ -186,7 +193,11 @@ def add_parsers(sub: Any) -> None:
         p.add_argument("--var", type=Path, help="local state folder (default ./var)")
         p.add_argument("--config", type=Path, help="settings TOML")
 
-    s = sub.add_parser("status", help="per-source state; exit 1 when anything is stale or late")
+    s = sub.add_parser(
+        "status",
+        help="per-source state; exit 1 when anything is stale or late",
+        parents=[common_args],
+    )
     common(s)
     s.add_argument("--json", action="store_true", help="machine-readable output")
     s.add_argument("--today", help="pretend today is YYYY-MM-DD (data ages)")
@@ -198,13 +209,15 @@ def add_parsers(sub: Any) -> None:
     )
     s.set_defaults(func=cmd_status)
 
-    r = sub.add_parser("runs", help="the run history (var/runs.jsonl)")
+    r = sub.add_parser("runs", help="the run history (var/runs.jsonl)", parents=[common_args])
     common(r, out=False)
     r.add_argument("--limit", type=int, default=20, help="the last N runs (default 20; 0: all)")
     r.add_argument("--json", action="store_true", help="the JSON lines as recorded")
     r.set_defaults(func=cmd_runs)
 
-    rb = sub.add_parser("rebuild", help="re-run one source's transforms from the raw archive")
+    rb = sub.add_parser(
+        "rebuild", help="re-run one source's transforms from the raw archive", parents=[common_args]
+    )
     common(rb)
     rb.add_argument("--source", required=True, help="the source to rebuild")
     rb.add_argument(
@@ -216,14 +229,18 @@ def add_parsers(sub: Any) -> None:
     rb.add_argument("--today", help="pretend today is YYYY-MM-DD")
     rb.set_defaults(func=cmd_rebuild)
 
-    q = sub.add_parser("request-rebuild", help="queue a rebuild for the request runner")
+    q = sub.add_parser(
+        "request-rebuild", help="queue a rebuild for the request runner", parents=[common_args]
+    )
     common(q, out=False)
     q.add_argument("--source", required=True, help="the source to rebuild")
     q.add_argument("--restate", nargs=2, metavar=("FROM", "TO"), help="days to restate")
     q.add_argument("--by", help="who asks (default user@host)")
     q.set_defaults(func=cmd_request_rebuild)
 
-    rr = sub.add_parser("run-requests", help="run every queued rebuild request")
+    rr = sub.add_parser(
+        "run-requests", help="run every queued rebuild request", parents=[common_args]
+    )
     common(rr)
     rr.add_argument(
         "--wait-seconds",

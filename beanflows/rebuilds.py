@@ -210,10 +210,14 @@ def run_queue(
 def wait_for_lock(
     attempt: Callable[[], int], wait_seconds: float, poll_seconds: float = 5.0
 ) -> int:
-    """Call `attempt` until it returns something else than 75 (lock held) or time runs out."""
+    """Call `attempt` (a build) until the build lock was free for it, or time runs out (75)."""
+    from beanflows.lock import EXIT_LOCKED, LockHeld
+
     deadline = time.monotonic() + wait_seconds
     while True:
-        code = attempt()
-        if code != 75 or time.monotonic() >= deadline:
-            return code
+        try:
+            return attempt()
+        except LockHeld:
+            if time.monotonic() >= deadline:
+                return EXIT_LOCKED
         time.sleep(min(poll_seconds, max(0.0, deadline - time.monotonic())))

@@ -131,10 +131,14 @@ def smtp(
             return "250 OK"
 
     def authenticator(server, session, envelope, mechanism, auth_data):  # noqa: ANN001, ANN202
-        ok = credentials is not None and (
-            auth_data.login.decode(),
-            auth_data.password.decode(),
-        ) == credentials
+        ok = (
+            credentials is not None
+            and (
+                auth_data.login.decode(),
+                auth_data.password.decode(),
+            )
+            == credentials
+        )
         if ok:
             box.logins.append(auth_data.login.decode())
         return AuthResult(success=ok, handled=False)  # handled=True: "I answered myself"

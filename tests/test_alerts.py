@@ -18,7 +18,9 @@ from tests.alert_receivers import self_signed, smtp, webhook
 def _catalog(out: Path, sources: dict[str, dict], datasets: dict[str, dict] | None = None) -> None:
     path = out / "data" / "catalog.json"
     path.parent.mkdir(parents=True, exist_ok=True)
-    full = {n: {"status": "ok", "error": None, "stale_since": None, **s} for n, s in sources.items()}
+    full = {
+        n: {"status": "ok", "error": None, "stale_since": None, **s} for n, s in sources.items()
+    }
     path.write_text(json.dumps({"built_at": "2026-11-30T05:30:00Z", "demo": False,
                                 "sources": full, "datasets": datasets or {}}))  # fmt: skip
 
@@ -45,7 +47,10 @@ def test_one_alert_per_incident_then_quiet_then_recovery(tmp_path: Path) -> None
         assert len(hook.posts) == 1
         text = hook.posts[0]["text"]
         assert hook.posts[0]["content"] == text  # Slack reads text, Discord content
-        assert "2 new problems" in text and "PROBLEM source usda_psd is stale: usda_psd: HTTP 503" in text
+        assert (
+            "2 new problems" in text
+            and "PROBLEM source usda_psd is stale: usda_psd: HTTP 503" in text
+        )
         assert "PROBLEM the last build exited 1" in text
 
         for night in ("2026-12-01", "2026-12-02"):  # still broken: not one alert per night

@@ -40,13 +40,17 @@ def _summary(report: BuildReport) -> None:
     build_mod.console.print(table)
     for model, err in report.failed_models.items():
         build_mod.console.print(f"[red]failed[/red] {model}:\n{escape(err)}")
-    stale = [n for n, d in report.datasets.items() if d.get("status") != "fresh"]
+    by_status: dict[str, list[str]] = {"ok": [], "late": [], "stale": []}
+    for n, d in report.datasets.items():
+        by_status.setdefault(d.get("status") or "?", []).append(n)
     secs = ", ".join(f"{k} {v:.2f}s" for k, v in report.seconds.items() if ":" not in k)
     sqlmesh = [f"{k[8:]} {v:.2f}s" for k, v in report.seconds.items() if k.startswith("sqlmesh:")]
     if sqlmesh:  # its start-up ran beside the ingest, so it is not part of the wait above
         secs += f" (SQLMesh process: {', '.join(sqlmesh)})"
+    stale = by_status["stale"]
     build_mod.console.print(
-        f"datasets: {len(report.datasets) - len(stale)} fresh, {len(stale)} stale"
+        f"datasets: {len(by_status['ok'])} ok, {len(by_status['late'])} late "
+        f"(upstream older than its schedule), {len(stale)} stale"
         + (f" ({', '.join(stale)})" if stale else "")
         + f"; transform {'skipped (no change)' if report.transform_skipped else 'ran'}; {secs}"
     )

@@ -34,12 +34,16 @@ def record(var_dir: Path, entry: dict[str, Any]) -> None:
     """Append one run as a JSON line.
 
     One `write` on an O_APPEND descriptor: two processes recording at once (a build and a
-    `request-rebuild` runner waiting for the lock) never interleave their lines.
+    `request-rebuild` runner waiting for the lock) never interleave their lines. A last line
+    torn by a kill is ended first, so it costs only itself.
     """
     var_dir.mkdir(parents=True, exist_ok=True)
     line = (json.dumps(entry, sort_keys=True, ensure_ascii=False) + "\n").encode()
-    fd = os.open(var_dir / RUNS_FILE, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+    fd = os.open(var_dir / RUNS_FILE, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o644)
     try:
+        size = os.fstat(fd).st_size
+        if size and os.pread(fd, 1, size - 1) != b"\n":  # a line torn by a kill: end it
+            line = b"\n" + line
         os.write(fd, line)
     finally:
         os.close(fd)

@@ -13,7 +13,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-from beanflows import runs
+from beanflows import freshness, runs
 
 # Exit codes of `beanflows status` (documented in ops/README.md).
 EXIT_OK, EXIT_PROBLEM, EXIT_NO_CATALOG = 0, 1, 2
@@ -27,24 +27,6 @@ def load_catalog(out_dir: Path) -> dict[str, Any] | None:
         return json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
-
-
-def _parse_day(text: str | None) -> date | None:
-    """'2026-11-30', '2026-11-30T05:30:00Z' or '2026-11' (its first day) -> date."""
-    if not text:
-        return None
-    text = str(text)
-    for fmt, size in (("%Y-%m-%d", 10), ("%Y-%m", 7)):
-        try:
-            return datetime.strptime(text[:size], fmt).date()
-        except ValueError:
-            continue
-    return None
-
-
-def age_days(as_of: str | None, today: date) -> int | None:
-    day = _parse_day(as_of)
-    return (today - day).days if day else None
 
 
 def incidents(catalog: dict[str, Any], history: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
@@ -83,11 +65,10 @@ def incidents(catalog: dict[str, Any], history: list[dict[str, Any]]) -> dict[st
         state = ds.get("status")
         if state not in ("stale", "late"):
             continue
-        covered = (
-            any((sources.get(s) or {}).get("status") == state for s in ds.get("sources") or [])
-            or (sources.get(ds.get("source") or "") or {}).get("status") == state
-        )
-        if covered:
+        # a dataset is late because a source is late, stale mostly because a source failed
+        upstream = [sources.get(s) or {} for s in ds.get("sources") or [ds.get("source")]]
+        blamed = {"stale"} if state == "stale" else {"stale", "late"}
+        if any(s.get("status") in blamed or (state == "late" and s.get("late")) for s in upstream):
             continue
         since = ds.get("stale_since") if state == "stale" else ds.get("as_of")
         why = ds.get("stale_reason") if state == "stale" else f"newest data {ds.get('as_of')}"
@@ -117,7 +98,7 @@ def report(
                 "source": name,
                 "status": src.get("status") or "?",
                 "data_as_of": as_of,
-                "age_days": age_days(as_of, today),
+                "age_days": freshness.age_days(as_of, today),
                 "last_success": src.get("last_success"),
                 "last_failure": src.get("last_failure"),
                 "error": src.get("error"),

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 from datetime import UTC, date, datetime
@@ -250,3 +251,24 @@ def add_parsers(sub: Any, common_args: argparse.ArgumentParser) -> None:
     )
     rr.add_argument("--today", help="pretend today is YYYY-MM-DD")
     rr.set_defaults(func=cmd_run_requests)
+
+    rs = sub.add_parser(
+        "restore-raw",
+        help="download the raw archive backup from R2 into DEST",
+        parents=[common_args],
+    )
+    rs.add_argument("dest", type=Path, help="folder to restore into (then: build --raw-from DEST)")
+    rs.add_argument("--bucket", required=True, help="the raw backup bucket")
+    rs.add_argument("--prefix", default="raw/", help="key prefix of the backup (default raw/)")
+    rs.add_argument(
+        "--endpoint-url",
+        default=os.environ.get("AWS_ENDPOINT_URL_S3"),
+        help="https://<ACCOUNT_ID>.r2.cloudflarestorage.com (default: AWS_ENDPOINT_URL_S3)",
+    )
+    rs.set_defaults(func=cmd_restore_raw)
+
+
+def cmd_restore_raw(args: argparse.Namespace) -> int:
+    from beanflows import restore
+
+    return restore.cmd_restore_raw(args)

@@ -85,8 +85,9 @@ def test_runs_history_and_a_torn_line(tmp_path: Path) -> None:
                       "datasets_changed": ["psd_coffee"]})  # fmt: skip
     with (var / "runs.jsonl").open("a") as fh:
         fh.write('{"kind": "build", "started_at": "2026-11-30')  # a kill mid-write
+    failed = {"usda_psd": {"outcome": "failed", "error": "audit"}}
     runs.record(var, {"kind": "rebuild", "started_at": "2026-11-30T09:00:00Z", "exit_code": 1,
-                      "sources": {"usda_psd": {"outcome": "failed", "error": "audit"}}})  # fmt: skip
+                      "sources": failed})  # fmt: skip
     assert [r["kind"] for r in runs.load(var)] == ["build", "rebuild"]
     res = run_cli("runs", "--var", str(var), cwd=tmp_path)
     assert res.returncode == 0

@@ -238,6 +238,20 @@ def notify(
     return outcome
 
 
+def send_test(config: dict[str, Any] | None = None, env: dict[str, str] | None = None) -> dict:
+    """Send a test message to every configured channel now (no state is read or kept)."""
+    cfg = settings(config, env)
+    outcome = {}
+    for name in channels(cfg):
+        subject = f"BeanFlows on {socket.gethostname()}: test alert"
+        try:
+            SENDERS[name](cfg, subject, "A test from `beanflows alert-test`: this channel works.")
+            outcome[name] = "sent"
+        except DeliveryError as exc:
+            outcome[name] = f"failed: {exc}"
+    return outcome
+
+
 def notify_quietly(var_dir: Path, out_dir: Path, config: dict[str, Any] | None) -> None:
     """`notify` for the end of a run: nothing in alerting may change the run's outcome."""
     try:

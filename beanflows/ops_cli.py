@@ -252,6 +252,12 @@ def add_parsers(sub: Any, common_args: argparse.ArgumentParser) -> None:
     rr.add_argument("--today", help="pretend today is YYYY-MM-DD")
     rr.set_defaults(func=cmd_run_requests)
 
+    at = sub.add_parser(
+        "alert-test", help="send a test alert to every configured channel", parents=[common_args]
+    )
+    at.add_argument("--config", type=Path, help="settings TOML ([alerts])")
+    at.set_defaults(func=cmd_alert_test)
+
     rs = sub.add_parser(
         "restore-raw",
         help="download the raw archive backup from R2 into DEST",
@@ -266,6 +272,22 @@ def add_parsers(sub: Any, common_args: argparse.ArgumentParser) -> None:
         help="https://<ACCOUNT_ID>.r2.cloudflarestorage.com (default: AWS_ENDPOINT_URL_S3)",
     )
     rs.set_defaults(func=cmd_restore_raw)
+
+
+def cmd_alert_test(args: argparse.Namespace) -> int:
+    from beanflows import alerts
+
+    try:
+        outcome = alerts.send_test(_settings(args).alerts)
+    except ValueError as exc:
+        print(f"alert-test: {exc}", file=sys.stderr)
+        return 2
+    if not outcome:
+        print("alert-test: no channel configured ([alerts] or BEANFLOWS_ALERTS_*)", file=sys.stderr)
+        return 2
+    for name, result in outcome.items():
+        print(f"{name}: {result}")
+    return 0 if all(r == "sent" for r in outcome.values()) else 1
 
 
 def cmd_restore_raw(args: argparse.Namespace) -> int:

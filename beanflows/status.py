@@ -152,6 +152,11 @@ def _table(header: list[str], rows: list[list[str]]) -> list[str]:
     ]
 
 
+def _names(names: list[str], shown: int = 6) -> str:
+    more = f", +{len(names) - shown} more" if len(names) > shown else ""
+    return ", ".join(names[:shown]) + more
+
+
 def format_status(rep: dict[str, Any]) -> str:
     """The human view of `report()`."""
     lines = []
@@ -177,9 +182,7 @@ def format_status(rep: dict[str, Any]) -> str:
     lines += _table(header, rows) if rows else ["(no sources in the catalog)"]
     ds = rep["datasets"]
     if ds:
-        parts = [
-            f"{len(v)} {k}" + (f" ({', '.join(v)})" if k != "ok" else "") for k, v in ds.items()
-        ]
+        parts = [f"{len(v)} {k}" + (f" ({_names(v)})" if k != "ok" else "") for k, v in ds.items()]
         lines.append("datasets: " + "; ".join(parts))
     last = rep["last_run"]
     if last:

@@ -170,3 +170,17 @@ def test_incidents_cover_datasets_once(tmp_path: Path) -> None:
     assert set(found) == {"source:cftc_cot:late", "dataset:fundamentals_monthly:stale"}
     history = [{"exit_code": 1, "started_at": "a"}, {"exit_code": 75, "started_at": "b"}]
     assert status.incidents({}, history)["run:failed"]["since"] == "a"  # 75 did nothing
+
+
+def test_alert_test_command(tmp_path: Path) -> None:
+    from tests.conftest import run_cli
+
+    with webhook() as hook:
+        res = run_cli("alert-test", cwd=tmp_path, env={"BEANFLOWS_ALERTS_WEBHOOK_URL": hook.url})
+        assert res.returncode == 0 and "webhook: sent" in res.stdout
+        assert "test alert" in hook.posts[0]["text"]
+        hook.status = 500
+        res = run_cli("alert-test", cwd=tmp_path, env={"BEANFLOWS_ALERTS_WEBHOOK_URL": hook.url})
+        assert res.returncode == 1 and "HTTP 500" in res.stdout
+    none = run_cli("alert-test", cwd=tmp_path, env={"BEANFLOWS_ALERTS_WEBHOOK_URL": ""})
+    assert none.returncode == 2 and "no channel configured" in none.stderr

@@ -207,7 +207,7 @@ def notify(
     if not names:
         return {}
     catalog = status.load_catalog(out_dir) or {}
-    history = runs.load(var_dir)
+    history = runs.recent(var_dir)
     current = status.incidents(catalog, history)
     state = load_state(var_dir)
     outcome: dict[str, str] = {}

@@ -82,7 +82,9 @@ def cmd_status(args: argparse.Namespace) -> int:
 
     settings = _settings(args)
     catalog = status.load_catalog(settings.out_dir)
-    rep = status.report(catalog, runs.load(settings.var_dir), _today(args), args.max_run_age_hours)
+    rep = status.report(
+        catalog, runs.recent(settings.var_dir), _today(args), args.max_run_age_hours
+    )
     if args.json:
         print(json.dumps(rep, indent=1, sort_keys=True))
     else:

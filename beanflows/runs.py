@@ -52,21 +52,44 @@ def record(var_dir: Path, entry: dict[str, Any]) -> None:
 def load(var_dir: Path, limit: int | None = None) -> list[dict[str, Any]]:
     """The recorded runs, oldest first (the last `limit` only, when given).
 
+    With a limit only the end of the file is read: years of history cost `status` nothing.
     A line cut short (disk full, a kill during the write) is skipped, not fatal: the history
     is for reading, and one damaged line must not hide the others.
     """
     path = var_dir / RUNS_FILE
     if not path.is_file():
         return []
-    runs = []
-    for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
+    rows = []
+    for line in _tail_lines(path, limit):
         try:
             row = json.loads(line)
         except ValueError:
             continue
         if isinstance(row, dict):
-            runs.append(row)
-    return runs[-limit:] if limit else runs
+            rows.append(row)
+    return rows[-limit:] if limit else rows
+
+
+def _tail_lines(path: Path, limit: int | None, block: int = 1 << 16) -> list[bytes]:
+    """The file's lines, or (with a limit) at least its last `limit` + 1 whole lines."""
+    with path.open("rb") as fh:
+        size = fh.seek(0, os.SEEK_END)
+        start = size
+        data = b""
+        while start > 0 and (not limit or data.count(b"\n") <= limit + 1):
+            start = max(0, start - block)
+            fh.seek(start)
+            data = fh.read(size - start)
+    lines = data.splitlines()
+    return lines[1:] if start > 0 else lines  # the first may be cut at the block edge
+
+
+def recent(var_dir: Path, limit: int = 400) -> list[dict[str, Any]]:
+    """The last runs, enough to see the current failing streak whole (all when it is longer)."""
+    rows = load(var_dir, limit)
+    if len(rows) >= limit and failing_since(rows) == rows[0].get("started_at"):
+        return load(var_dir)
+    return rows
 
 
 def entry(

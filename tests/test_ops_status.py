@@ -98,3 +98,15 @@ def test_runs_history_and_a_torn_line(tmp_path: Path) -> None:
     res = run_cli("runs", "--var", str(var), "--limit", "1", "--json", cwd=tmp_path)
     assert [json.loads(ln)["kind"] for ln in res.stdout.splitlines()] == ["rebuild"]
     assert runs.failing_since(runs.load(var)) == "2026-11-30T09:00:00Z"
+
+
+def test_history_tail_reads_and_long_failing_streaks(tmp_path: Path) -> None:
+    var = tmp_path / "var"
+    for i in range(30):
+        runs.record(var, {"kind": "build", "started_at": f"ok-{i:03d}", "exit_code": 0})
+    for i in range(500):  # a very long failing streak: its start lies beyond the tail
+        runs.record(var, {"kind": "build", "started_at": f"bad-{i:03d}", "exit_code": 1,
+                          "padding": "x" * 300})  # fmt: skip
+    assert [r["started_at"] for r in runs.load(var, 3)] == ["bad-497", "bad-498", "bad-499"]
+    assert len(runs.load(var, 100)) == 100 and len(runs.load(var)) == 530
+    assert runs.failing_since(runs.recent(var, limit=50)) == "bad-000"

@@ -181,7 +181,8 @@ def cmd_run_requests(args: argparse.Namespace) -> int:
     def log(line: str) -> None:
         print(line, file=sys.stderr)
 
-    if not rebuilds.pending(settings.var_dir):
+    running = settings.var_dir / "requests" / "running"
+    if not rebuilds.pending(settings.var_dir) and not any(running.glob("*.json")):
         print("run-requests: no pending requests")
         return 0
     return rebuilds.run_queue(settings.var_dir, source_names(), run_one, log)

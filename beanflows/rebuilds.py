@@ -10,10 +10,11 @@ A request is a small JSON file in a spool folder, so anything that can write a f
 taking the build lock or waiting for it:
 
     VAR/requests/pending/<id>.json   waiting (id = hash of source and range: idempotent)
-    VAR/requests/running/<id>.json   taken by the runner (moved back if the runner died)
+    VAR/requests/running/<id>.json   taken by the runner (moved back if the runner died;
+                                     failed after the runner died on it 3 times)
     VAR/requests/done/<id>.<ended>.json, failed/<id>.<ended>.json   with the result
     {"id", "source", "restate": [FROM, TO] | null, "requested_by", "requested_at",
-     "result": {"exit_code", "started_at", "ended_at"}}
+     "attempts" (runner deaths), "result": {"exit_code", "started_at", "ended_at"}}
 
 `beanflows run-requests` (started by the systemd path unit watching pending/) runs them one
 by one, each as a rebuild under the build lock, each logged in var/runs.jsonl.
@@ -76,7 +77,9 @@ def request_id(source: str, restate: tuple[date, date] | None) -> str:
 def _write_atomically(path: Path, data: dict[str, Any]) -> None:
     """Write to a temporary name beside the requests folders, then rename into place: the
     path unit and the runner never see half a file."""
-    tmp = _folder(path.parents[1], "tmp") / f"{path.name}.{os.getpid()}"
+    folder = path.parents[1] / "tmp"  # VAR/requests/tmp: same file system, not watched
+    folder.mkdir(parents=True, exist_ok=True)
+    tmp = folder / f"{path.name}.{os.getpid()}"
     tmp.write_text(json.dumps(data, indent=1, sort_keys=True) + "\n")
     os.replace(tmp, path)
 
@@ -139,15 +142,29 @@ def runner_lock(var_dir: Path) -> Iterator[bool]:
         os.close(fd)
 
 
-def _recover(var_dir: Path) -> None:
+def _recover(var_dir: Path, max_attempts: int = 3) -> None:
     """Requests a killed runner left in running/ go back to pending/ (a rebuild is
-    idempotent: running it again is safe)."""
+    idempotent: running it again is safe), unless the runner died on them `max_attempts`
+    times: then they fail, so one request that kills its runner cannot loop forever."""
     for path in _folder(var_dir, "running").glob("*.json"):
         target = _folder(var_dir, "pending") / path.name
-        if target.exists():
+        try:
+            req = json.loads(path.read_text())
+        except (OSError, ValueError):
+            req = {"id": path.stem}
+        req["attempts"] = int(req.get("attempts") or 0) + 1
+        if target.exists():  # asked again meanwhile: that request stands
+            path.unlink()
+        elif req["attempts"] >= max_attempts:
+            now = runs.now_utc()
+            error = f"the runner stopped during this request {req['attempts']} times"
+            req["result"] = {"exit_code": None, "ended_at": now, "error": error}
+            stamp = now.replace(":", "").replace("-", "")
+            _write_atomically(_folder(var_dir, "failed") / f"{req['id']}.{stamp}.json", req)
             path.unlink()
         else:
-            os.replace(path, target)
+            _write_atomically(target, req)
+            path.unlink()
 
 
 def validate(req: dict[str, Any], sources: list[str]) -> str | None:

@@ -9,7 +9,8 @@ A line:
     {"kind": "build" | "rebuild" | "request", "started_at", "ended_at", "seconds",
      "exit_code", "args", "sources": {name: {"outcome": "ok" | "failed", "error",
      "files_new", "files_unchanged"}}, "files_new", "datasets_changed", "datasets_stale",
-     "datasets_late", "transform": "ran" | "skipped" | null, "restated": [model],
+     "datasets_late", "failed_steps": [model | "transform" | "render" | "export D"],
+     "transform": "ran" | "skipped" | null, "restated": [model],
      "error", "request": {"id", "by", "requested_at"} (queued requests only)}
 """
 
@@ -147,6 +148,7 @@ def entry(
             row["datasets_late"].append(name)
         if status != "stale" and ds.get("files") != (before.get(name) or {}).get("files"):
             row["datasets_changed"].append(name)
+    row["failed_steps"] = sorted(report.failed_models)  # models, "transform", "render", ...
     row["transform"] = "skipped" if report.transform_skipped else "ran"
     row["restated"] = sorted(report.restated or [])
     return row

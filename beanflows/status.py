@@ -41,7 +41,12 @@ def incidents(catalog: dict[str, Any], history: list[dict[str, Any]]) -> dict[st
     last = next((r for r in reversed(history) if r.get("exit_code") != LOCK_HELD), None)
     if last is not None and last.get("exit_code") not in (0, None):
         failed = [n for n, s in (last.get("sources") or {}).items() if s.get("outcome") != "ok"]
-        why = last.get("error") or (f"failed sources: {', '.join(failed)}" if failed else "")
+        steps = last.get("failed_steps") or []
+        why = last.get("error") or (
+            f"failed sources: {', '.join(failed)}"
+            if failed
+            else (f"failed: {', '.join(steps[:5])}" if steps else "")
+        )
         out["run:failed"] = {
             "since": runs.failing_since(history) or last.get("started_at"),
             "text": f"the last {last.get('kind', 'build')} exited {last.get('exit_code')}"
@@ -207,7 +212,10 @@ def format_runs(history: list[dict[str, Any]]) -> str:
         srcs = r.get("sources") or {}
         failed = [n for n, s in srcs.items() if s.get("outcome") != "ok"]
         changed = r.get("datasets_changed") or []
-        detail = r.get("error") or (f"failed: {', '.join(failed)}" if failed else "")
+        steps = [] if failed else (r.get("failed_steps") or [])
+        detail = r.get("error") or (
+            f"failed: {', '.join(failed or steps[:5])}" if failed or steps else ""
+        )
         if r.get("request"):
             detail = f"request {r['request'].get('id')} by {r['request'].get('by')} " + detail
         rows.append(

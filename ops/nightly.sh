@@ -21,7 +21,8 @@ case "$mode" in
     status=$?
     ;;
   requests)
-    if ! compgen -G "$var/requests/pending/*.json" >/dev/null; then
+    if ! compgen -G "$var/requests/pending/*.json" >/dev/null \
+       && ! compgen -G "$var/requests/running/*.json" >/dev/null; then
       echo "nightly: no pending rebuild requests"
       exit 0
     fi

@@ -110,3 +110,11 @@ def test_history_tail_reads_and_long_failing_streaks(tmp_path: Path) -> None:
     assert [r["started_at"] for r in runs.load(var, 3)] == ["bad-497", "bad-498", "bad-499"]
     assert len(runs.load(var, 100)) == 100 and len(runs.load(var)) == 530
     assert runs.failing_since(runs.recent(var, limit=50)) == "bad-000"
+
+
+def test_a_failed_render_is_named_in_the_run_incident() -> None:
+    from beanflows import status
+
+    history = [{"kind": "build", "exit_code": 1, "started_at": "t", "failed_steps": ["render"],
+                "sources": {"fred": {"outcome": "ok"}}}]  # fmt: skip
+    assert status.incidents({}, history)["run:failed"]["text"].endswith("exited 1: failed: render")

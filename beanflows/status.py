@@ -96,8 +96,15 @@ def report(
     problems: list[str] = []
     rows = []
     cat = catalog or {}
+    # why a source that is ok again failed last time: the catalog keeps only the current error
+    failures: dict[str, str] = {}
+    for run in reversed(history):
+        for name, res in (run.get("sources") or {}).items():
+            if res.get("outcome") == "failed" and res.get("error"):
+                failures.setdefault(name, res["error"])
     for name, src in sorted((cat.get("sources") or {}).items()):
         as_of = src.get("data_as_of") or src.get("release")
+        why = src.get("error") or (failures.get(name) if src.get("last_failure") else None)
         rows.append(
             {
                 "source": name,
@@ -106,7 +113,7 @@ def report(
                 "age_days": freshness.age_days(as_of, today),
                 "last_success": src.get("last_success"),
                 "last_failure": src.get("last_failure"),
-                "error": src.get("error"),
+                "error": why,
                 "stale_since": src.get("stale_since"),
                 "stale_after_days": src.get("stale_after_days"),
             }

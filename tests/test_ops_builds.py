@@ -81,7 +81,10 @@ def test_alerts_and_history_through_real_builds(upstream, http_root: Path, tmp_p
         assert build().returncode == 0
         assert len(hook.posts) == 2
         assert "RESOLVED source usda_psd was stale" in hook.posts[1]["text"]
-        assert _cli("status", config, var, out, "--today", TODAY).returncode == 0
+        status = _cli("status", config, var, out, "--today", TODAY)
+        assert status.returncode == 0
+        row = next(ln for ln in status.stdout.splitlines() if ln.startswith("usda_psd"))
+        assert " ok " in row and "503" in row  # ok again; the last failure and its reason shown
 
     history = _runs(var)
     assert [r["exit_code"] for r in history] == [0, 1, 1, 0]

@@ -1,4 +1,5 @@
-"""The operator's commands: status, runs, rebuild, request-rebuild, run-requests.
+"""The operator's commands: status, runs, rebuild, request-rebuild, run-requests, alert-test,
+restore-raw.
 
 Kept apart from cli.py (the build itself) so that `status` and `runs` import nothing heavy:
 they read two files and answer in milliseconds. Every run (build, rebuild, queued request)

@@ -18,6 +18,7 @@ import pytest
 from beanflows.render import pages_sql
 from beanflows.render.serve import background
 from tests.demo_site import demo_dist
+from tests.test_a11y import AXE, axe_run
 
 pytestmark = pytest.mark.browser
 
@@ -108,6 +109,13 @@ def test_example_query_runs_locally_with_ranges_and_downloads_csv(site, tmp_path
         assert header == native.columns and len(rows) == len(want) > 0
         assert all(_same(a, b) for r, w in zip(rows, want, strict=True)
                    for a, b in zip(r, w, strict=True)), (rows[:2], want[:2])  # fmt: skip
+        if AXE.is_file():  # the a11y suite's axe-core, on the page with its result table
+            for scheme in ("light", "dark"):
+                page.emulate_media(color_scheme=scheme)
+                found = axe_run(page)
+                serious = [f"{v['id']}: {n['target']}" for v in found
+                           if v["impact"] in ("serious", "critical") for n in v["nodes"]]  # fmt: skip
+                assert serious == [], (scheme, serious)
         with page.expect_download() as info:
             page.click("#sql-csv")
         lines = Path(info.value.path()).read_text().splitlines()

@@ -29,8 +29,8 @@ from beanflows import export, transform_child, vega_bundle
 from beanflows.config import Settings
 from beanflows.transform import MODELS_DIR
 from ingest import archive
+from ingest.route import ignored
 from ingest.run import (
-    INGEST_DIR,
     SourceResult,
     ingest_source,
     load_source,
@@ -50,6 +50,7 @@ class BuildReport:
     datasets: dict[str, Any] = field(default_factory=dict)
     seconds: dict[str, float] = field(default_factory=dict)
     render: dict[str, Any] | None = None
+    ignored: list[str] = field(default_factory=list)  # imported files no source recognises
 
     def sources_with_failed_models(self) -> set[str]:
         """Sources one of whose models failed or was skipped (its audits blocked publishing)."""
@@ -63,26 +64,6 @@ class BuildReport:
 
 def now_utc() -> str:
     return datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
-
-
-def demo_files() -> list[Path]:
-    """The small fixtures each source ships in ingest/<source>/fixtures/."""
-    return sorted(p for p in INGEST_DIR.glob("*/fixtures/**/*") if p.is_file())
-
-
-def import_files(root: Path) -> list[Path | tuple[Path, str, dict[str, Any]]]:
-    """Every file under root, any folder layout, in a stable order.
-
-    A raw archive (a folder with manifest.jsonl, e.g. a copy of var/raw or of the R2 raw
-    bucket) is imported with its manifest: original names, URLs and fetch times are kept, so
-    the build reproduces the original byte for byte.
-    """
-    if (root / archive.MANIFEST).is_file():
-        return [
-            (archive.object_path(root, r["sha256"]), r["name"], r)
-            for r in archive.load_manifest(root)
-        ]
-    return sorted(p for p in root.rglob("*") if p.is_file() and not p.name.startswith("."))
 
 
 @functools.cache
@@ -120,6 +101,7 @@ def _fingerprint(var_dir: Path, sources: list[str], models: str, built: list[str
 def _ingest_all(
     settings: Settings, names: list[str], files: list[Path] | None, today: date, report: BuildReport
 ) -> None:
+    report.ignored = ignored(files) if files is not None else []
     for name in names:
         t0 = time.perf_counter()
         with console.status(f"[bold]ingest[/bold] {name}"):

@@ -37,6 +37,18 @@ def _summary(report: BuildReport) -> None:
     build_mod.console.print(table)
     for model, err in report.failed_models.items():
         build_mod.console.print(f"[red]failed[/red] {model}:\n{escape(err)}")
+    rejected = [f"[{n}] {f}" for n, res in report.sources.items() for f in res.rejected]
+    if rejected:  # the reasons were printed as errors above; var/rejected/ keeps the files
+        build_mod.console.print(
+            f"[red]rejected[/red] {len(rejected)} file(s), kept in var/rejected/: "
+            + escape(", ".join(rejected))
+        )
+    if report.ignored:
+        more = len(report.ignored) - 5
+        build_mod.console.print(
+            f"[yellow]ignored[/yellow] {len(report.ignored)} file(s) no source recognises: "
+            + escape(", ".join(report.ignored[:5]) + (f" and {more} more" if more > 0 else ""))
+        )
     stale = [n for n, d in report.datasets.items() if d.get("status") != "fresh"]
     secs = ", ".join(f"{k} {v:.2f}s" for k, v in report.seconds.items() if ":" not in k)
     sqlmesh = [f"{k[8:]} {v:.2f}s" for k, v in report.seconds.items() if k.startswith("sqlmesh:")]
@@ -64,6 +76,7 @@ def cmd_build(args: argparse.Namespace) -> int:
 def _build(args: argparse.Namespace, child: object) -> int:
     from beanflows import build as build_mod
     from beanflows.config import load
+    from ingest.route import demo_files, import_files
     from ingest.run import source_names
 
     var = args.var or (Path("var/demo") if args.demo else None)
@@ -74,12 +87,12 @@ def _build(args: argparse.Namespace, child: object) -> int:
         return 2
     settings = load(args.config, var, args.out, only)
     if args.demo:
-        files = build_mod.demo_files()
+        files = demo_files()
     elif args.raw_from:
         if not args.raw_from.is_dir():
             print(f"--raw-from: {args.raw_from} is not a folder", file=sys.stderr)
             return 2
-        files = build_mod.import_files(args.raw_from)
+        files = import_files(args.raw_from)
     else:
         files = None
     today = date.fromisoformat(args.today) if args.today else None

@@ -1,10 +1,10 @@
 """Run the ingest step of one source: fetch or import, sniff, parse, archive, land.
 
-A file goes through the same path whether it was fetched (httpx) or imported (--raw-from):
-sniff the content, parse it with the source's extractor, and only then store it in the raw
-archive and write its landing Parquet. A file that fails is kept apart (var/rejected) with the
-reason and never reaches the warehouse; the source is marked failed for this build while its
-other files, and every other source, go on.
+A file goes through the same door whether it was fetched (httpx) or imported (--raw-from,
+--demo): sniff the content, parse it with the source's extractor, and only then store it in
+the raw archive and write its landing Parquet. A file that fails is kept apart (var/rejected)
+with the reason and never reaches the warehouse; the source is marked failed for this build
+while its other files, and every other source, go on.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import shutil
 import tomllib
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from types import ModuleType
 from typing import Any
 
@@ -26,6 +26,7 @@ import pyarrow.parquet as pq
 
 from ingest import archive, http, sniff
 from ingest.errors import NotPublishedYet, SourceError
+from ingest.route import ImportItem, owners, unpack
 
 INGEST_DIR = Path(__file__).parent
 
@@ -37,6 +38,7 @@ class SourceResult:
     source: str
     errors: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    rejected: list[str] = field(default_factory=list)  # files refused this build (by name)
     files_new: int = 0
     files_unchanged: int = 0
     rows_landed: int = 0
@@ -157,24 +159,36 @@ def take_file(
     index: dict[str, Any],
     res: SourceResult,
     data: bytes,
-    kind: str,
+    kind: str | None,
     name: str,
     **meta: Any,
 ) -> None:
-    """Sniff, parse, archive and land one upstream file (fetched or imported)."""
+    """Sniff, parse, archive and land one upstream file (fetched or imported).
+
+    kind None: a file its folder says is this source's but that no extractor recognises; it
+    is refused whatever its content (sniffing names the usual reasons: HTML, empty, truncated).
+    """
     raw_dir = var_dir / "raw"
-    where = meta.get("url") or meta.get("import_path") or name
+    where = meta.get("url") or meta.get("place") or name  # never a local absolute path
     digest = archive.sha256(data)
     known = next((r for r in manifest if r["sha256"] == digest and r["source"] == mod.SOURCE), None)
     if known and digest in index:
         res.files_unchanged += 1
         return
+    fmt = mod.FORMATS[kind] if kind else sniff.EXTENSIONS.get(PurePosixPath(name).suffix, "text")
     try:
-        sniff.check(mod.SOURCE, where, data, mod.FORMATS[kind])
-        release, tables = mod.extract(kind, data, name, digest)
+        sniff.check(mod.SOURCE, where, data, fmt)
+        if kind is None:
+            first = sniff.payload(data, fmt)[:80].split(b"\n", 1)[0].decode("utf-8", "replace")
+            raise SourceError(
+                mod.SOURCE, where, f"not a {mod.SOURCE} file this version can read (its folder "
+                f"says it is one); it starts {first.strip()!r}",
+            )  # fmt: skip
+        release, tables = mod.extract(kind, sniff.payload(data, fmt), name, digest)
     except SourceError as exc:
         archive.reject(var_dir, data, str(exc), source=mod.SOURCE, name=name, at=_now(), **meta)
         res.errors.append(str(exc) if where in str(exc) else f"{exc} (from {where})")
+        res.rejected.append(where)
         if meta.get("url"):
             _explain(mod, load_source(mod.SOURCE)[1], meta["url"], exc.reason, res)
         return
@@ -201,7 +215,7 @@ def reland_archive(
     for row in manifest:
         if row["source"] != mod.SOURCE or row["sha256"] in index:
             continue
-        data = archive.read(var_dir / "raw", row["sha256"])
+        data = sniff.payload(archive.read(var_dir / "raw", row["sha256"]), mod.FORMATS[row["kind"]])
         try:
             release, tables = mod.extract(row["kind"], data, row["name"], row["sha256"])
         except SourceError as exc:
@@ -219,7 +233,7 @@ def ingest_source(
     var_dir: Path,
     cfg: dict[str, Any],
     http_settings: dict[str, Any],
-    import_files: list[Path | tuple[Path, str, dict[str, Any]]] | None,
+    import_files: list[Path | ImportItem] | None,
     today: date,
 ) -> SourceResult:
     """Fetch (import_files is None) or import the given files for one source, then land.
@@ -235,16 +249,14 @@ def ingest_source(
     reland_archive(var_dir, mod, manifest, index, res)
     if import_files is not None:
         for item in import_files:
-            path, fname, meta = item if isinstance(item, tuple) else (item, item.name, {})
-            if meta.get("source") not in (None, mod.SOURCE):
+            path, fname, meta = unpack(item)
+            taken = owners((path, fname, meta))
+            if mod.SOURCE not in taken:
                 continue
-            with path.open("rb") as fh:
-                kind = mod.recognise(fname, fh.read(4096))
-            if kind:
-                extra = {k: meta.get(k) for k in ("url", "etag", "last_modified")}
-                take_file(var_dir, mod, manifest, index, res, path.read_bytes(), kind, fname,
-                          import_path=meta.get("import_path") or str(path),
-                          fetched_at=meta.get("fetched_at") or _now(), **extra)  # fmt: skip
+            extra = {k: meta.get(k) for k in ("url", "etag", "last_modified")}
+            take_file(var_dir, mod, manifest, index, res, path.read_bytes(), taken[mod.SOURCE],
+                      fname, place=meta.get("place"), fetched_at=meta.get("fetched_at") or _now(),
+                      import_path=meta.get("import_path") or str(path), **extra)  # fmt: skip
     else:
         stored = {r["url"] for r in manifest if r["source"] == name and r.get("url")}
         reqs = mod.requests(cfg, today, stored)

@@ -99,12 +99,23 @@ def store(
 
 
 def reject(var_dir: Path, data: bytes, reason: str, **meta: Any) -> str:
-    """Keep a refused file apart from good data, for diagnosis; return its hash."""
+    """Keep a refused file apart from good data, for diagnosis; return its hash.
+
+    One row per file and source (the first refusal, with its reason): a bad file left in an
+    import folder is refused again on every rebuild without growing the log.
+    """
     digest = sha256(data)
     path = var_dir / "rejected" / "objects" / digest[:2] / digest
     if not path.exists():
         _write_object(path, data)
-    _append(var_dir / "rejected" / REJECTED, {"sha256": digest, "reason": reason, **meta})
+    log = var_dir / "rejected" / REJECTED
+    if log.exists():
+        with log.open(encoding="utf-8") as fh:
+            for line in fh:
+                row = json.loads(line) if line.strip() else {}
+                if row.get("sha256") == digest and row.get("source") == meta.get("source"):
+                    return digest
+    _append(log, {"sha256": digest, "reason": reason, **meta})
     return digest
 
 

@@ -21,8 +21,22 @@ from pathlib import Path
 from beanflows.export import dataset_specs
 from ingest import archive
 from tests.conftest import run_cli
-from tests.fault_cases import BOM, CASES, COT_WEEK, METEO, PINK, PSD_TABLE, REPO, fixture, member
-from tests.fault_cases import COT_LEGACY, ICE_CSV, json_edit, sub, xlsx_edit
+from tests.fault_cases import (
+    BOM,
+    CASES,
+    COT_LEGACY,
+    COT_WEEK,
+    ICE_CSV,
+    METEO,
+    PINK,
+    PSD_TABLE,
+    REPO,
+    fixture,
+    json_edit,
+    member,
+    sub,
+    xlsx_edit,
+)
 from tests.usda_fixtures import bulk_csv, bulk_zip
 
 BY_ID = {c.id: c for c in CASES}

@@ -29,13 +29,18 @@ def object_path(raw_dir: Path, digest: str) -> Path:
     return raw_dir / "objects" / digest[:2] / digest
 
 
-def load_manifest(raw_dir: Path) -> list[dict[str, Any]]:
-    """All manifest rows in the order they were stored."""
-    path = raw_dir / MANIFEST
+def load_manifest(raw_dir: Path, name: str = MANIFEST) -> list[dict[str, Any]]:
+    """All manifest rows in the order they were stored (`name`: another JSON-lines log)."""
+    path = raw_dir / name
     if not path.exists():
         return []
-    with path.open(encoding="utf-8") as fh:
-        return [json.loads(line) for line in fh if line.strip()]
+    rows = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        try:
+            rows.append(json.loads(line))
+        except ValueError:  # a row torn by a killed build (never acknowledged): redone later
+            continue
+    return rows
 
 
 def read(raw_dir: Path, digest: str) -> bytes:
@@ -58,8 +63,11 @@ def _write_object(path: Path, data: bytes) -> None:
 
 def _append(path: Path, row: dict[str, Any]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("a", encoding="utf-8") as fh:
-        fh.write(json.dumps(row, sort_keys=True) + "\n")
+    with path.open("ab+") as fh:
+        end = fh.seek(0, os.SEEK_END)
+        torn = end > 0 and fh.seek(end - 1) >= 0 and fh.read(1) != b"\n"
+        # after a torn last row (a killed build) the new row starts on a line of its own
+        fh.write((("\n" if torn else "") + json.dumps(row, sort_keys=True) + "\n").encode())
         fh.flush()
         os.fsync(fh.fileno())
 
@@ -109,12 +117,9 @@ def reject(var_dir: Path, data: bytes, reason: str, **meta: Any) -> str:
     if not path.exists():
         _write_object(path, data)
     log = var_dir / "rejected" / REJECTED
-    if log.exists():
-        with log.open(encoding="utf-8") as fh:
-            for line in fh:
-                row = json.loads(line) if line.strip() else {}
-                if row.get("sha256") == digest and row.get("source") == meta.get("source"):
-                    return digest
+    for row in load_manifest(log.parent, REJECTED):  # same format, same torn-row tolerance
+        if row.get("sha256") == digest and row.get("source") == meta.get("source"):
+            return digest
     _append(log, {"sha256": digest, "reason": reason, **meta})
     return digest
 

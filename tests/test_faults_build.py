@@ -1,7 +1,7 @@
 """The fault suite, build side: the real `beanflows build --raw-from`, faults in half the sources.
 
 Four builds on one state folder (bounded: the first is the only full transform):
-  A. every source's demo fixtures: exit 0, all fresh (the last good);
+  A. every source's demo fixtures: exit 0, all ok or late (the last good);
   B. broken files for usda_psd, cftc_cot, yahoo_prices and ico, a weather file that fails its
      blocking audit, and new good data for fred, worldbank and ice_stocks;
   C. B's broken files gone; broken files for fred, worldbank, ice_stocks and open_meteo, and

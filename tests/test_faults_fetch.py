@@ -31,42 +31,43 @@ def _serve(root: Path, rel: str, data: bytes) -> None:
     path.write_bytes(data)
 
 
-def _usda(up: Server, case: Case) -> dict[str, Any]:
-    _serve(up.root, f"psd/{PSD_ZIP}", case.make())
+def _usda(up: Server, case: Case, data: bytes) -> dict[str, Any]:
+    _serve(up.root, f"psd/{PSD_ZIP}", data)
     return {"current_url": up.url(f"psd/{PSD_ZIP}"), "archive_start": ""}
 
 
-def _fred(up: Server, case: Case) -> dict[str, Any]:
+def _fred(up: Server, case: Case, data: bytes) -> dict[str, Any]:
     for name in ("PCOFFOTMUSDM.csv", "PCOFFROBUSDM.csv"):
-        _serve(up.root, f"fred/{name}", case.make() if name == case.name else fixture("fred", name))
+        _serve(up.root, f"fred/{name}", data if name == case.name else fixture("fred", name))
     return {"series_url": up.base_url + "/fred/{series}.csv"}
 
 
-def _yahoo(up: Server, case: Case) -> dict[str, Any]:
+def _yahoo(up: Server, case: Case, data: bytes) -> dict[str, Any]:
     for name in ("KC=F.csv", "RC=F.csv"):
-        data = case.make() if name == case.name else fixture("yahoo_prices", name)
-        _serve(up.root, f"y/{name}", data)
+        _serve(up.root, f"y/{name}", data if name == case.name else fixture("yahoo_prices", name))
     return {"format": "csv", "csv_url": up.base_url + "/y/{symbol}.csv?a={period1}&b={period2}"}
 
 
-def _worldbank(up: Server, case: Case) -> dict[str, Any]:
-    _serve(up.root, f"wb/{PINK}", case.make())
+def _worldbank(up: Server, case: Case, data: bytes) -> dict[str, Any]:
+    _serve(up.root, f"wb/{PINK}", data)
     return {"xlsx_url": up.url(f"wb/{PINK}")}
 
 
-def _ico(up: Server, case: Case) -> dict[str, Any]:
-    _serve(up.root, f"ico/{case.name}", case.make())
+def _ico(up: Server, case: Case, data: bytes) -> dict[str, Any]:
+    _serve(up.root, f"ico/{case.name}", data)
     return {"table_urls": [up.url(f"ico/{case.name}")]}
 
 
-def _ice(up: Server, case: Case) -> dict[str, Any]:
-    _serve(up.root, f"ice/{ICE_XLS}", case.make())
+def _ice(up: Server, case: Case, data: bytes) -> dict[str, Any]:
+    _serve(up.root, f"ice/{ICE_XLS}", data)
     return {"report_url": up.base_url + "/ice/coffee_cert_stock_{date}.xls",
             "report_lookback_days": 0}  # fmt: skip
 
 
 # source -> (which cases can be served as that source's request, how)
-FETCHABLE: dict[str, tuple[Callable[[Case], bool], Callable[[Server, Case], dict[str, Any]]]] = {
+FETCHABLE: dict[
+    str, tuple[Callable[[Case], bool], Callable[[Server, Case, bytes], dict[str, Any]]]
+] = {
     "usda_psd": (lambda c: c.name == PSD_ZIP, _usda),
     "fred": (lambda c: c.name in (FRED, "PCOFFROBUSDM.csv"), _fred),
     "yahoo_prices": (lambda c: c.name.endswith("=F.csv"), _yahoo),
@@ -83,10 +84,11 @@ def test_fetch_cases_cover_six_sources() -> None:
 
 @pytest.mark.parametrize("case", FETCH_CASES, ids=lambda c: c.id)
 def test_fetched_fault(case: Case, upstream: Server, tmp_path: Path) -> None:
-    cfg = FETCHABLE[case.source][1](upstream, case)
+    data = case.make()  # once: a rebuilt xlsx carries a new timestamp
+    cfg = FETCHABLE[case.source][1](upstream, case, data)
     var = tmp_path / "var"
     res = ingest_source(case.source, var, cfg, FAST, None, TODAY)
-    digest = archive.sha256(case.make())
+    digest = archive.sha256(data)
     stored = {r["sha256"] for r in archive.load_manifest(var / "raw")}
     if case.outcome == "accepted":
         assert res.ok and digest in stored, res.errors

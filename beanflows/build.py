@@ -29,7 +29,7 @@ from beanflows import errors, export, gate, transform_child, transform_state, ve
 from beanflows.config import Settings
 from beanflows.transform import MODELS_DIR
 from ingest import archive
-from ingest.route import ignored
+from ingest.route import demo_files, ignored, import_files  # noqa: F401 - kept importable here
 from ingest.run import (
     SourceResult,
     ingest_source,

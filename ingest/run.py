@@ -248,8 +248,9 @@ def ingest_source(
 ) -> SourceResult:
     """Fetch (import_files is None) or import the given files for one source, then land.
 
-    Imported items are paths (recognised by file name and content) or (path, original name,
-    manifest metadata) for files coming from another raw archive.
+    Imported items (`ingest.route.import_files`, `demo_files`, or bare paths) go through the
+    import door, `ingest.route.owners`: this source takes the files it recognises, and the
+    files it claims by name or folder, which then pass or fail the same checks as a fetch.
     """
     mod, defaults = load_source(name)
     cfg = {**defaults, **cfg}

@@ -130,8 +130,10 @@ def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv[:1] == ["publish"]:
         return cmd_publish(argv[1:])
-    common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--debug", action="store_true", help="show tracebacks of failures")
+    common = argparse.ArgumentParser(add_help=False)  # --debug before or after the command
+    common.add_argument(
+        "--debug", action="store_true", default=argparse.SUPPRESS, help="show tracebacks"
+    )
     parser = argparse.ArgumentParser(prog="beanflows", description=__doc__, parents=[common])
     sub = parser.add_subparsers(dest="command", required=True)
     b = sub.add_parser(
@@ -155,7 +157,7 @@ def main(argv: list[str] | None = None) -> int:
     s.set_defaults(func=cmd_serve)
     sub.add_parser("publish", help="upload the build to R2 (see publish.py --help)")
     args = parser.parse_args(argv)
-    return errors.run_clean(args.func, args, debug=args.debug)
+    return errors.run_clean(args.func, args, debug=getattr(args, "debug", False))
 
 
 def entry() -> None:

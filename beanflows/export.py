@@ -20,6 +20,7 @@ from typing import Any
 
 import duckdb
 
+from beanflows.errors import checkpoint
 from beanflows.transform import MODELS_DIR
 
 DATASETS_DIR = MODELS_DIR / "datasets"
@@ -126,6 +127,7 @@ def export_datasets(
                     name, spec, prev, stale_reasons.get(name, "not built"), now
                 )
                 continue
+            checkpoint("export")
             if reuse and _still_published(prev, out_dir):
                 out[name] = prev  # warehouse unchanged since prev was written: same bytes
                 continue
@@ -269,6 +271,8 @@ def write_catalog(out_dir: Path, catalog: dict[str, Any]) -> bool:
     previous = _previous(out_dir)
     if previous and _without_time(previous) == _without_time(catalog):
         catalog["built_at"] = previous.get("built_at", catalog["built_at"])
+        for name, entry in catalog.get("sources", {}).items():
+            entry["last_success"] = previous["sources"][name].get("last_success")
     text = json.dumps(catalog, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
     path.parent.mkdir(parents=True, exist_ok=True)
     if path.exists() and path.read_text(encoding="utf-8") == text:
@@ -280,4 +284,10 @@ def write_catalog(out_dir: Path, catalog: dict[str, Any]) -> bool:
 
 
 def _without_time(catalog: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in catalog.items() if k != "built_at"}
+    """The catalog without per-run times: a night that changed nothing else rewrites nothing
+    (no upload), and `last_success` then keeps its value (runs.jsonl has every run)."""
+    sources = {
+        name: {k: v for k, v in entry.items() if k != "last_success"}
+        for name, entry in catalog.get("sources", {}).items()
+    }
+    return {k: v for k, v in catalog.items() if k != "built_at"} | {"sources": sources}

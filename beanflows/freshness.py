@@ -15,7 +15,7 @@ from datetime import date
 from typing import Any
 
 OK, STALE, LATE = "ok", "stale", "late"
-SCHEDULE_DAYS = {"daily": 5, "weekly": 10, "monthly": 45, "quarterly": 120, "yearly": 400}
+SCHEDULE_DAYS = {"daily": 4, "weekly": 10, "monthly": 45, "quarterly": 120, "yearly": 400}
 
 
 def as_date(value: str | None) -> date | None:

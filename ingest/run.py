@@ -28,6 +28,13 @@ from ingest import archive, http, sniff
 from ingest.errors import NotPublishedYet, SourceError
 
 INGEST_DIR = Path(__file__).parent
+# One row per landed raw file, for every source: which file, and when it was delivered, so
+# models can let the later delivery of the same release win (a correction).
+DELIVERIES = "_deliveries"
+DELIVERY_SCHEMA = pa.schema(
+    [("raw_sha256", pa.string()), ("name", pa.string()), ("kind", pa.string()),
+     ("release", pa.string()), ("delivered_at", pa.string())]
+)  # fmt: skip
 
 
 @dataclass
@@ -88,7 +95,7 @@ def prepare_landing(var_dir: Path, mod: ModuleType) -> dict[str, Any]:
         shutil.rmtree(root)
     root.mkdir(parents=True, exist_ok=True)
     version_file.write_text(mod.EXTRACT_VERSION + "\n")
-    for table, schema in mod.LANDING.items():
+    for table, schema in {**mod.LANDING, DELIVERIES: DELIVERY_SCHEMA}.items():
         empty = root / table / "_empty.parquet"
         if not empty.exists():
             _write_parquet(pa.table([pa.nulls(0, f.type) for f in schema], schema=schema), empty)
@@ -109,6 +116,8 @@ def _land(
     kind: str,
     tables: dict[str, pa.Table],
     res: SourceResult,
+    name: str,
+    delivered_at: str | None,
 ) -> dict[str, Any]:
     """Write one raw file's landing tables; return its landed-index entry.
 
@@ -124,6 +133,10 @@ def _land(
         counts[name] = table.num_rows
         res.rows_landed += table.num_rows
     res.periods += periods
+    delivery = {"raw_sha256": digest, "name": name, "kind": kind, "release": release,
+                "delivered_at": delivered_at}  # fmt: skip
+    table = pa.Table.from_pylist([delivery], schema=DELIVERY_SCHEMA)
+    _write_parquet(table, _landing_dir(var_dir, mod.SOURCE) / DELIVERIES / f"{digest}.parquet")
     entry: dict[str, Any] = {"kind": kind, "release": release, "tables": counts}
     if periods:
         entry["periods"] = [min(periods).isoformat(), max(periods).isoformat()]
@@ -201,7 +214,9 @@ def take_file(
     )
     res.files_new += int(new)
     res.files_unchanged += int(not new)
-    index[digest] = _land(var_dir, mod, digest, release, kind, tables, res)
+    index[digest] = _land(
+        var_dir, mod, digest, release, kind, tables, res, name, meta.get("fetched_at")
+    )
 
 
 def reland_archive(
@@ -221,7 +236,10 @@ def reland_archive(
         except SourceError as exc:
             res.errors.append(f"archived file no longer parses: {exc}")
             continue
-        index[row["sha256"]] = _land(var_dir, mod, row["sha256"], release, row["kind"], tables, res)
+        index[row["sha256"]] = _land(
+            var_dir, mod, row["sha256"], release, row["kind"], tables, res, row["name"],
+            row.get("fetched_at"),
+        )  # fmt: skip
 
 
 def ingest_source(

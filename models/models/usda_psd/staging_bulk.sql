@@ -47,14 +47,14 @@ WITH typed AS (
   SELECT DISTINCT
     t.release,
     t.raw_sha256,
-    COALESCE(d.delivered_at, '') || ' ' || t.raw_sha256 AS delivery_key
+    COALESCE(d.seq, -1) AS seq
   FROM typed AS t
   LEFT JOIN raw.usda_psd_deliveries AS d
     ON d.raw_sha256 = t.raw_sha256
 ), latest AS (
   SELECT
     release,
-    MAX(delivery_key) AS delivery_key
+    MAX(seq) AS seq
   FROM files
   GROUP BY
     release
@@ -75,7 +75,7 @@ SELECT
   t.release_date, -- First day of the release month
   t.raw_sha256, -- sha256 of the raw file in the archive
   t.raw_line, -- First line of the row in the raw file
-  f.delivery_key <> l.delivery_key AS superseded -- A later delivery of the same release replaced this file
+  f.seq < l.seq AS superseded -- A later delivery of the same release replaced this file
 FROM typed AS t
 JOIN files AS f
   ON f.release = t.release AND f.raw_sha256 = t.raw_sha256

@@ -29,6 +29,14 @@ from ingest.errors import NotPublishedYet, SourceError
 from ingest.route import ImportItem, owners, unpack
 
 INGEST_DIR = Path(__file__).parent
+# One row per landed raw file, for every source: which file, when it was delivered and its
+# place in the append-only raw manifest (`seq`: delivery order, also within one import), so
+# models can let the later delivery of the same release win (a correction).
+DELIVERIES = "_deliveries"
+DELIVERY_SCHEMA = pa.schema(
+    [("raw_sha256", pa.string()), ("name", pa.string()), ("kind", pa.string()),
+     ("release", pa.string()), ("delivered_at", pa.string()), ("seq", pa.int64())]
+)  # fmt: skip
 
 
 @dataclass
@@ -90,7 +98,7 @@ def prepare_landing(var_dir: Path, mod: ModuleType) -> dict[str, Any]:
         shutil.rmtree(root)
     root.mkdir(parents=True, exist_ok=True)
     version_file.write_text(mod.EXTRACT_VERSION + "\n")
-    for table, schema in mod.LANDING.items():
+    for table, schema in {**mod.LANDING, DELIVERIES: DELIVERY_SCHEMA}.items():
         empty = root / table / "_empty.parquet"
         if not empty.exists():
             _write_parquet(pa.table([pa.nulls(0, f.type) for f in schema], schema=schema), empty)
@@ -111,6 +119,7 @@ def _land(
     kind: str,
     tables: dict[str, pa.Table],
     res: SourceResult,
+    delivery: dict[str, Any],
 ) -> dict[str, Any]:
     """Write one raw file's landing tables; return its landed-index entry.
 
@@ -126,6 +135,9 @@ def _land(
         counts[name] = table.num_rows
         res.rows_landed += table.num_rows
     res.periods += periods
+    record = {"raw_sha256": digest, "kind": kind, "release": release, **delivery}
+    table = pa.Table.from_pylist([record], schema=DELIVERY_SCHEMA)
+    _write_parquet(table, _landing_dir(var_dir, mod.SOURCE) / DELIVERIES / f"{digest}.parquet")
     entry: dict[str, Any] = {"kind": kind, "release": release, "tables": counts}
     if periods:
         entry["periods"] = [min(periods).isoformat(), max(periods).isoformat()]
@@ -215,7 +227,8 @@ def take_file(
     )
     res.files_new += int(new)
     res.files_unchanged += int(not new)
-    index[digest] = _land(var_dir, mod, digest, release, kind, tables, res)
+    delivery = {"name": name, "delivered_at": meta.get("fetched_at"), "seq": manifest.index(row)}
+    index[digest] = _land(var_dir, mod, digest, release, kind, tables, res, delivery)
 
 
 def reland_archive(
@@ -226,7 +239,7 @@ def reland_archive(
     res: SourceResult,
 ) -> None:
     """Land archived files that have no landing yet (new extractor version, wiped landing)."""
-    for row in manifest:
+    for seq, row in enumerate(manifest):
         if row["source"] != mod.SOURCE or row["sha256"] in index:
             continue
         data = sniff.payload(archive.read(var_dir / "raw", row["sha256"]), mod.FORMATS[row["kind"]])
@@ -235,7 +248,10 @@ def reland_archive(
         except SourceError as exc:
             res.errors.append(f"archived file no longer parses: {exc}")
             continue
-        index[row["sha256"]] = _land(var_dir, mod, row["sha256"], release, row["kind"], tables, res)
+        delivery = {"name": row["name"], "delivered_at": row.get("fetched_at"), "seq": seq}
+        index[row["sha256"]] = _land(
+            var_dir, mod, row["sha256"], release, row["kind"], tables, res, delivery
+        )
 
 
 def ingest_source(

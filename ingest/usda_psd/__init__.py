@@ -19,7 +19,7 @@ from ingest.http import Request
 from ingest.usda_psd import bulk, tables
 
 SOURCE = "usda_psd"
-EXTRACT_VERSION = "1"
+EXTRACT_VERSION = "2"  # 2: landing records each delivery (corrections)
 LANDING: dict[str, pa.Schema] = {"bulk": bulk.SCHEMA, "report_table": tables.SCHEMA}
 FORMATS = {"bulk": "zip", "report_table": "csv"}
 # Files that are ours by name whatever their content (an HTML page saved under the name is

@@ -8,6 +8,8 @@ stock-to-use by hand from USDA's zip, served here from the demo fixture). No req
 
 from __future__ import annotations
 
+import hashlib
+import json
 from pathlib import Path
 
 import pytest
@@ -32,11 +34,24 @@ def test_there_are_three_notebooks_with_outputs_stripped() -> None:
                 assert cell.outputs == [] and cell.execution_count is None, path.name
 
 
+def _current_usda_zip(dist: Path) -> Path:
+    """The demo's USDA zip as USDA serves it now: the last delivery the build used (the demo
+    includes a corrected re-delivery, which wins; by hand one downloads the current file)."""
+    catalog = json.loads((dist / "data" / "catalog.json").read_text())
+    raw = catalog["datasets"]["coffee_balance"]["raw_files"]
+    current = [f["sha256"] for f in raw if f["name"] == "psd_coffee_csv.zip"][-1]
+    fixtures = REPO / "ingest" / "usda_psd" / "fixtures"
+    for path in sorted(fixtures.rglob("psd_coffee_csv.zip")):
+        if hashlib.sha256(path.read_bytes()).hexdigest() == current:
+            return path
+    raise AssertionError(f"no fixture zip with sha256 {current}")
+
+
 @pytest.fixture(scope="module")
 def sites(tmp_path_factory: pytest.TempPathFactory):
     dist = demo_dist(tmp_path_factory)
     server, url = background(dist)
-    with serve(REPO / "ingest" / "usda_psd" / "fixtures") as usda:
+    with serve(_current_usda_zip(dist).parent) as usda:
         yield url, usda.url("psd_coffee_csv.zip")
     server.shutdown()
     server.server_close()

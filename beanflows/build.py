@@ -28,7 +28,7 @@ from rich.markup import escape
 from beanflows import export, transform_child, vega_bundle
 from beanflows.config import Settings
 from beanflows.transform import MODELS_DIR
-from ingest import archive
+from ingest import archive, http
 from ingest.run import (
     INGEST_DIR,
     SourceResult,
@@ -120,6 +120,7 @@ def _fingerprint(var_dir: Path, sources: list[str], models: str, built: list[str
 def _ingest_all(
     settings: Settings, names: list[str], files: list[Path] | None, today: date, report: BuildReport
 ) -> None:
+    guard = http.Guard(settings.http)  # one per build: host breakers, fetch-phase deadline
     for name in names:
         t0 = time.perf_counter()
         with console.status(f"[bold]ingest[/bold] {name}"):
@@ -131,6 +132,7 @@ def _ingest_all(
                     settings.http,
                     files,
                     today,
+                    guard,
                 )
             except Exception as exc:  # noqa: BLE001 - isolation: one source's bug never stops the rest
                 res = SourceResult(name, errors=[f"[{name}] unexpected error: {exc!r}"])

@@ -72,7 +72,11 @@ def _build(args: argparse.Namespace, child: object) -> int:
     if unknown:
         print(f"--source: unknown {unknown}; sources are {source_names()}", file=sys.stderr)
         return 2
-    settings = load(args.config, var, args.out, only)
+    try:
+        settings = load(args.config, var, args.out, only)
+    except ValueError as exc:  # a bad setting: one line, exit 2
+        print(f"beanflows: {exc}", file=sys.stderr)
+        return 2
     if args.demo:
         files = build_mod.demo_files()
     elif args.raw_from:

@@ -221,11 +221,13 @@ def ingest_source(
     http_settings: dict[str, Any],
     import_files: list[Path | tuple[Path, str, dict[str, Any]]] | None,
     today: date,
+    guard: http.Guard | None = None,
 ) -> SourceResult:
     """Fetch (import_files is None) or import the given files for one source, then land.
 
     Imported items are paths (recognised by file name and content) or (path, original name,
-    manifest metadata) for files coming from another raw archive.
+    manifest metadata) for files coming from another raw archive. `guard` is the build's
+    shared fetch state (host breakers, budgets; a fresh one when None).
     """
     mod, defaults = load_source(name)
     cfg = {**defaults, **cfg}
@@ -246,21 +248,25 @@ def ingest_source(
                           import_path=meta.get("import_path") or str(path),
                           fetched_at=meta.get("fetched_at") or _now(), **extra)  # fmt: skip
     else:
+        guard = guard or http.Guard(http_settings)
         stored = {r["url"] for r in manifest if r["source"] == name and r.get("url")}
-        reqs = mod.requests(cfg, today, stored)
+        try:  # a source may fetch to know what to fetch (World Bank's page): same guard
+            reqs = mod.requests({**cfg, "http": http_settings, "http_guard": guard}, today, stored)
+        except SourceError as exc:
+            res.errors.append(str(exc))
+            reqs = []
         missing = 0
         with http.make_client(http_settings) as client:
-            for req in reqs:
-                previous = archive.latest_for_url(manifest, req.url)
-                try:
-                    got = http.fetch(client, name, req, previous, http_settings)
-                except NotPublishedYet:
-                    res.notes.append(f"not published yet: {req.url}")
+            previous = functools.partial(_previous, manifest)
+            for req, got in http.fetch_all(client, name, reqs, previous, http_settings, guard):
+                if isinstance(got, NotPublishedYet):
+                    res.notes.append(f"not published yet: {got}")
                     missing += 1
                     continue
-                except SourceError as exc:
-                    res.errors.append(str(exc))
-                    _explain(mod, cfg, req.url, exc.reason, res)
+                if isinstance(got, SourceError):
+                    res.errors.append(str(got))
+                    if req is not None:  # skipped URLs were never asked: nothing to explain
+                        _explain(mod, cfg, req.url, got.reason, res)
                     continue
                 if got.data is None:
                     res.files_unchanged += 1
@@ -283,6 +289,11 @@ def ingest_source(
             _explain(mod, cfg, reqs[0].url, "HTTP 404 for every requested file", res)
     _save_index(var_dir, name, index)
     return res
+
+
+def _previous(manifest: list[dict[str, Any]], req: http.Request) -> dict[str, Any] | None:
+    """The stored row a request is conditional on (ETag / Last-Modified), if any."""
+    return archive.latest_for_url(manifest, req.url)
 
 
 def _explain(

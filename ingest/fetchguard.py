@@ -89,7 +89,11 @@ def retry_after_seconds(value: str | None) -> float | None:
     return max(0.0, (when - datetime.now(UTC)).total_seconds())
 
 
-class Skipped(SourceError):
+class Unreachable(SourceError):
+    """The upstream did not answer (DNS, connection, timeout): an outage, not bad content."""
+
+
+class Skipped(Unreachable):
     """A URL not fetched at all: its host is unreachable, or the time budget ran out."""
 
 

@@ -22,9 +22,26 @@ import httpx
 import tenacity
 
 from ingest.errors import NotPublishedYet, SourceError
-from ingest.fetchguard import Guard, Skipped, host_of, limits, retry_after_seconds, user_agent
+from ingest.fetchguard import (
+    Guard,
+    Skipped,
+    Unreachable,
+    host_of,
+    limits,
+    retry_after_seconds,
+    user_agent,
+)
 
-__all__ = ["Fetched", "Guard", "Request", "Skipped", "fetch", "fetch_all", "make_client"]
+__all__ = [
+    "Fetched",
+    "Guard",
+    "Request",
+    "Skipped",
+    "Unreachable",
+    "fetch",
+    "fetch_all",
+    "make_client",
+]
 
 RETRY_STATUSES = {429, 500, 502, 503, 504}
 # Failures that say "this host cannot be reached", counted by the circuit breaker.
@@ -145,8 +162,11 @@ def fetch(
             source, req.url, f"{exc} after retries ({_tries(retrying)}){note()}"
         ) from exc
     except httpx.HTTPError as exc:
-        detail = f"{type(exc).__name__}: {exc}".splitlines()[0]
-        raise SourceError(source, req.url, f"network error: {detail}{note()}") from exc
+        detail = f"network error: {type(exc).__name__}: {exc}".splitlines()[0]
+        end, what = guard.deadline(source)
+        if isinstance(exc, httpx.TimeoutException) and time.monotonic() >= end - 0.1:
+            raise Unreachable(source, req.url, f"{what} used up ({detail})") from exc
+        raise Unreachable(source, req.url, f"{detail}{note()}") from exc
 
 
 def _tries(retrying: tenacity.Retrying) -> str:

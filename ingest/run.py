@@ -265,7 +265,7 @@ def ingest_source(
                     continue
                 if isinstance(got, SourceError):
                     res.errors.append(str(got))
-                    if req is not None:  # skipped URLs were never asked: nothing to explain
+                    if not isinstance(got, http.Unreachable):  # an outage: nothing moved
                         _explain(mod, cfg, req.url, got.reason, res)
                     continue
                 if got.data is None:

@@ -139,8 +139,8 @@ def network_down(seed: Path, root: Path) -> None:
     failed = sum(not r.ok for r in report.sources.values())
     print(f"1. network fully down: build {seconds:6.1f} s   (target <= 60 s; "
           f"{failed}/{len(names)} sources failed, last good kept)")  # fmt: skip
-    print("   ingest seconds: " + ", ".join(
-        f"{k[7:]} {v:.1f}" for k, v in report.seconds.items() if k.startswith("ingest:")))  # fmt: skip
+    per = [f"{k[7:]} {v:.1f}" for k, v in report.seconds.items() if k.startswith("ingest:")]
+    print("   ingest seconds: " + ", ".join(per))
 
 
 def black_hole(seed: Path, root: Path) -> None:
@@ -165,8 +165,8 @@ def fetch_phase(seed: Path, root: Path, latency: float) -> None:
         names = source_names()
         sources = overrides({n: url for n in names})
         rows = []
-        for label, http in (("1 per host (before)", {"max_connections_per_host": 1}),
-                            (f"{Limits().max_connections_per_host} per host (now)", {})):  # fmt: skip
+        now = f"{Limits().max_connections_per_host} per host (now)"
+        for label, http in (("1 per host (before)", {"max_connections_per_host": 1}), (now, {})):
             var, out = fresh(seed, root, f"fetch{len(rows)}")
             settings = Settings(var_dir=var, out_dir=out, http=http, sources=sources)
             hits.value = 0

@@ -344,7 +344,7 @@ def build(
     report.datasets = datasets
     report.seconds["export"] = time.perf_counter() - t0
     vega_bundle.finish_prewarm(bundle)
-    report.render = _render(settings.out_dir, catalog, report, mkdocs)
+    report.render = _render(settings.out_dir, settings.var_dir, catalog, report, mkdocs)
     report.seconds["total"] = time.perf_counter() - t_start
     return report
 
@@ -371,7 +371,7 @@ def _prestart_methodology() -> Any:
 
 
 def _render(
-    out_dir: Path, catalog: dict[str, Any], report: BuildReport, mkdocs: Any = None
+    out_dir: Path, var_dir: Path, catalog: dict[str, Any], report: BuildReport, mkdocs: Any = None
 ) -> dict[str, Any] | None:
     """Render the site from the published files; skipped when nothing it reads changed.
 
@@ -383,8 +383,10 @@ def _render(
         console.print(traceback.format_exc(), style="dim")
         report.failed_models.setdefault("render", f"render import failed: {exc!r}")
         render = None
-    state = out_dir / "data" / ".render-state"
-    fingerprint = _render_fingerprint(out_dir)
+    # Internal state lives in var/, never in the published folder (publish refuses dot files).
+    (out_dir / "data" / ".render-state").unlink(missing_ok=True)  # where older builds kept it
+    state = var_dir / "state" / "render-state"
+    fingerprint = f"{out_dir}\n{_render_fingerprint(out_dir)}"  # one var/ may render two outs
     unchanged = state.exists() and state.read_text() == fingerprint
     if render is None or (unchanged and (out_dir / "index.html").exists()):
         if mkdocs is not None:
@@ -401,6 +403,7 @@ def _render(
     for err in (summary or {}).get("errors") or []:
         report.failed_models.setdefault("render", str(err))
     if not (summary or {}).get("errors"):
+        state.parent.mkdir(parents=True, exist_ok=True)
         state.write_text(fingerprint)
     report.seconds["render"] = time.perf_counter() - t0
     return summary

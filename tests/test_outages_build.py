@@ -156,3 +156,14 @@ def test_network_down_ends_fast_with_one_reason_per_host(nights) -> None:
     assert "nonexistent.invalid" in sources["ico"]["error"]
     assert third["catalog"]["datasets"]["weather_daily"]["status"] == "stale"
     assert out["after_third"]["weather_daily"] == out["after_second"]["weather_daily"]
+
+
+def test_the_dist_is_publishable_and_holds_no_internal_state(nights) -> None:
+    from beanflows.publish import plan
+    from beanflows.publish.verify import problems
+
+    root, _ = nights
+    dist = root / "dist"
+    assert problems(dist, plan.scan_dist(dist)) == []
+    assert not list(dist.rglob(".*"))
+    assert (root / "var/state/render-state").is_file()

@@ -133,14 +133,14 @@ def fetch(
         return bool(stopped)
 
     def attempt() -> Fetched:
-        left = guard.wait_turn(source, host)
-        timeout = httpx.Timeout(
-            min(lim.timeout_seconds, left), connect=min(lim.connect_timeout_seconds, left)
-        )
         slot = guard.slot(host)
-        if not slot.acquire(timeout=left):
+        if not slot.acquire(timeout=guard.wait_turn(source, host)):
             raise Skipped(source, "fetch", f"{guard.deadline(source)[1]} used up")
         try:
+            left = guard.check(source, host)  # the host may have been skipped meanwhile
+            timeout = httpx.Timeout(
+                min(lim.timeout_seconds, left), connect=min(lim.connect_timeout_seconds, left)
+            )
             return _get(client, source, req, headers, previous, timeout, max_bytes, guard)
         except UNREACHABLE as exc:
             guard.failed(host, exc)
@@ -238,13 +238,17 @@ def fetch_all(
         futures = [
             pool.submit(fetch, client, source, r, previous(r), settings, guard) for r in reqs
         ]
-        for req, future in zip(reqs, futures, strict=True):
-            try:
-                yield req, future.result()
-            except Skipped as exc:
-                skipped.setdefault((exc.file, exc.reason), []).append(req)
-            except (SourceError, NotPublishedYet) as exc:
-                yield req, exc
+        try:
+            for req, future in zip(reqs, futures, strict=True):
+                try:
+                    yield req, future.result()
+                except Skipped as exc:
+                    skipped.setdefault((exc.file, exc.reason), []).append(req)
+                except (SourceError, NotPublishedYet) as exc:
+                    yield req, exc
+        except GeneratorExit:  # the caller stopped early: send nothing more
+            pool.shutdown(wait=True, cancel_futures=True)
+            raise
     for (where, reason), rs in skipped.items():
         count = f"{len(rs)} URL{'s' if len(rs) != 1 else ''} not fetched (first: {rs[0].url})"
         yield None, Skipped(source, where, f"{reason}; {count}")

@@ -103,7 +103,7 @@ def test_first_night_builds_everything(nights) -> None:
     _, out = nights
     assert out["first"]["rc"] == 0, out["first"]["stderr"][-3000:]
     for name in (*STALE, "weather_daily"):
-        assert out["first"]["catalog"]["datasets"][name]["status"] == "fresh", name
+        assert out["first"]["catalog"]["datasets"][name]["status"] in ("ok", "late"), name
 
 
 def test_dns_failure_and_black_hole_fail_their_sources_within_the_budget(nights) -> None:
@@ -113,10 +113,10 @@ def test_dns_failure_and_black_hole_fail_their_sources_within_the_budget(nights)
     # the black-holed source stops at its budget (read timeout is 60 s); the rest is the build
     assert second["seconds"] < BUDGET_SECONDS + 60
     sources = second["catalog"]["sources"]
-    assert sources["ice_stocks"]["status"] == "failed"
+    assert sources["ice_stocks"]["status"] == "stale"
     assert "nonexistent.invalid" in sources["ice_stocks"]["error"]
     assert "ConnectError" in sources["ice_stocks"]["error"]
-    assert sources["ico"]["status"] == "failed"
+    assert sources["ico"]["status"] == "stale"
     assert f"source budget of {BUDGET_SECONDS} s used up" in sources["ico"]["error"]
     for err in (sources["ice_stocks"]["error"], sources["ico"]["error"]):
         assert "\n" not in err and "Traceback" not in second["stderr"]
@@ -141,7 +141,7 @@ def test_the_weather_still_builds_during_the_outage(nights) -> None:
     _, out = nights
     second = out["second"]["catalog"]
     assert second["sources"]["open_meteo"]["status"] == "ok"
-    assert second["datasets"]["weather_daily"]["status"] == "fresh"
+    assert second["datasets"]["weather_daily"]["status"] in ("ok", "late")
     assert out["after_second"]["weather_daily"] != out["before"]["weather_daily"]
 
 
@@ -151,7 +151,7 @@ def test_network_down_ends_fast_with_one_reason_per_host(nights) -> None:
     assert third["rc"] == 1
     assert third["seconds"] < 60, third["stderr"][-3000:]
     sources = third["catalog"]["sources"]
-    assert all(sources[s]["status"] == "failed" for s in SOURCES)
+    assert all(sources[s]["status"] == "stale" for s in SOURCES)
     assert "Connection refused" in sources["open_meteo"]["error"]
     assert "nonexistent.invalid" in sources["ico"]["error"]
     assert third["catalog"]["datasets"]["weather_daily"]["status"] == "stale"

@@ -148,3 +148,15 @@ def test_settings_are_typed_and_unknown_keys_refused() -> None:
     assert retry_after_seconds("120") == 120
     assert retry_after_seconds("Wed, 21 Oct 2015 07:28:00 GMT") == 0
     assert retry_after_seconds("soon") is None
+
+
+def test_build_refuses_an_unknown_http_setting_in_one_line(tmp_path) -> None:
+    from tests.conftest import run_cli
+
+    cfg = tmp_path / "beanflows.toml"
+    cfg.write_text("[http]\ntimeout = 5\n")  # the setting is timeout_seconds
+    res = run_cli("build", "--config", str(cfg), "--var", str(tmp_path / "var"), cwd=tmp_path)
+    assert res.returncode == 2
+    assert res.stderr.strip().count("\n") == 0, res.stderr
+    assert "[http]: unknown setting(s) ['timeout']" in res.stderr
+    assert not (tmp_path / "var").exists()  # nothing was written

@@ -154,7 +154,10 @@ def fetch(
         wait=wait,
         reraise=True,
     )
-    note = lambda: f"; {stopped[0]}" if stopped else ""  # noqa: E731
+
+    def note() -> str:
+        return f"; {stopped[0]}" if stopped else ""
+
     try:
         return retrying(attempt)
     except _Retryable as exc:

@@ -88,7 +88,9 @@ def nights(tmp_path_factory):
         out["before"] = _pro(root)
         (www / "v1/forecast").write_bytes(_forecast(date(2026, 1, 2)))
         with blackhole() as hole:
-            http = f"timeout_seconds = 60\nsource_budget_seconds = {BUDGET_SECONDS}"
+            # the breaker off: this night proves the budget alone bounds a black hole
+            http = (f"timeout_seconds = 60\nsource_budget_seconds = {BUDGET_SECONDS}\n"
+                    "host_failures_before_skip = 99")  # fmt: skip
             cfg = _config(root, "http://nonexistent.invalid", hole, url, http)
             out["second"] = _build(root, cfg, "2026-01-02")
         out["after_second"] = _pro(root)

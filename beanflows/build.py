@@ -127,6 +127,7 @@ def _ingest_all(
                 res = SourceResult(name, errors=[f"[{name}] unexpected error: {exc!r}"])
                 _traceback()
         report.sources[name] = res
+        errors.checkpoint("ingest")
         report.seconds[f"ingest:{name}"] = time.perf_counter() - t0
         for err in res.errors:
             console.print(f"[red]error[/red] {escape(err)}")
@@ -180,6 +181,7 @@ def _transform(
         }
         changed = previous.get("models") != models_fp and selection not in partial_plans
         transform_child.order(child, restate, today, models_changed=changed, recheck=recheck)
+        errors.checkpoint("transform")
         mkdocs = _prestart_methodology()
         result = transform_child.result(child)
     crashed = "transform" in result.failed
@@ -334,6 +336,7 @@ def build(
     report.datasets = datasets
     report.seconds["export"] = time.perf_counter() - t0
     vega_bundle.finish_prewarm(bundle)
+    errors.checkpoint("render")
     report.render = _render(settings.out_dir, settings.var_dir, catalog, report, mkdocs)
     if state is not None:
         # Advance only after every step succeeded: a failed export or render is redone next

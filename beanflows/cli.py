@@ -71,11 +71,7 @@ def cmd_build(args: argparse.Namespace) -> int:
     if args.raw_from and not args.raw_from.is_dir():
         print(f"--raw-from: {args.raw_from} is not a folder", file=sys.stderr)
         return 2
-    try:
-        settings = load(args.config, var, args.out, only)
-    except ValueError as exc:  # a setting the build would not honour: one line, exit 2
-        print(f"beanflows: {exc}", file=sys.stderr)
-        return 2
+    settings = load(args.config, var, args.out, only)
     # One build per var folder, locked before anything is written (held: LockHeld, exit 75).
     with build_lock(settings.var_dir):
         # SQLMesh takes seconds to import: start its process before our own imports.
@@ -119,10 +115,14 @@ def cmd_publish(argv: list[str]) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    if argv[:1] == ["publish"]:
-        return cmd_publish(argv[1:])
-    common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--debug", action="store_true", help="show tracebacks of failures")
+    if argv[:1] == ["publish"]:  # its own options (publish.py); the same one-line errors
+        debug = "--debug" in argv
+        rest = [a for a in argv[1:] if a != "--debug"]
+        return errors.run_clean(lambda _: cmd_publish(rest), argparse.Namespace(), debug=debug)
+    common = argparse.ArgumentParser(add_help=False)  # --debug before or after the command
+    common.add_argument(
+        "--debug", action="store_true", default=argparse.SUPPRESS, help="show tracebacks"
+    )
     parser = argparse.ArgumentParser(prog="beanflows", description=__doc__, parents=[common])
     sub = parser.add_subparsers(dest="command", required=True)
     b = sub.add_parser(
@@ -146,7 +146,7 @@ def main(argv: list[str] | None = None) -> int:
     s.set_defaults(func=cmd_serve)
     sub.add_parser("publish", help="upload the build to R2 (see publish.py --help)")
     args = parser.parse_args(argv)
-    return errors.run_clean(args.func, args, debug=args.debug)
+    return errors.run_clean(args.func, args, debug=getattr(args, "debug", False))
 
 
 def entry() -> None:

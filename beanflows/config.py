@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from beanflows.errors import UsageError
 from ingest import fetchguard
 
 
@@ -53,12 +54,15 @@ def load(
     data: dict[str, Any] = {}
     path = config_file or (Path(p) if (p := os.environ.get("BEANFLOWS_CONFIG")) else None)
     if path:
-        with Path(path).open("rb") as fh:
-            data = tomllib.load(fh)
+        try:
+            with Path(path).open("rb") as fh:
+                data = tomllib.load(fh)
+        except OSError as exc:
+            raise UsageError(f"cannot read settings file {path}: {exc.strerror}") from exc
     try:
         fetchguard.limits(data.get("http", {}))
-    except ValueError as exc:
-        raise ValueError(f"{path}: {exc}") from None
+    except ValueError as exc:  # a setting the build would not honour: exit 2, one line
+        raise UsageError(f"{path}: {exc}") from None
     var = var_dir or os.environ.get("BEANFLOWS_VAR") or data.get("var_dir") or "var"
     out = out_dir or os.environ.get("BEANFLOWS_OUT") or data.get("out_dir") or "dist"
     return Settings(

@@ -22,7 +22,7 @@ from typing import Any
 
 import yaml
 
-from beanflows import transform
+from beanflows import children, transform
 
 REPO = Path(__file__).resolve().parents[2]
 SITE = REPO / "site"
@@ -233,7 +233,7 @@ def prestart() -> subprocess.Popen:
 
     Stop it with `.kill()` if no methodology is built after all.
     """
-    return subprocess.Popen(
+    return children.popen(
         [sys.executable, "-c", _RUNNER],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,

@@ -136,7 +136,13 @@ def _ingest_all(
 
 
 def _transform(
-    settings: Settings, names: list[str], today: date, report: BuildReport, child: Any, now: str
+    settings: Settings,
+    names: list[str],
+    today: date,
+    report: BuildReport,
+    child: Any,
+    now: str,
+    forced: dict[str, tuple[date, date]] | None = None,
 ) -> tuple[Any, dict[str, Any] | None]:
     """Hand the SQLMesh child (started before ingest) its restatements, or stop it when
     nothing it reads changed since the last complete build.
@@ -151,7 +157,8 @@ def _transform(
     fingerprint = transform_state.inputs_fingerprint(var_dir, source_names(), models_fp, names)
     previous = transform_state.load(var_dir)
     old_gate: gate.Gate = previous.get("gate", {})
-    if previous.get("fingerprint") == fingerprint and not previous.get("failed") and not old_gate:
+    unchanged = previous.get("fingerprint") == fingerprint and not previous.get("failed")
+    if unchanged and not old_gate and not forced:
         report.transform_skipped = True
         transform_child.cancel(child)
         return None, None
@@ -161,6 +168,9 @@ def _transform(
         m: (date.fromisoformat(a), date.fromisoformat(b))
         for m, (a, b) in previous.get("pending_restate", {}).items()
     }
+    for model, (a, b) in (forced or {}).items():  # `beanflows rebuild`: restated on request
+        lo, hi = restate.get(model, (a, b))
+        restate[model] = (min(lo, a), max(hi, b))
     families = _model_families()
     for name, (lo, hi) in transform_state.owed(var_dir, names, previous).items():
         for model, incremental in families.get(name, []):
@@ -259,11 +269,13 @@ def build(
     demo: bool = False,
     today: date | None = None,
     child: transform_child.Child | None = None,
+    restate: dict[str, tuple[date, date]] | None = None,
 ) -> BuildReport:
     """Run the whole build; files=None fetches from upstream, else imports those files.
 
     `child` is a transform process the caller started early (`transform_child.start()`), so
-    SQLMesh's imports overlap the caller's own start-up too.
+    SQLMesh's imports overlap the caller's own start-up too. `restate` (model -> first and
+    last day; `beanflows rebuild`) forces those restatements even when no input changed.
     """
     today = today or date.today()
     report = BuildReport()
@@ -281,7 +293,7 @@ def build(
     transform_child.open_project(child, settings.var_dir, names if partial else None)
     try:
         _ingest_all(settings, names, files, today, report)
-        mkdocs, state = _transform(settings, names, today, report, child, now_utc())
+        mkdocs, state = _transform(settings, names, today, report, child, now_utc(), restate)
     finally:
         if child.poll() is None:  # an exception before the child got its order
             transform_child.cancel(child)

@@ -85,17 +85,30 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 def _build(args: argparse.Namespace, settings: Settings, child: object) -> int:
     from beanflows import build as build_mod
+    from beanflows import ops_cli
 
-    if args.demo:
+    restate = getattr(args, "restate_models", None)  # a rebuild: the archive only, no fetch
+    if restate is not None:
+        files = []
+    elif args.demo:
         files = build_mod.demo_files()
     elif args.raw_from:
         files = build_mod.import_files(args.raw_from)
     else:
         files = None
     today = date.fromisoformat(args.today) if args.today else None
-    report = build_mod.build(settings, files, demo=args.demo, today=today, child=child)
-    _summary(report)
-    return 0 if report.ok else 1
+    # Every run is recorded in var/runs.jsonl and followed by alerting, crashed runs too.
+    run = ops_cli.begin(settings, args)
+    code, report = errors.EXIT_INTERNAL, None
+    try:
+        report = build_mod.build(
+            settings, files, demo=args.demo, today=today, child=child, restate=restate
+        )
+        _summary(report)
+        code = 0 if report.ok else 1
+        return code
+    finally:
+        ops_cli.finish(run, code, report, sys.exc_info()[1])
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -145,6 +158,9 @@ def main(argv: list[str] | None = None) -> int:
     s.add_argument("--config", type=Path)
     s.set_defaults(func=cmd_serve)
     sub.add_parser("publish", help="upload the build to R2 (see publish.py --help)")
+    from beanflows import ops_cli
+
+    ops_cli.add_parsers(sub, common)
     args = parser.parse_args(argv)
     return errors.run_clean(args.func, args, debug=getattr(args, "debug", False))
 

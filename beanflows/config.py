@@ -39,6 +39,7 @@ class Settings:
     http: dict[str, Any] = field(default_factory=dict)
     sources: dict[str, dict[str, Any]] = field(default_factory=dict)
     only: tuple[str, ...] = ()  # restrict the build to these sources (empty = all)
+    alerts: dict[str, Any] = field(default_factory=dict)  # [alerts]: see beanflows/alerts.py
 
 
 def load(
@@ -71,4 +72,5 @@ def load(
         http=data.get("http", {}),
         sources=data.get("sources", {}),
         only=tuple(only or data.get("only", ())),
+        alerts=data.get("alerts", {}),
     )

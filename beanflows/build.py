@@ -10,10 +10,8 @@ failed so cron/CI notice, but everything good is still published.
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import os
-import re
 import time
 import traceback
 from dataclasses import dataclass, field
@@ -25,12 +23,12 @@ from rich.console import Console
 from rich.markup import escape
 
 from beanflows import catalog as catalog_mod
-from beanflows import errors, export, gate, transform_child, transform_state, vega_bundle
+from beanflows import errors, export, failures, gate, transform_child, transform_state, vega_bundle
 from beanflows.config import Settings
 from beanflows.transform import MODELS_DIR
 from ingest import archive, http
+from ingest.route import demo_files, ignored, import_files  # noqa: F401 - kept importable here
 from ingest.run import (
-    INGEST_DIR,
     SourceResult,
     ingest_source,
     load_source,
@@ -51,10 +49,11 @@ class BuildReport:
     seconds: dict[str, float] = field(default_factory=dict)
     render: dict[str, Any] | None = None
     gate: dict[str, Any] = field(default_factory=dict)  # models held by failed audits
+    ignored: list[str] = field(default_factory=list)  # imported files no source recognises
 
     def sources_with_failed_models(self) -> set[str]:
         """Sources one of whose models failed or was skipped (its audits blocked publishing)."""
-        model_source = {m: src for src, ms in _model_families().items() for m, _ in ms}
+        model_source = {m: src for src, ms in failures.model_families().items() for m, _ in ms}
         return {model_source[m] for m in self.failed_models if m in model_source}
 
     @property
@@ -72,44 +71,11 @@ def now_utc() -> str:
     return datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
-def demo_files() -> list[Path]:
-    """The small fixtures each source ships in ingest/<source>/fixtures/."""
-    return sorted(p for p in INGEST_DIR.glob("*/fixtures/**/*") if p.is_file())
-
-
-def import_files(root: Path) -> list[Path | tuple[Path, str, dict[str, Any]]]:
-    """Every file under root, any folder layout, in a stable order.
-
-    A raw archive (a folder with manifest.jsonl, e.g. a copy of var/raw or of the R2 raw
-    bucket) is imported with its manifest: original names, URLs and fetch times are kept, so
-    the build reproduces the original byte for byte.
-    """
-    if (root / archive.MANIFEST).is_file():
-        return [
-            (archive.object_path(root, r["sha256"]), r["name"], r)
-            for r in archive.load_manifest(root)
-        ]
-    return sorted(p for p in root.rglob("*") if p.is_file() and not p.name.startswith("."))
-
-
-@functools.cache
-def _model_families() -> dict[str, list[tuple[str, bool]]]:
-    """source -> [(model name, is incremental)] read from the model files' MODEL headers."""
-    out: dict[str, list[tuple[str, bool]]] = {}
-    for path in sorted((MODELS_DIR / "models").glob("*/*.sql")):
-        text = path.read_text(encoding="utf-8")
-        m = re.search(r"MODEL\s*\(\s*name\s+([\w.]+)", text)
-        if m:
-            header = text[m.start() :].split(");", 1)[0]  # the MODEL (...) block only
-            incremental = re.search(r"kind\s+INCREMENTAL_BY_TIME_RANGE", header) is not None
-            out.setdefault(path.parent.name, []).append((m.group(1), incremental))
-    return out
-
-
 def _ingest_all(
     settings: Settings, names: list[str], files: list[Path] | None, today: date, report: BuildReport
 ) -> None:
     guard = http.Guard(settings.http)  # one per build: host breakers, fetch-phase deadline
+    report.ignored = ignored(files) if files is not None else []
     for name in names:
         t0 = time.perf_counter()
         with console.status(f"[bold]ingest[/bold] {name}"):
@@ -171,7 +137,7 @@ def _transform(
     for model, (a, b) in (forced or {}).items():  # `beanflows rebuild`: restated on request
         lo, hi = restate.get(model, (a, b))
         restate[model] = (min(lo, a), max(hi, b))
-    families = _model_families()
+    families = failures.model_families()
     for name, (lo, hi) in transform_state.owed(var_dir, names, previous).items():
         for model, incremental in families.get(name, []):
             if incremental:
@@ -233,36 +199,6 @@ def _transform(
     return mkdocs, state
 
 
-def _failed_sources(names: list[str], report: BuildReport) -> dict[str, str]:
-    """source -> first reason it failed this build (ingest error or a failed model)."""
-    model_source = {m: src for src, ms in _model_families().items() for m, _ in ms}
-    failed: dict[str, str] = {}  # ingest errors first, then models
-    for name in names:
-        if not report.sources[name].ok:
-            failed[name] = report.sources[name].errors[0]
-    for model, err in report.failed_models.items():
-        src = model_source.get(model)
-        if src in names:
-            failed.setdefault(src, f"{model}: {err.splitlines()[0] if err else 'failed'}")
-    return failed
-
-
-def _stale_reasons(names: list[str], report: BuildReport) -> dict[str, str]:
-    """Why each dataset cannot be refreshed this build (missing key = fresh)."""
-    failed_sources = _failed_sources(names, report)
-    reasons = {}
-    for ds, spec in export.dataset_specs().items():
-        bad = [failed_sources[s] for s in spec["sources"] if s in failed_sources]
-        if "transform" in report.failed_models:
-            bad.append(report.failed_models["transform"].splitlines()[0])
-        if spec["model"] in report.failed_models:
-            first_line = report.failed_models[spec["model"]].splitlines()[0]
-            bad.insert(0, f"{spec['model']}: {first_line}")
-        if bad:
-            reasons[ds] = bad[0]
-    return reasons
-
-
 def build(
     settings: Settings,
     files: list[Path] | None,
@@ -299,7 +235,7 @@ def build(
             transform_child.cancel(child)
     now = now_utc()
     t0 = time.perf_counter()
-    stale = _stale_reasons(names, report)
+    stale = failures.stale_reasons(names, report)
     specs = export.dataset_specs()
     untouched = {d for d, spec in specs.items() if not set(spec["sources"]) <= set(names)}
     fresh = set(specs) - set(stale) - untouched
@@ -326,7 +262,7 @@ def build(
         names,
         configs,
         manifest,
-        _failed_sources(names, report),
+        failures.failed_sources(names, report),
         {n: report.sources[n].notes for n in names},
         previous.get("sources", {}),
         now,

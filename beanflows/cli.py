@@ -40,6 +40,18 @@ def _summary(report: BuildReport) -> None:
     build_mod.console.print(table)
     for model, err in report.failed_models.items():
         build_mod.console.print(f"[red]failed[/red] {model}:\n{escape(err)}")
+    rejected = [f"[{n}] {f}" for n, res in report.sources.items() for f in res.rejected]
+    if rejected:  # the reasons were printed as errors above; var/rejected/ keeps the files
+        build_mod.console.print(
+            f"[red]rejected[/red] {len(rejected)} file(s), kept in var/rejected/: "
+            + escape(", ".join(rejected))
+        )
+    if report.ignored:
+        more = len(report.ignored) - 5
+        build_mod.console.print(
+            f"[yellow]ignored[/yellow] {len(report.ignored)} file(s) no source recognises: "
+            + escape(", ".join(report.ignored[:5]) + (f" and {more} more" if more > 0 else ""))
+        )
     by_status: dict[str, list[str]] = {"ok": [], "late": [], "stale": []}
     for n, d in report.datasets.items():
         by_status.setdefault(d.get("status") or "?", []).append(n)
@@ -86,14 +98,15 @@ def cmd_build(args: argparse.Namespace) -> int:
 def _build(args: argparse.Namespace, settings: Settings, child: object) -> int:
     from beanflows import build as build_mod
     from beanflows import ops_cli
+    from ingest.route import demo_files, import_files
 
     restate = getattr(args, "restate_models", None)  # a rebuild: the archive only, no fetch
     if restate is not None:
         files = []
     elif args.demo:
-        files = build_mod.demo_files()
+        files = demo_files()
     elif args.raw_from:
-        files = build_mod.import_files(args.raw_from)
+        files = import_files(args.raw_from)
     else:
         files = None
     today = date.fromisoformat(args.today) if args.today else None

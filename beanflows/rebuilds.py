@@ -43,10 +43,10 @@ STATES = ("pending", "running", "done", "failed")
 
 def restate_ranges(source: str, first: date | None, last: date | None, today: date) -> dict:
     """model -> (first, last) for every model of the source's family (whole history if None)."""
-    from beanflows.build import _model_families
+    from beanflows.failures import model_families
 
     lo, hi = first or EARLIEST, last or today
-    return {model: (lo, hi) for model, _ in _model_families().get(source, [])}
+    return {model: (lo, hi) for model, _ in model_families().get(source, [])}
 
 
 def parse_range(values: list[str] | None) -> tuple[date, date] | None:

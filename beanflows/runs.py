@@ -157,9 +157,9 @@ def entry(
 def _model_errors(report: Any) -> dict[str, str]:
     """source -> "model: first line of its failure" for sources whose models failed."""
     try:
-        from beanflows.build import _model_families
+        from beanflows.failures import model_families
 
-        model_source = {m: s for s, ms in _model_families().items() for m, _ in ms}
+        model_source = {m: s for s, ms in model_families().items() for m, _ in ms}
     except Exception:  # noqa: BLE001 - the history must be written even if this lookup breaks
         return {}
     out: dict[str, str] = {}

@@ -29,9 +29,9 @@ def object_path(raw_dir: Path, digest: str) -> Path:
     return raw_dir / "objects" / digest[:2] / digest
 
 
-def load_manifest(raw_dir: Path) -> list[dict[str, Any]]:
-    """All manifest rows in the order they were stored."""
-    path = raw_dir / MANIFEST
+def load_manifest(raw_dir: Path, name: str = MANIFEST) -> list[dict[str, Any]]:
+    """All manifest rows in the order they were stored (`name`: another JSON-lines log)."""
+    path = raw_dir / name
     if not path.exists():
         return []
     rows = []
@@ -107,12 +107,20 @@ def store(
 
 
 def reject(var_dir: Path, data: bytes, reason: str, **meta: Any) -> str:
-    """Keep a refused file apart from good data, for diagnosis; return its hash."""
+    """Keep a refused file apart from good data, for diagnosis; return its hash.
+
+    One row per file and source (the first refusal, with its reason): a bad file left in an
+    import folder is refused again on every rebuild without growing the log.
+    """
     digest = sha256(data)
     path = var_dir / "rejected" / "objects" / digest[:2] / digest
     if not path.exists():
         _write_object(path, data)
-    _append(var_dir / "rejected" / REJECTED, {"sha256": digest, "reason": reason, **meta})
+    log = var_dir / "rejected" / REJECTED
+    for row in load_manifest(log.parent, REJECTED):  # same format, same torn-row tolerance
+        if row.get("sha256") == digest and row.get("source") == meta.get("source"):
+            return digest
+    _append(log, {"sha256": digest, "reason": reason, **meta})
     return digest
 
 

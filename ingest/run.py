@@ -1,10 +1,10 @@
 """Run the ingest step of one source: fetch or import, sniff, parse, archive, land.
 
-A file goes through the same path whether it was fetched (httpx) or imported (--raw-from):
-sniff the content, parse it with the source's extractor, and only then store it in the raw
-archive and write its landing Parquet. A file that fails is kept apart (var/rejected) with the
-reason and never reaches the warehouse; the source is marked failed for this build while its
-other files, and every other source, go on.
+A file goes through the same door whether it was fetched (httpx) or imported (--raw-from,
+--demo): sniff the content, parse it with the source's extractor, and only then store it in
+the raw archive and write its landing Parquet. A file that fails is kept apart (var/rejected)
+with the reason and never reaches the warehouse; the source is marked failed for this build
+while its other files, and every other source, go on.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import shutil
 import tomllib
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from types import ModuleType
 from typing import Any
 
@@ -26,8 +26,17 @@ import pyarrow.parquet as pq
 
 from ingest import archive, http, sniff
 from ingest.errors import NotPublishedYet, SourceError
+from ingest.route import ImportItem, owners, unpack
 
 INGEST_DIR = Path(__file__).parent
+# One row per landed raw file, for every source: which file, when it was delivered and its
+# place in the append-only raw manifest (`seq`: delivery order, also within one import), so
+# models can let the later delivery of the same release win (a correction).
+DELIVERIES = "_deliveries"
+DELIVERY_SCHEMA = pa.schema(
+    [("raw_sha256", pa.string()), ("name", pa.string()), ("kind", pa.string()),
+     ("release", pa.string()), ("delivered_at", pa.string()), ("seq", pa.int64())]
+)  # fmt: skip
 
 
 @dataclass
@@ -37,6 +46,7 @@ class SourceResult:
     source: str
     errors: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    rejected: list[str] = field(default_factory=list)  # files refused this build (by name)
     files_new: int = 0
     files_unchanged: int = 0
     rows_landed: int = 0
@@ -88,7 +98,7 @@ def prepare_landing(var_dir: Path, mod: ModuleType) -> dict[str, Any]:
         shutil.rmtree(root)
     root.mkdir(parents=True, exist_ok=True)
     version_file.write_text(mod.EXTRACT_VERSION + "\n")
-    for table, schema in mod.LANDING.items():
+    for table, schema in {**mod.LANDING, DELIVERIES: DELIVERY_SCHEMA}.items():
         empty = root / table / "_empty.parquet"
         if not empty.exists():
             _write_parquet(pa.table([pa.nulls(0, f.type) for f in schema], schema=schema), empty)
@@ -109,6 +119,7 @@ def _land(
     kind: str,
     tables: dict[str, pa.Table],
     res: SourceResult,
+    delivery: dict[str, Any],
 ) -> dict[str, Any]:
     """Write one raw file's landing tables; return its landed-index entry.
 
@@ -124,6 +135,9 @@ def _land(
         counts[name] = table.num_rows
         res.rows_landed += table.num_rows
     res.periods += periods
+    record = {"raw_sha256": digest, "kind": kind, "release": release, **delivery}
+    table = pa.Table.from_pylist([record], schema=DELIVERY_SCHEMA)
+    _write_parquet(table, _landing_dir(var_dir, mod.SOURCE) / DELIVERIES / f"{digest}.parquet")
     entry: dict[str, Any] = {"kind": kind, "release": release, "tables": counts}
     if periods:
         entry["periods"] = [min(periods).isoformat(), max(periods).isoformat()]
@@ -175,24 +189,36 @@ def take_file(
     index: dict[str, Any],
     res: SourceResult,
     data: bytes,
-    kind: str,
+    kind: str | None,
     name: str,
     **meta: Any,
 ) -> None:
-    """Sniff, parse, archive and land one upstream file (fetched or imported)."""
+    """Sniff, parse, archive and land one upstream file (fetched or imported).
+
+    kind None: a file its folder says is this source's but that no extractor recognises; it
+    is refused whatever its content (sniffing names the usual reasons: HTML, empty, truncated).
+    """
     raw_dir = var_dir / "raw"
-    where = meta.get("url") or meta.get("import_path") or name
+    where = meta.get("url") or meta.get("place") or name  # never a local absolute path
     digest = archive.sha256(data)
     known = next((r for r in manifest if r["sha256"] == digest and r["source"] == mod.SOURCE), None)
     if known and digest in index:
         res.files_unchanged += 1
         return
+    fmt = mod.FORMATS[kind] if kind else sniff.EXTENSIONS.get(PurePosixPath(name).suffix, "text")
     try:
-        sniff.check(mod.SOURCE, where, data, mod.FORMATS[kind])
-        release, tables = mod.extract(kind, data, name, digest)
+        sniff.check(mod.SOURCE, where, data, fmt)
+        if kind is None:
+            first = sniff.payload(data, fmt)[:80].split(b"\n", 1)[0].decode("utf-8", "replace")
+            raise SourceError(
+                mod.SOURCE, where, f"not a {mod.SOURCE} file this version can read (its folder "
+                f"says it is one); it starts {first.strip()!r}",
+            )  # fmt: skip
+        release, tables = mod.extract(kind, sniff.payload(data, fmt), name, digest)
     except SourceError as exc:
         archive.reject(var_dir, data, str(exc), source=mod.SOURCE, name=name, at=_now(), **meta)
         res.errors.append(str(exc) if where in str(exc) else f"{exc} (from {where})")
+        res.rejected.append(where)
         if meta.get("url"):
             _explain(mod, load_source(mod.SOURCE)[1], meta["url"], exc.reason, res)
         return
@@ -201,7 +227,8 @@ def take_file(
     )
     res.files_new += int(new)
     res.files_unchanged += int(not new)
-    index[digest] = _land(var_dir, mod, digest, release, kind, tables, res)
+    delivery = {"name": name, "delivered_at": meta.get("fetched_at"), "seq": manifest.index(row)}
+    index[digest] = _land(var_dir, mod, digest, release, kind, tables, res, delivery)
 
 
 def reland_archive(
@@ -212,16 +239,19 @@ def reland_archive(
     res: SourceResult,
 ) -> None:
     """Land archived files that have no landing yet (new extractor version, wiped landing)."""
-    for row in manifest:
+    for seq, row in enumerate(manifest):
         if row["source"] != mod.SOURCE or row["sha256"] in index:
             continue
-        data = archive.read(var_dir / "raw", row["sha256"])
+        data = sniff.payload(archive.read(var_dir / "raw", row["sha256"]), mod.FORMATS[row["kind"]])
         try:
             release, tables = mod.extract(row["kind"], data, row["name"], row["sha256"])
         except SourceError as exc:
             res.errors.append(f"archived file no longer parses: {exc}")
             continue
-        index[row["sha256"]] = _land(var_dir, mod, row["sha256"], release, row["kind"], tables, res)
+        delivery = {"name": row["name"], "delivered_at": row.get("fetched_at"), "seq": seq}
+        index[row["sha256"]] = _land(
+            var_dir, mod, row["sha256"], release, row["kind"], tables, res, delivery
+        )
 
 
 def ingest_source(
@@ -229,15 +259,16 @@ def ingest_source(
     var_dir: Path,
     cfg: dict[str, Any],
     http_settings: dict[str, Any],
-    import_files: list[Path | tuple[Path, str, dict[str, Any]]] | None,
+    import_files: list[Path | ImportItem] | None,
     today: date,
     guard: http.Guard | None = None,
 ) -> SourceResult:
     """Fetch (import_files is None) or import the given files for one source, then land.
 
-    Imported items are paths (recognised by file name and content) or (path, original name,
-    manifest metadata) for files coming from another raw archive. `guard` is the build's
-    shared fetch state (host breakers, budgets; a fresh one when None).
+    Imported items (`ingest.route.import_files`, `demo_files`, or bare paths) go through the
+    import door, `ingest.route.owners`: this source takes the files it recognises, and the
+    files it claims by name or folder, which then pass or fail the same checks as a fetch.
+    `guard` is the build's shared fetch state (host breakers, budgets; fresh when None).
     """
     mod, defaults = load_source(name)
     cfg = {**defaults, **cfg}
@@ -247,16 +278,14 @@ def ingest_source(
     reland_archive(var_dir, mod, manifest, index, res)
     if import_files is not None:
         for item in import_files:
-            path, fname, meta = item if isinstance(item, tuple) else (item, item.name, {})
-            if meta.get("source") not in (None, mod.SOURCE):
+            path, fname, meta = unpack(item)
+            taken = owners((path, fname, meta))
+            if mod.SOURCE not in taken:
                 continue
-            with path.open("rb") as fh:
-                kind = mod.recognise(fname, fh.read(4096))
-            if kind:
-                extra = {k: meta.get(k) for k in ("url", "etag", "last_modified")}
-                take_file(var_dir, mod, manifest, index, res, path.read_bytes(), kind, fname,
-                          import_path=meta.get("import_path") or str(path),
-                          fetched_at=meta.get("fetched_at") or _now(), **extra)  # fmt: skip
+            extra = {k: meta.get(k) for k in ("url", "etag", "last_modified")}
+            take_file(var_dir, mod, manifest, index, res, path.read_bytes(), taken[mod.SOURCE],
+                      fname, place=meta.get("place"), fetched_at=meta.get("fetched_at") or _now(),
+                      import_path=meta.get("import_path") or str(path), **extra)  # fmt: skip
     else:
         guard = guard or http.Guard(http_settings)
         stored = {r["url"] for r in manifest if r["source"] == name and r.get("url")}

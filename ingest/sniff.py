@@ -14,21 +14,40 @@ from ingest.errors import SourceError
 
 HTML_MARKERS = (b"<!doctype html", b"<html", b"<head", b"<body", b"<?xml", b"<title")
 OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+BOM = b"\xef\xbb\xbf"
+TEXT_FORMATS = ("csv", "text", "json")
+# What a file's extension says its format is (files imported by name or folder, not by content).
+EXTENSIONS = {
+    ".zip": "zip", ".xlsx": "xlsx", ".xls": "xls", ".csv": "csv", ".txt": "text", ".json": "json",
+}  # fmt: skip
+
+
+def payload(data: bytes, fmt: str) -> bytes:
+    """The bytes a parser reads: a text file without its UTF-8 byte-order mark.
+
+    Excel and Windows tools save CSV/TXT with a BOM; upstream sometimes does too. It is not
+    content, so every source accepts it, in one place. The raw archive keeps the file as is.
+    """
+    return data[len(BOM) :] if fmt in TEXT_FORMATS and data.startswith(BOM) else data
 
 
 def looks_like_html(data: bytes) -> bool:
     """True when the body starts like an HTML/XML page (an error page served as 200)."""
-    head = data[:512].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    head = data[:512].lstrip(BOM + b" \t\r\n").lower()
     return head.startswith(HTML_MARKERS)
 
 
 def check(source: str, file: str, data: bytes, fmt: str) -> None:
     """Raise SourceError unless `data` plausibly is a complete file of format `fmt`.
 
-    fmt is one of: zip, xlsx (a zip too), xls (OLE2), csv, text, json.
+    fmt is one of: zip, xlsx (a zip too), xls (OLE2), csv, text, json. A text file's UTF-8
+    BOM is accepted (see `payload`); a file holding nothing but a BOM is empty.
     """
-    if not data:
-        raise SourceError(source, file, "empty body")
+    data = payload(data, fmt)
+    if not data or data.isspace():
+        raise SourceError(
+            source, file, "empty body" if not data else "blank body (whitespace only)"
+        )
     if looks_like_html(data):
         raise SourceError(source, file, f"an HTML page was served instead of {fmt}")
     if fmt in ("zip", "xlsx"):

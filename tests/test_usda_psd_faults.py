@@ -136,3 +136,19 @@ def test_bad_files_never_replace_good_data(upstream, http_root: Path, tmp_path: 
     assert ("serving.coffee_balance", "balance_identity") in failed
     assert all(f["rows"] >= 1 and f["since"] for f in ds["failed_audits"])
     assert again["sources"]["usda_psd"]["status"] == "stale"
+
+    # 8. USDA corrects the release (same month, balanced figures): the later delivery wins,
+    #    the gate lifts, and the change is recorded as a revision
+    zip_path.write_bytes(bulk_zip(bulk_csv(release="2025-12")))
+    code, log, fixed = build()
+    assert code == 0, log[-3000:]
+    ds = fixed["datasets"]["coffee_balance"]
+    assert ds["status"] != "stale" and ds["failed_audits"] == []
+    assert ds["files"] != newer["datasets"]["coffee_balance"]["files"]
+    corrections = fixed["datasets"]["psd_coffee_corrections"]["files"]["pro"]["parquet"]
+    rows = duckdb.sql(
+        f"SELECT release, country_code, market_year, attribute_id, old_value - new_value "
+        f"FROM '{out / corrections['path']}'"
+    ).fetchall()
+    assert rows == [("2025-12", "CO", 2025, "086", 500)]
+    assert fixed["datasets"]["psd_coffee_vintages"]["releases"][-1] == "2025-12"

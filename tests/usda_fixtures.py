@@ -94,6 +94,12 @@ def report_table(release_month: str = "Jun", start: int = 2019) -> bytes:
 def write_demo(folder: Path) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "psd_coffee_csv.zip").write_bytes(bulk_zip(bulk_csv()))
+    # USDA delivers the same release again, corrected (Brazil 2024: 100 thousand bags moved
+    # from consumption to ending stocks): the later delivery wins, psd_coffee_corrections
+    # records the change. The folder name sorts after the first delivery.
+    (folder / "redelivered_2024-12").mkdir(exist_ok=True)
+    corrected = bulk_csv(tweak={("BR", 2024, "176"): 100, ("BR", 2024, "125"): -100})
+    (folder / "redelivered_2024-12" / "psd_coffee_csv.zip").write_bytes(bulk_zip(corrected))
     (folder / "psd_online_tables_2025-06").mkdir(exist_ok=True)
     (folder / "psd_online_tables_2025-06" / "Coffee_Production.csv").write_bytes(
         report_table("Jun", 2020)

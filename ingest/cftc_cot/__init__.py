@@ -27,6 +27,14 @@ CONFIG = Path(__file__).with_name("source.toml")
 CONTAINERS = {"zip": "zip", "text": "text", "week": "text"}  # kind suffix -> sniff format
 LANDING: dict[str, pa.Schema] = dict(SCHEMAS)
 FORMATS = {f"{r}_{c}": fmt for r in REPORTS for c, fmt in CONTAINERS.items()}
+# Upstream file names are ours whatever their content: an HTML page saved as
+# `fut_disagg_txt_2025.zip` is rejected with its reason, never ignored.
+CLAIMS = {
+    **{f"{p}*.zip": f"{k}_zip" for k, r in REPORTS.items() for p in r.zip_prefixes},
+    **{m.lower(): f"{k}_text" for k, r in REPORTS.items() for m in r.members},
+    **{r.week_file: f"{k}_week" for k, r in REPORTS.items()},
+}
+PLACES = ("cot", "cftc*", "*_futures_only_*", "*_combined_*")
 
 
 def markets(cfg: dict[str, Any] | None = None) -> list[str]:

@@ -24,6 +24,7 @@ import pyarrow.compute as pc
 
 from ingest.cftc_cot.layout import SCHEMAS, Report, slug
 from ingest.errors import SourceError
+from ingest.sniff import decode_text
 
 SOURCE = "cftc_cot"
 
@@ -195,6 +196,7 @@ def parse(
     report: Report, text: bytes, file: str, digest: str, markets: list[str], headerless: bool
 ) -> tuple[str, pa.Table]:
     """(release = newest report date in the file, landing rows of the configured markets)."""
+    decode_text(SOURCE, file, text)  # a Latin-1 byte is named with its line, not as a CSV error
     has_header = check_header(report, text, file, headerless)
     offset = 1 if has_header else 0  # line of a row = its row number + header line
     with tempfile.TemporaryDirectory(prefix="cot-") as tmp:

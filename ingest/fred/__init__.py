@@ -44,6 +44,12 @@ SCHEMA = pa.schema(
 )  # fmt: skip
 LANDING: dict[str, pa.Schema] = {"observations": SCHEMA}
 FORMATS = {"series": "csv"}
+# fredgraph downloads are named after their series; archived vintages after the vintage.
+CLAIMS = {
+    "fred_vintage_*.csv": "series",
+    **{f"{s.lower()}*.csv": "series" for s in _CONFIG.get("series", {})},
+}
+PLACES = ("fred*",)
 HEADER = re.compile(r"^(DATE|observation_date),([A-Z0-9_]+)$")
 ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 VINTAGE_IN_NAME = re.compile(r"fred_vintage_(\d{4}-\d{2})")

@@ -31,6 +31,13 @@ LANDING: dict[str, pa.Schema] = {
     "report_cells": report.CELLS,
 }
 FORMATS = {"daily_report": "xls", "series_csv": "csv", "ports_json": "json"}
+CLAIMS = {
+    "*cert_stock*.xls": "daily_report",
+    "arabica_stocks*.csv": "series_csv",
+    "certified_stocks*.csv": "series_csv",
+    "certified_stocks*.json": "ports_json",
+}
+PLACES = ("ice", "ice_*")
 REPORT_NAME = re.compile(r"coffee_cert_stock_\d{8}\.xls$", re.IGNORECASE)
 
 

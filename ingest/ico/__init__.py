@@ -28,6 +28,9 @@ SOURCE = "ico"
 EXTRACT_VERSION = "1"
 LANDING: dict[str, pa.Schema] = {"flows": table.SCHEMA}
 FORMATS = {"table": "csv"}
+# ICO table names (`Coffee_production.csv`) are also USDA report names: claimed by folder only.
+CLAIMS: dict[str, str] = {}
+PLACES = ("ico",)
 
 
 def requests(cfg: dict[str, Any], today: date, stored_urls: set[str]) -> list[Request]:

@@ -20,6 +20,9 @@ SOURCE = "open_meteo"
 EXTRACT_VERSION = "2"  # 2: forecast _period = day before the issue day
 LANDING: dict[str, pa.Schema] = {"hourly": response.HOURLY, "daily": response.DAILY}
 FORMATS = {"archive": "json", "forecast": "json"}
+# Responses are named by region and date, not by source: they are claimed by their folder.
+CLAIMS: dict[str, str] = {}
+PLACES = ("open_meteo", "openmeteo", "weather")
 
 
 def _query(region: dict[str, Any], cfg: dict[str, Any], **extra: Any) -> str:

@@ -19,9 +19,22 @@ from ingest.http import Request
 from ingest.usda_psd import bulk, tables
 
 SOURCE = "usda_psd"
-EXTRACT_VERSION = "1"
+EXTRACT_VERSION = "2"  # 2: landing records each delivery (corrections)
 LANDING: dict[str, pa.Schema] = {"bulk": bulk.SCHEMA, "report_table": tables.SCHEMA}
 FORMATS = {"bulk": "zip", "report_table": "csv"}
+# Files that are ours by name whatever their content (an HTML page saved under the name is
+# rejected, not ignored), and folders whose .zip/.csv files are ours. `Coffee_Production.csv`
+# is also an ICO table name: such report tables are claimed by their folder only.
+CLAIMS = {
+    "psd_coffee*.zip": "bulk",
+    "coffee_summary*.csv": "report_table",
+    "arabica_coffee_production*.csv": "report_table",
+    "robusta_coffee_production*.csv": "report_table",
+    "*_coffee_bean_*.csv": "report_table",
+    "total_coffee_*.csv": "report_table",
+    "soluble_coffee_*.csv": "report_table",
+}
+PLACES = ("usda", "psd_*")
 
 
 def requests(cfg: dict[str, Any], today: date, stored_urls: set[str]) -> list[Request]:

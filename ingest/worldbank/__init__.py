@@ -36,6 +36,8 @@ _STAMP = json.dumps([COLUMNS, SHEET], sort_keys=True).encode()
 EXTRACT_VERSION = "1." + hashlib.sha256(_STAMP).hexdigest()[:8]
 LANDING: dict[str, pa.Schema] = {"monthly": pinksheet.SCHEMA}
 FORMATS = {"pinksheet": "xlsx"}
+CLAIMS = {"cmo-historical-data-monthly*.xlsx": "pinksheet"}
+PLACES = ("worldbank*", "pinksheet*", "pink_sheet*")
 FILE_NAME = "CMO-Historical-Data-Monthly.xlsx"
 HREF = re.compile(r"""href\s*=\s*["']([^"']+)["']""", re.IGNORECASE)
 

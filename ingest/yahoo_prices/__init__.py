@@ -41,6 +41,9 @@ _STAMP = json.dumps([UNITS, SYMBOLS], sort_keys=True).encode()
 EXTRACT_VERSION = "1." + hashlib.sha256(_STAMP).hexdigest()[:8]
 LANDING: dict[str, pa.Schema] = {"bars": parse.BARS, "files": parse.FILES}
 FORMATS = {"csv": "csv", "chart": "json"}
+# Symbol-named downloads (`KC=F.csv`, `KC=F.json`) and chart exports are ours by name.
+CLAIMS = {"*=f.csv": "csv", "*=f.json": "chart", "chart[-_]*.json": "chart"}
+PLACES = ("yahoo*",)
 
 
 def _epoch(day: date) -> int:

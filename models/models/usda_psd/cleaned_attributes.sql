@@ -23,6 +23,8 @@ FROM (
     commodity,
     ROW_NUMBER() OVER (PARTITION BY attribute_id ORDER BY release DESC, attribute) AS rn
   FROM staging.usda_psd_bulk
+  WHERE
+    NOT superseded
 ) AS ranked
 WHERE
   rn = 1

@@ -1,5 +1,6 @@
 -- Every USDA release's value for every key: bulk releases and report-table releases side by
--- side, so revisions can be read release after release.
+-- side, so revisions can be read release after release. A corrected re-delivery of a bulk
+-- release replaces the earlier delivery (cleaned.usda_psd_corrections lists what it changed).
 -- Grain: one row per (release, release_type, country_code, market_year, attribute_id).
 -- Source: staging.usda_psd_bulk, staging.usda_psd_report_tables. Unit: 1000 60 kg bags.
 MODEL (
@@ -28,7 +29,7 @@ SELECT
   raw_sha256 -- sha256 of the raw file
 FROM staging.usda_psd_bulk
 WHERE
-  release_date BETWEEN @start_date AND @end_date
+  release_date BETWEEN @start_date AND @end_date AND NOT superseded
 UNION ALL
 SELECT
   release,

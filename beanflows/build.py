@@ -26,7 +26,7 @@ from beanflows import catalog as catalog_mod
 from beanflows import errors, export, failures, gate, transform_child, transform_state, vega_bundle
 from beanflows.config import Settings
 from beanflows.transform import MODELS_DIR
-from ingest import archive
+from ingest import archive, http
 from ingest.route import demo_files, ignored, import_files  # noqa: F401 - kept importable here
 from ingest.run import (
     SourceResult,
@@ -74,6 +74,7 @@ def now_utc() -> str:
 def _ingest_all(
     settings: Settings, names: list[str], files: list[Path] | None, today: date, report: BuildReport
 ) -> None:
+    guard = http.Guard(settings.http)  # one per build: host breakers, fetch-phase deadline
     report.ignored = ignored(files) if files is not None else []
     for name in names:
         t0 = time.perf_counter()
@@ -86,6 +87,7 @@ def _ingest_all(
                     settings.http,
                     files,
                     today,
+                    guard,
                 )
             except Exception as exc:  # noqa: BLE001 - isolation: one source's bug never stops the rest
                 res = SourceResult(name, errors=[f"[{name}] unexpected error: {exc!r}"])
@@ -283,7 +285,7 @@ def build(
     report.seconds["export"] = time.perf_counter() - t0
     vega_bundle.finish_prewarm(bundle)
     errors.checkpoint("render")
-    report.render = _render(settings.out_dir, catalog, report, mkdocs)
+    report.render = _render(settings.out_dir, settings.var_dir, catalog, report, mkdocs)
     if state is not None:
         # Advance only after every step succeeded: a failed export or render is redone next
         # build instead of being taken for "no change" (the restatements stay done).
@@ -316,7 +318,7 @@ def _prestart_methodology() -> Any:
 
 
 def _render(
-    out_dir: Path, catalog: dict[str, Any], report: BuildReport, mkdocs: Any = None
+    out_dir: Path, var_dir: Path, catalog: dict[str, Any], report: BuildReport, mkdocs: Any = None
 ) -> dict[str, Any] | None:
     """Render the site from the published files; skipped when nothing it reads changed.
 
@@ -328,8 +330,10 @@ def _render(
         _traceback()
         report.failed_models.setdefault("render", f"render import failed: {exc!r}")
         render = None
-    state = out_dir / "data" / ".render-state"
-    fingerprint = _render_fingerprint(out_dir)
+    # Internal state lives in var/, never in the published folder (publish refuses dot files).
+    (out_dir / "data" / ".render-state").unlink(missing_ok=True)  # where older builds kept it
+    state = var_dir / "state" / "render-state"
+    fingerprint = f"{out_dir}\n{_render_fingerprint(out_dir)}"  # one var/ may render two outs
     unchanged = state.exists() and state.read_text() == fingerprint
     if render is None or (unchanged and (out_dir / "index.html").exists()):
         if mkdocs is not None:
@@ -346,6 +350,7 @@ def _render(
     for err in (summary or {}).get("errors") or []:
         report.failed_models.setdefault("render", str(err))
     if not (summary or {}).get("errors"):
+        state.parent.mkdir(parents=True, exist_ok=True)
         state.write_text(fingerprint)
     report.seconds["render"] = time.perf_counter() - t0
     return summary

@@ -6,11 +6,16 @@ BEANFLOWS_CONFIG environment variable) overrides any of it:
 
     var_dir = "/srv/beanflows/var"
     out_dir = "/srv/beanflows/dist"
-    [http]
+    [http]                           # every key and its default: docs/fetching.md
     timeout_seconds = 30
+    connect_timeout_seconds = 10
     retries = 3
     backoff_seconds = 1.0
     max_megabytes = 200
+    max_connections_per_host = 4
+    host_failures_before_skip = 3
+    source_budget_seconds = 300
+    fetch_deadline_seconds = 900
     [sources.usda_psd]
     current_url = "http://127.0.0.1:8000/psd_coffee_csv.zip"
 """
@@ -24,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from beanflows.errors import UsageError
+from ingest import fetchguard
 
 
 @dataclass(frozen=True)
@@ -42,7 +48,10 @@ def load(
     out_dir: Path | None = None,
     only: tuple[str, ...] = (),
 ) -> Settings:
-    """Merge embedded defaults, the config file, environment and command-line options."""
+    """Merge embedded defaults, the config file, environment and command-line options.
+
+    Raises ValueError (one line, naming the file) for a setting the build would not honour.
+    """
     data: dict[str, Any] = {}
     path = config_file or (Path(p) if (p := os.environ.get("BEANFLOWS_CONFIG")) else None)
     if path:
@@ -51,6 +60,10 @@ def load(
                 data = tomllib.load(fh)
         except OSError as exc:
             raise UsageError(f"cannot read settings file {path}: {exc.strerror}") from exc
+    try:
+        fetchguard.limits(data.get("http", {}))
+    except ValueError as exc:  # a setting the build would not honour: exit 2, one line
+        raise UsageError(f"{path}: {exc}") from None
     var = var_dir or os.environ.get("BEANFLOWS_VAR") or data.get("var_dir") or "var"
     out = out_dir or os.environ.get("BEANFLOWS_OUT") or data.get("out_dir") or "dist"
     return Settings(

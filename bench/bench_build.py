@@ -87,6 +87,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3, help="builds of each kind (median)")
     parser.add_argument("--cold-caches", action="store_true", help="no Vega/template cache")
     args = parser.parse_args()
+    args.data = args.data.resolve()  # the build runs in a temporary folder
     if not args.data.is_dir():
         sys.exit(f"no upstream samples at {args.data}")
     source = "all" if args.all else args.source

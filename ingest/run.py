@@ -261,12 +261,14 @@ def ingest_source(
     http_settings: dict[str, Any],
     import_files: list[Path | ImportItem] | None,
     today: date,
+    guard: http.Guard | None = None,
 ) -> SourceResult:
     """Fetch (import_files is None) or import the given files for one source, then land.
 
     Imported items (`ingest.route.import_files`, `demo_files`, or bare paths) go through the
     import door, `ingest.route.owners`: this source takes the files it recognises, and the
     files it claims by name or folder, which then pass or fail the same checks as a fetch.
+    `guard` is the build's shared fetch state (host breakers, budgets; fresh when None).
     """
     mod, defaults = load_source(name)
     cfg = {**defaults, **cfg}
@@ -285,21 +287,25 @@ def ingest_source(
                       fname, place=meta.get("place"), fetched_at=meta.get("fetched_at") or _now(),
                       import_path=meta.get("import_path") or str(path), **extra)  # fmt: skip
     else:
+        guard = guard or http.Guard(http_settings)
         stored = {r["url"] for r in manifest if r["source"] == name and r.get("url")}
-        reqs = mod.requests(cfg, today, stored)
+        try:  # a source may fetch to know what to fetch (World Bank's page): same guard
+            reqs = mod.requests({**cfg, "http": http_settings, "http_guard": guard}, today, stored)
+        except SourceError as exc:
+            res.errors.append(str(exc))
+            reqs = []
         missing = 0
         with http.make_client(http_settings) as client:
-            for req in reqs:
-                previous = archive.latest_for_url(manifest, req.url)
-                try:
-                    got = http.fetch(client, name, req, previous, http_settings)
-                except NotPublishedYet:
-                    res.notes.append(f"not published yet: {req.url}")
+            previous = functools.partial(_previous, manifest)
+            for req, got in http.fetch_all(client, name, reqs, previous, http_settings, guard):
+                if isinstance(got, NotPublishedYet):
+                    res.notes.append(f"not published yet: {got}")
                     missing += 1
                     continue
-                except SourceError as exc:
-                    res.errors.append(str(exc))
-                    _explain(mod, cfg, req.url, exc.reason, res)
+                if isinstance(got, SourceError):
+                    res.errors.append(str(got))
+                    if not isinstance(got, http.Unreachable):  # an outage: nothing moved
+                        _explain(mod, cfg, req.url, got.reason, res)
                     continue
                 if got.data is None:
                     res.files_unchanged += 1
@@ -322,6 +328,11 @@ def ingest_source(
             _explain(mod, cfg, reqs[0].url, "HTTP 404 for every requested file", res)
     _save_index(var_dir, name, index)
     return res
+
+
+def _previous(manifest: list[dict[str, Any]], req: http.Request) -> dict[str, Any] | None:
+    """The stored row a request is conditional on (ETag / Last-Modified), if any."""
+    return archive.latest_for_url(manifest, req.url)
 
 
 def _explain(

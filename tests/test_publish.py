@@ -15,6 +15,7 @@ import pytest
 from beanflows.publish import main
 from beanflows.publish.r2 import PointerConflict, PublishError, Target, make_client
 from beanflows.publish.release import prune, publish, rollback
+from tests.dists import write_catalog
 from tests.s3_server import make_bucket, s3_server
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -58,6 +59,7 @@ def make_dist(root: Path, version: str = "v1") -> Path:
         path = root / rel
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(data)
+    write_catalog(root, v=version)  # publish ships only a dist that agrees with its catalog
     return root
 
 
@@ -321,6 +323,7 @@ def test_large_files_go_in_parts(target, tmp_path, monkeypatch):
     dist = make_dist(tmp_path / "dist")
     big = dist / "data" / "pro" / "big.parquet"
     big.write_bytes(bytes(range(256)) * (3 << 12))  # 3 MiB
+    write_catalog(dist)
     out = publish(target, dist, jobs=2)
     assert out.uploaded == 11 and served(target) == local(dist)
     live = pointer(target)

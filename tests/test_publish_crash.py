@@ -16,6 +16,7 @@ import pytest
 
 from beanflows.publish.r2 import Target, make_client
 from beanflows.publish.release import publish
+from tests.dists import write_catalog
 from tests.s3_server import make_bucket, s3_server
 from tests.test_publish import local, make_dist, served
 
@@ -35,6 +36,7 @@ def v2(root: Path) -> Path:
     dist = make_dist(root, "v2")
     for i in range(EXTRA):
         (dist / "data" / "free" / f"extra_{i}.csv").write_text(f"i,v\n{i},{i * i}\n" * (i + 1))
+    write_catalog(dist, v="v2")
     return dist
 
 

@@ -16,6 +16,7 @@ import httpx
 import pytest
 
 from beanflows import tokens
+from tests.dists import write_catalog
 from tests.s3_server import make_bucket, s3_server
 from tests.worker_server import WorkerUnavailable, ensure_node_modules, worker_server
 
@@ -40,6 +41,7 @@ def write_dist(dist: Path, index: bytes) -> None:
     for rel, data in files.items():
         (dist / rel).parent.mkdir(parents=True, exist_ok=True)
         (dist / rel).write_bytes(data)
+    write_catalog(dist)  # publish ships only a dist that agrees with its catalog
 
 
 def publish(dist: Path, s3, bucket: str) -> None:

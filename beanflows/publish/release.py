@@ -28,6 +28,7 @@ from beanflows.publish.r2 import (
     put_pointer,
 )
 from beanflows.publish.upload import Upload, hold_before_switch, note_write, upload_all
+from beanflows.publish.verify import verify_dist
 
 SHA = re.compile(r"^[0-9a-f]{64}$")
 
@@ -86,6 +87,7 @@ def publish(
     files = plan.scan_dist(dist)
     if not files:
         raise PublishError(f"{dist} has no files: refusing to publish an empty site")
+    verify_dist(dist, files)  # before any request: a refused DIST leaves the bucket untouched
     out = Outcome(files=len(files), dry_run=dry_run)
     mfiles = plan.manifest_files(files)
     out.objects = len(plan.unique_objects(files))

@@ -63,9 +63,8 @@ def requests(cfg: dict[str, Any], today: date, stored_urls: set[str]) -> list[Re
     page_url = cfg["page_url"]
     settings = cfg.get("http", {})
     with http.make_client(settings) as client:
-        got = http.fetch(
-            client, SOURCE, Request(page_url, "page", "page.html", "text"), None, settings
-        )
+        page = Request(page_url, "page", "page.html", "text")
+        got = http.fetch(client, SOURCE, page, None, settings, cfg.get("http_guard"))
     url = discover(got.data or b"", page_url, cfg.get("link_pattern", re.escape(FILE_NAME)))
     return [Request(url, "pinksheet", FILE_NAME, "xlsx")]
 

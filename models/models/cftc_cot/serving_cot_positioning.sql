@@ -2,7 +2,11 @@
 -- and legacy), each as % of open interest, week-over-week changes and the COT index.
 -- COT index (per market and report type): the net position scaled 0-100 between its minimum
 -- and maximum over the trailing 26, 52 or 156 reports (this one included); null until that
--- many reports with a value exist, and when max = min. Weeks are reports, in date order.
+-- many reports with a value exist, and when max = min. Weeks are reports, in date order, and a
+-- window is a window in time too: null when its N reports span more than N weeks + 3 days
+-- (from its first report date to this one), i.e. when more than one weekly report is missing
+-- (a hole in the archive must not stretch a "26 w" index over a year). The 3 days absorb
+-- holiday shifts of the report date; one missing report is tolerated.
 -- Changes are against the previous report of the same market and report type.
 -- Grain: one row per (market_code, report_type, report_date).
 -- Source: cleaned.cftc_cot_disaggregated, cleaned.cftc_cot_legacy. Unit: contracts, %, 0-100.
@@ -62,6 +66,15 @@ WITH d AS (
 ), windowed AS (
   SELECT
     *,
+    MIN(report_date) OVER (
+      PARTITION BY market_code, report_type ORDER BY report_date ROWS BETWEEN 25 PRECEDING AND CURRENT ROW
+    ) AS first_date_26,
+    MIN(report_date) OVER (
+      PARTITION BY market_code, report_type ORDER BY report_date ROWS BETWEEN 51 PRECEDING AND CURRENT ROW
+    ) AS first_date_52,
+    MIN(report_date) OVER (
+      PARTITION BY market_code, report_type ORDER BY report_date ROWS BETWEEN 155 PRECEDING AND CURRENT ROW
+    ) AS first_date_156,
     COUNT(mm_net) OVER (
       PARTITION BY market_code, report_type ORDER BY report_date ROWS BETWEEN 25 PRECEDING AND CURRENT ROW
     ) AS mm_n_26,
@@ -162,27 +175,33 @@ SELECT
   END AS comm_net_change, -- Commercial (legacy) net change since the previous report, null if that is more than 14 days earlier [contracts]
   CASE
     WHEN mm_n_26 = 26 AND mm_max_26 > mm_min_26
+      AND first_date_26 >= report_date - INTERVAL 185 DAY
     THEN CAST(ROUND(100.0 * (mm_net - mm_min_26) / (mm_max_26 - mm_min_26), 2) AS DOUBLE)
-  END AS cot_index_mm_26w, -- COT index of the managed money net: 100 * (net - min) / (max - min) over the last 26 reports incl. this one; null until 26 reports exist or when max = min [0-100]
+  END AS cot_index_mm_26w, -- COT index of the managed money net: 100 * (net - min) / (max - min) over the last 26 reports incl. this one; null until 26 reports exist, when they span more than 26 weeks + 3 days (reports missing), or when max = min [0-100]
   CASE
     WHEN mm_n_52 = 52 AND mm_max_52 > mm_min_52
+      AND first_date_52 >= report_date - INTERVAL 367 DAY
     THEN CAST(ROUND(100.0 * (mm_net - mm_min_52) / (mm_max_52 - mm_min_52), 2) AS DOUBLE)
-  END AS cot_index_mm_52w, -- COT index of the managed money net: 100 * (net - min) / (max - min) over the last 52 reports incl. this one; null until 52 reports exist or when max = min [0-100]
+  END AS cot_index_mm_52w, -- COT index of the managed money net: 100 * (net - min) / (max - min) over the last 52 reports incl. this one; null until 52 reports exist, when they span more than 52 weeks + 3 days (reports missing), or when max = min [0-100]
   CASE
     WHEN mm_n_156 = 156 AND mm_max_156 > mm_min_156
+      AND first_date_156 >= report_date - INTERVAL 1095 DAY
     THEN CAST(ROUND(100.0 * (mm_net - mm_min_156) / (mm_max_156 - mm_min_156), 2) AS DOUBLE)
-  END AS cot_index_mm_156w, -- COT index of the managed money net: 100 * (net - min) / (max - min) over the last 156 reports incl. this one; null until 156 reports exist or when max = min [0-100]
+  END AS cot_index_mm_156w, -- COT index of the managed money net: 100 * (net - min) / (max - min) over the last 156 reports incl. this one; null until 156 reports exist, when they span more than 156 weeks + 3 days (reports missing), or when max = min [0-100]
   CASE
     WHEN noncomm_n_26 = 26 AND noncomm_max_26 > noncomm_min_26
+      AND first_date_26 >= report_date - INTERVAL 185 DAY
     THEN CAST(ROUND(100.0 * (noncomm_net - noncomm_min_26) / (noncomm_max_26 - noncomm_min_26), 2) AS DOUBLE)
-  END AS cot_index_noncomm_26w, -- COT index of the non-commercial net: 100 * (net - min) / (max - min) over the last 26 reports incl. this one; null until 26 reports exist or when max = min [0-100]
+  END AS cot_index_noncomm_26w, -- COT index of the non-commercial net: 100 * (net - min) / (max - min) over the last 26 reports incl. this one; null until 26 reports exist, when they span more than 26 weeks + 3 days (reports missing), or when max = min [0-100]
   CASE
     WHEN noncomm_n_52 = 52 AND noncomm_max_52 > noncomm_min_52
+      AND first_date_52 >= report_date - INTERVAL 367 DAY
     THEN CAST(ROUND(100.0 * (noncomm_net - noncomm_min_52) / (noncomm_max_52 - noncomm_min_52), 2) AS DOUBLE)
-  END AS cot_index_noncomm_52w, -- COT index of the non-commercial net: 100 * (net - min) / (max - min) over the last 52 reports incl. this one; null until 52 reports exist or when max = min [0-100]
+  END AS cot_index_noncomm_52w, -- COT index of the non-commercial net: 100 * (net - min) / (max - min) over the last 52 reports incl. this one; null until 52 reports exist, when they span more than 52 weeks + 3 days (reports missing), or when max = min [0-100]
   CASE
     WHEN noncomm_n_156 = 156 AND noncomm_max_156 > noncomm_min_156
+      AND first_date_156 >= report_date - INTERVAL 1095 DAY
     THEN CAST(ROUND(100.0 * (noncomm_net - noncomm_min_156) / (noncomm_max_156 - noncomm_min_156), 2) AS DOUBLE)
-  END AS cot_index_noncomm_156w -- COT index of the non-commercial net: 100 * (net - min) / (max - min) over the last 156 reports incl. this one; null until 156 reports exist or when max = min [0-100]
+  END AS cot_index_noncomm_156w -- COT index of the non-commercial net: 100 * (net - min) / (max - min) over the last 156 reports incl. this one; null until 156 reports exist, when they span more than 156 weeks + 3 days (reports missing), or when max = min [0-100]
 FROM windowed
 WINDOW w AS (PARTITION BY market_code, report_type ORDER BY report_date)

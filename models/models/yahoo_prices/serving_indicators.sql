@@ -1,9 +1,13 @@
 -- Technical indicators of the daily bars, per symbol, on the close in US cents/lb. Bars are
 -- trading days (holidays have no bar). Formulas (n = bar number of the symbol, 1 = first):
 --   ma_20 / ma_50   mean close of the last 20 / 50 bars including this one; NULL while n < 20 / 50
+--                   and when those bars span more than 4 / 10 weeks + 7 days (20 / 50 trading
+--                   days are 4 / 10 weeks; the 7 days absorb holidays): a hole in the history
+--                   must not turn a 20-bar mean into a mean over months
 --   high_52w        highest high (close when no high) of the bars dated date - 364 days .. date;
 --   low_52w         lowest low likewise; both NULL until the history reaches back 364 days
---   daily_return    100 x (close / previous bar's close - 1), NULL on the first bar. The series
+--   daily_return    100 x (close / previous bar's close - 1), NULL on the first bar and when the
+--                   previous bar is more than 10 days earlier (a hole, not a weekend). The series
 --                   is a continuous front month: returns across a contract roll include the roll.
 -- Rounded to 6 decimals so the published files are byte-stable.
 -- Grain: one row per (symbol, date). Source: serving.yahoo_prices_daily. Unit: US cents/lb, %.
@@ -27,6 +31,7 @@ WITH bars AS (
     COALESCE(low, close) AS day_low,
     ROW_NUMBER() OVER (PARTITION BY symbol ORDER BY date) AS n,
     LAG(close) OVER (PARTITION BY symbol ORDER BY date) AS prev_close,
+    LAG(date) OVER (PARTITION BY symbol ORDER BY date) AS prev_date,
     MIN(date) OVER (PARTITION BY symbol) AS first_date
   FROM serving.yahoo_prices_daily
 ), windows AS (
@@ -34,6 +39,8 @@ WITH bars AS (
     *,
     AVG(close) OVER (PARTITION BY symbol ORDER BY date ROWS BETWEEN 19 PRECEDING AND CURRENT ROW) AS avg_20,
     AVG(close) OVER (PARTITION BY symbol ORDER BY date ROWS BETWEEN 49 PRECEDING AND CURRENT ROW) AS avg_50,
+    MIN(date) OVER (PARTITION BY symbol ORDER BY date ROWS BETWEEN 19 PRECEDING AND CURRENT ROW) AS first_date_20,
+    MIN(date) OVER (PARTITION BY symbol ORDER BY date ROWS BETWEEN 49 PRECEDING AND CURRENT ROW) AS first_date_50,
     MAX(day_high) OVER (
       PARTITION BY symbol ORDER BY date RANGE BETWEEN INTERVAL '364' DAY PRECEDING AND CURRENT ROW
     ) AS max_52w,
@@ -46,9 +53,15 @@ SELECT
   symbol, -- Yahoo symbol: KC=F Coffee C, RC=F Robusta
   date, -- Trading day, in the exchange's time zone
   close, -- Closing price [US cents/lb]
-  CASE WHEN n >= 20 THEN ROUND(avg_20, 6) END AS ma_20, -- Mean close of the last 20 bars; NULL before 20 bars [US cents/lb]
-  CASE WHEN n >= 50 THEN ROUND(avg_50, 6) END AS ma_50, -- Mean close of the last 50 bars; NULL before 50 bars [US cents/lb]
+  CASE
+    WHEN n >= 20 AND first_date_20 >= date - INTERVAL '35' DAY THEN ROUND(avg_20, 6)
+  END AS ma_20, -- Mean close of the last 20 bars; NULL before 20 bars and when they span more than 35 days (bars missing) [US cents/lb]
+  CASE
+    WHEN n >= 50 AND first_date_50 >= date - INTERVAL '77' DAY THEN ROUND(avg_50, 6)
+  END AS ma_50, -- Mean close of the last 50 bars; NULL before 50 bars and when they span more than 77 days (bars missing) [US cents/lb]
   CASE WHEN first_date <= date - INTERVAL '364' DAY THEN max_52w END AS high_52w, -- Highest high, dates date-364d..date; NULL before 52 weeks of history [US cents/lb]
   CASE WHEN first_date <= date - INTERVAL '364' DAY THEN min_52w END AS low_52w, -- Lowest low, dates date-364d..date; NULL before 52 weeks of history [US cents/lb]
-  ROUND(100 * (close / prev_close - 1), 6) AS daily_return -- 100 x (close / previous close - 1); NULL on the first bar [%]
+  CASE
+    WHEN prev_date >= date - INTERVAL '10' DAY THEN ROUND(100 * (close / prev_close - 1), 6)
+  END AS daily_return -- 100 x (close / previous close - 1); NULL on the first bar and when the previous bar is more than 10 days earlier [%]
 FROM windows

@@ -107,6 +107,10 @@ def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv[:1] == ["publish"]:
         return cmd_publish(argv[1:])
+    if argv[:1] == ["auth"]:  # the accounts service: beanflows/auth/cli.py
+        from beanflows.auth.cli import main as auth_main
+
+        return auth_main(argv[1:])
     parser = argparse.ArgumentParser(prog="beanflows", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
     b = sub.add_parser("build", help="fetch (or import), transform, export and render")
@@ -127,6 +131,7 @@ def main(argv: list[str] | None = None) -> int:
     s.add_argument("--config", type=Path)
     s.set_defaults(func=cmd_serve)
     sub.add_parser("publish", help="upload the build to R2 (see publish.py --help)")
+    sub.add_parser("auth", help="the accounts service: serve|backup|restore (docs/auth.md)")
     args = parser.parse_args(argv)
     return args.func(args)
 

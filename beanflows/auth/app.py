@@ -74,9 +74,10 @@ async def confirm(request: Request) -> Response:
     account_id = accounts.use_link(state.conn, request.path_params["token"], "confirm")
     if account_id is None:
         return message(request, "Link not valid", "This link was used or has expired.", 400)
-    status = accounts.confirm(state.conn, account_id, state.settings.open_signup)
+    row = accounts.account(state.conn, account_id)
+    admin = row is not None and row["email"].lower() in state.settings.admin_emails
+    status = accounts.confirm(state.conn, account_id, state.settings.open_signup or admin)
     if status == "active":
-        row = accounts.account(state.conn, account_id)
         await send_link(state, account_id, row["email"], "login")
         return message(request, "Address confirmed", "A sign-in link is on its way.")
     return message(request, "You are on the waitlist", "We will e-mail you when you are in.")

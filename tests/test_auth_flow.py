@@ -1,0 +1,166 @@
+"""The accounts service's main path, against real SMTP (aiosmtpd), a local Paddle API, SQLite
+and the real uvicorn server: sign up -> confirm -> waitlist -> admitted -> magic link ->
+account -> key -> subscription webhook -> plan -> key list -> cancel."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+from beanflows.auth import keys
+from tests.auth_service import (
+    ADMIN,
+    PADDLE_DIR,
+    auth_stack,
+    deliver,
+    event,
+    payload,
+    sign_in,
+    subscription_event,
+)
+from tests.s3_server import make_bucket, s3_server
+
+pytestmark = pytest.mark.skipif(
+    not PADDLE_DIR.is_dir(), reason=f"real Paddle payloads not found in {PADDLE_DIR}"
+)
+
+
+@pytest.fixture(scope="module")
+def s3():
+    with s3_server() as server:
+        yield server
+
+
+@pytest.fixture
+def stack(tmp_path, s3):
+    bucket = make_bucket(s3)
+    with auth_stack(tmp_path, s3.client(), BEANFLOWS_KEYS_BUCKET=bucket,
+                    BEANFLOWS_KEYS_PREFIX="site") as st:  # fmt: skip
+        st.bucket = bucket
+        st.s3 = s3
+        yield st
+
+
+def key_list(stack) -> dict:
+    obj = stack.s3.client().get_object(Bucket=stack.bucket, Key="site/" + keys.LIST_OBJECT)
+    return json.loads(obj["Body"].read())
+
+
+def wait_list(stack, predicate, timeout=10.0) -> dict:
+    import time
+
+    deadline = time.monotonic() + timeout
+    doc = None
+    while time.monotonic() < deadline:
+        try:
+            doc = key_list(stack)
+            if predicate(doc):
+                return doc
+        except Exception:
+            pass
+        time.sleep(0.1)
+    raise AssertionError(f"key list never matched: {doc}")
+
+
+def test_whole_path(stack):
+    user = "jo@example.com"
+    c = stack.client(origin="https://site.beanflows.test")
+    # the static site's form: no CSRF token, the site's Origin
+    r = c.post("/signup", data={"email": user, "website": ""})
+    assert r.status_code == 200 and "Check your inbox" in r.text
+    r = c.get(stack.box.link(user))
+    assert "waitlist" in r.text
+    assert stack.db("SELECT status FROM accounts WHERE email = ?", user)[0][0] == "waitlist"
+    assert c.post_form("/login", {"email": user}).status_code == 200  # waiting: no mail
+    assert len([m for m in stack.box.messages if m["To"] == user]) == 1
+
+    admin = stack.client()
+    assert admin.post_form("/signup", {"email": ADMIN}, "/signup").status_code == 200
+    assert "confirmed" in admin.get(stack.box.link(ADMIN)).text  # admins skip the waitlist
+    r = admin.get(stack.box.link(ADMIN, 2))
+    assert r.status_code == 303
+    page = admin.get("/admin").text
+    assert user in page
+    (uid,) = stack.db("SELECT id FROM accounts WHERE email = ?", user)[0]
+    r = admin.post_form(f"/admin/accounts/{uid}/admit", {}, "/admin")
+    assert r.status_code == 303
+
+    r = c.get(stack.box.link(user, 2))  # the admission mail's magic link
+    assert (r.status_code, r.headers["location"]) == (303, "/account")
+    cookie = r.headers["set-cookie"].lower()
+    assert "httponly" in cookie and "secure" in cookie and "samesite=lax" in cookie
+    page = c.get("/account").text
+    assert 'id="plan">free<' in page
+
+    r = c.post_form("/account/keys", {"name": "laptop"}, "/account")
+    key = re.search(r'id="new-key">(bf_live_[A-Za-z0-9_-]+)<', r.text).group(1)
+    assert "bf_live_" in key and key not in c.get("/account").text  # shown once
+    h = keys.key_hash(key)
+    assert wait_list(stack, lambda d: h in d["keys"])["keys"][h]["plan"] == "free"
+
+    r = c.post_form("/checkout", {"plan": "pro"}, "/pricing")
+    assert r.status_code == 303 and "_ptxn=txn_" in r.headers["location"]
+    (txn,) = stack.paddle.transactions.values()
+    ref = txn["custom_data"]["beanflows_account"]
+
+    hook = stack.client()
+    created = subscription_event("subscription.created", ref=ref)
+    assert deliver(hook, created).json()["outcome"] == "applied"
+    assert 'id="plan">pro<' in c.get("/account").text
+    doc = wait_list(stack, lambda d: d["keys"].get(h, {}).get("plan") == "pro")
+    assert doc["keys"][h]["until"] > 0
+
+    canceled = subscription_event("subscription.canceled", ref=ref)
+    assert deliver(hook, canceled).json()["outcome"] == "applied"
+    wait_list(stack, lambda d: d["keys"][h]["plan"] == "free")
+    assert 'id="plan">free<' in c.get("/account").text
+
+
+def test_account_matched_by_customer_email(stack):
+    user = "jo@example.com"  # the e-mail of the real customer payload
+    c = stack.client()
+    stack.paddle.customers["ctm_01hv6y1jedq4p1n0yqn5ba3ky4"] = payload("customer.created")
+    assert c.post_form("/signup", {"email": user}, "/signup").status_code == 200
+    c.get(stack.box.link(user))
+    from beanflows.auth import accounts
+
+    (uid,) = stack.db("SELECT id FROM accounts WHERE email = ?", user)[0]
+    accounts.admit(stack.svc.state.conn, uid)
+    r = deliver(c, subscription_event("subscription.created"))  # no custom_data
+    assert r.json()["outcome"] == "applied"
+    assert "GET /customers/ctm_01hv6y1jedq4p1n0yqn5ba3ky4" in stack.paddle.requests
+    assert accounts.plan_of(stack.svc.state.conn, uid)[0] == "pro"
+
+
+def test_subscription_before_customer_event(stack):
+    """Unknown to the API at first: the customer.created event links it later."""
+    from beanflows.auth import accounts
+
+    user = "jo@example.com"
+    c = stack.client()
+    c.post_form("/signup", {"email": user}, "/signup")
+    c.get(stack.box.link(user))
+    (uid,) = stack.db("SELECT id FROM accounts WHERE email = ?", user)[0]
+    accounts.admit(stack.svc.state.conn, uid)
+    assert deliver(c, subscription_event("subscription.created")).json()["outcome"] == "unmatched"
+    assert accounts.plan_of(stack.svc.state.conn, uid)[0] == "free"
+    r = deliver(c, event("customer.created", payload("customer.created")))
+    assert r.json()["outcome"] == "applied"
+    assert accounts.plan_of(stack.svc.state.conn, uid)[0] == "pro"
+
+
+def test_sign_in_and_out(stack):
+    c = stack.client()
+    c.post_form("/signup", {"email": ADMIN}, "/signup")
+    c.get(stack.box.link(ADMIN))
+    sign_in(c, stack.box, ADMIN)
+    assert c.get("/account").status_code == 200
+    assert c.post_form("/logout", {}, "/account").status_code == 303
+    assert c.get("/account").headers["location"] == "/login"
+
+
+def test_healthz(stack):
+    r = stack.client().get("/healthz")
+    assert r.status_code == 200 and r.json()["ok"] is True

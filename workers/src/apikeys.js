@@ -10,6 +10,7 @@ export const KEY_PREFIX = "bf_live_";
 const KEY_SHAPE = /^bf_live_[A-Za-z0-9_-]{20,128}$/;
 const LIST_OBJECT = "auth/api-keys.json";
 const USAGE_PREFIX = "auth/usage/";
+const MISS_SECONDS = 2;
 const enc = new TextEncoder();
 
 let cached = null; // {key, etag, keys, checkedAt}
@@ -26,10 +27,14 @@ function prefixOf(env) {
   return p === "" || p.endsWith("/") ? p : `${p}/`;
 }
 
-/** The key list {hash: {sub, plan, until}}, or null when none is published. */
-async function keyList(env) {
+/**
+ * The key list {hash: {sub, plan, until}}, or null when none is published. `ttlSeconds`
+ * overrides KEYS_TTL_SECONDS (a key not in the list looks again sooner: a new key works
+ * within seconds, while a flood of wrong keys costs one conditional read per MISS_SECONDS).
+ */
+async function keyList(env, ttlSeconds) {
   const key = `${prefixOf(env)}${LIST_OBJECT}`;
-  const ttl = seconds(env.KEYS_TTL_SECONDS, 30) * 1000;
+  const ttl = (ttlSeconds ?? seconds(env.KEYS_TTL_SECONDS, 30)) * 1000;
   const now = Date.now();
   if (cached && cached.key === key && now - cached.checkedAt < ttl) return cached.keys;
   const previous = cached && cached.key === key ? cached : null;
@@ -74,8 +79,9 @@ export const isApiKey = (value) => value.startsWith(KEY_PREFIX);
  */
 export async function verifyApiKey(value, env, now) {
   if (!KEY_SHAPE.test(value)) return { reason: "malformed" };
-  const keys = await keyList(env);
   const hash = await sha256Hex(value);
+  let keys = await keyList(env);
+  if (!keys || !Object.hasOwn(keys, hash)) keys = await keyList(env, MISS_SECONDS);
   if (!keys || !Object.hasOwn(keys, hash)) return { reason: "unknown_key" };
   const entry = keys[hash];
   if (typeof entry?.sub !== "string" || typeof entry.plan !== "string") {

@@ -440,6 +440,7 @@ def test_sql_looking_input(stack, email):
 
 
 def test_admin_search_treats_wildcards_literally(stack):
+    member(stack)
     admin = client(stack)
     if not stack.db("SELECT 1 FROM accounts WHERE email = ?", ADMIN):
         admin.post_form("/signup", {"email": ADMIN}, "/signup")

@@ -53,7 +53,11 @@ def backup(db_path: Path, client: Any, bucket: str, now: datetime | None = None)
         copy = Path(tmp) / "auth.sqlite3"
         snapshot(db_path, copy)
         packed = Path(tmp) / "auth.sqlite3.gz"
-        with copy.open("rb") as src, gzip.open(packed, "wb", mtime=0) as dst:
+        with (
+            copy.open("rb") as src,
+            packed.open("wb") as raw,
+            gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) as dst,
+        ):
             shutil.copyfileobj(src, dst)
         client.upload_file(str(packed), bucket, key)
     return key

@@ -164,3 +164,60 @@ def test_sign_in_and_out(stack):
 def test_healthz(stack):
     r = stack.client().get("/healthz")
     assert r.status_code == 200 and r.json()["ok"] is True
+
+
+def test_admin_tools(stack):
+    admin = stack.client()
+    admin.post_form("/signup", {"email": ADMIN}, "/signup")
+    admin.get(stack.box.link(ADMIN))
+    sign_in(admin, stack.box, ADMIN)
+    user = stack.client(origin="https://site.beanflows.test")
+    user.post("/signup", data={"email": "comp@example.com"})
+    user.get(stack.box.link("comp@example.com"))
+    (uid,) = stack.db("SELECT id FROM accounts WHERE email = 'comp@example.com'")[0]
+    assert admin.post_form(f"/admin/accounts/{uid}/admit", {}, "/admin").status_code == 303
+    assert admin.post_form(f"/admin/accounts/{uid}/admit", {}, "/admin").status_code == 409
+    sign_in(user, stack.box, "comp@example.com")
+    page = user.post_form("/account/keys", {"name": "k"}, "/account").text
+    raw = re.search(r'id="new-key">(bf_live_[^<]+)<', page).group(1)
+    r = admin.post_form(f"/admin/accounts/{uid}/plan", {"plan": "pro"}, "/admin")
+    assert r.status_code == 303
+    entry = wait_list(stack, lambda d: d["keys"].get(keys.key_hash(raw), {}).get("plan") == "pro")
+    assert entry["keys"][keys.key_hash(raw)]["until"] is None  # comp: no paid period
+    assert 'id="plan">pro<' in user.get("/account").text
+
+    r = user.post("/feedback", data={"message": "More origins, please", "page": "/origins/"})
+    assert r.status_code == 200
+    assert "More origins, please" in admin.get("/admin/feedback").text
+    deliver(admin, event("address.created", {"id": "add_1"}))
+    assert "address.created" in admin.get("/admin/events").text
+
+    r = admin.post_form(
+        "/admin/rebuild",
+        {"source": "usda_psd", "restate_from": "2024-01-01", "restate_to": "2024-03-31"},
+        "/admin",
+    )
+    assert r.status_code == 200
+    (filed,) = (stack.svc.state.settings.var_dir / "requests" / "pending").glob("*.json")
+    doc = json.loads(filed.read_text())
+    assert doc["source"] == "usda_psd" and doc["by"] == ADMIN
+    assert doc["restate"] == ["2024-01-01", "2024-03-31"]
+    bad = admin.post_form("/admin/rebuild", {"source": "../etc", "restate_from": ""}, "/admin")
+    assert bad.status_code == 400
+
+
+def test_key_usage_markers_become_last_use(stack):
+    c = stack.client()
+    c.post_form("/signup", {"email": ADMIN}, "/signup")
+    c.get(stack.box.link(ADMIN))
+    sign_in(c, stack.box, ADMIN)
+    c.post_form("/account/keys", {"name": "used"}, "/account")
+    (kid,) = stack.db("SELECT id FROM api_keys")[0]
+    assert "never" in c.get("/account").text.split("API keys")[1].split("</table>")[0]
+    stack.s3.client().put_object(Bucket=stack.bucket, Key=f"site/auth/usage/key_{kid}",
+                                 Body=b"2026-12-01T00:00:00Z")  # fmt: skip
+    import asyncio
+
+    asyncio.run(stack.svc.state.publisher.collect_usage())
+    assert stack.db("SELECT last_used_at FROM api_keys WHERE id = ?", kid)[0][0] is not None
+    assert "never" not in c.get("/account").text.split("API keys")[1].split("</table>")[0]

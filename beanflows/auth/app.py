@@ -206,6 +206,7 @@ async def home(request: Request) -> Response:
 
 def create_app(settings: Settings, publisher_client=None) -> Starlette:
     """The ASGI app; `publisher_client` is the boto3 client for the key list (None: off)."""
+    logging.getLogger("paddle_billing").setLevel(logging.WARNING)  # not 5 lines per webhook
     conn = open_db(settings.db_path)
     state = State(settings=settings, conn=conn)
     if publisher_client is not None and settings.keys_bucket:

@@ -271,3 +271,12 @@ def auth_stack(tmp: Path, publisher_client=None, **extra: str) -> Iterator[Stack
         env = settings_env(tmp, smtp_url, api.url, **extra)
         with run_service(env, publisher_client) as svc:
             yield Stack(svc, box, api)
+
+
+def create_key(client: Client, name: str = "k") -> str:
+    """Create an API key through the account page; the key shown once after the redirect."""
+    r = client.post_form("/account/keys", {"name": name}, "/account")
+    assert (r.status_code, r.headers.get("location")) == (303, "/account"), r.text[:300]
+    m = re.search(r'id="new-key">(bf_live_[A-Za-z0-9_-]+)<', client.get("/account").text)
+    assert m, "the new key is not on the account page"
+    return m.group(1)

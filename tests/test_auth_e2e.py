@@ -29,6 +29,7 @@ from tests.auth_service import (
     ADMIN,
     PADDLE_DIR,
     Client,
+    create_key,
     deliver,
     settings_env,
     smtp_server,
@@ -153,8 +154,7 @@ def run_path(s3, bucket, box, api, port, edge, pro: bytes) -> None:
     hook = httpx.Client(base_url=base, timeout=10)
     r = deliver(hook, subscription_event("subscription.created", ref=ref))
     assert r.json() == {"ok": True, "outcome": "applied"}
-    r = reader.post_form("/account/keys", {"name": "e2e"}, "/account")
-    key = re.search(r'id="new-key">(bf_live_[A-Za-z0-9_-]+)<', r.text).group(1)
+    key = create_key(reader, "e2e")
 
     url = edge.url.rstrip("/") + "/data/pro/psd_coffee.parquet"
     auth = {"Authorization": f"Bearer {key}"}

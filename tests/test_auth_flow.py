@@ -5,7 +5,6 @@ account -> key -> subscription webhook -> plan -> key list -> cancel."""
 from __future__ import annotations
 
 import json
-import re
 
 import pytest
 
@@ -14,6 +13,7 @@ from tests.auth_service import (
     ADMIN,
     PADDLE_DIR,
     auth_stack,
+    create_key,
     deliver,
     event,
     payload,
@@ -94,8 +94,7 @@ def test_whole_path(stack):
     page = c.get("/account").text
     assert 'id="plan">free<' in page
 
-    r = c.post_form("/account/keys", {"name": "laptop"}, "/account")
-    key = re.search(r'id="new-key">(bf_live_[A-Za-z0-9_-]+)<', r.text).group(1)
+    key = create_key(c, "laptop")
     assert "bf_live_" in key and key not in c.get("/account").text  # shown once
     h = keys.key_hash(key)
     assert wait_list(stack, lambda d: h in d["keys"])["keys"][h]["plan"] == "free"
@@ -178,8 +177,7 @@ def test_admin_tools(stack):
     assert admin.post_form(f"/admin/accounts/{uid}/admit", {}, "/admin").status_code == 303
     assert admin.post_form(f"/admin/accounts/{uid}/admit", {}, "/admin").status_code == 409
     sign_in(user, stack.box, "comp@example.com")
-    page = user.post_form("/account/keys", {"name": "k"}, "/account").text
-    raw = re.search(r'id="new-key">(bf_live_[^<]+)<', page).group(1)
+    raw = create_key(user)
     r = admin.post_form(f"/admin/accounts/{uid}/plan", {"plan": "pro"}, "/admin")
     assert r.status_code == 303
     entry = wait_list(stack, lambda d: d["keys"].get(keys.key_hash(raw), {}).get("plan") == "pro")

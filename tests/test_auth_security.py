@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import itertools
 import json
-import re
 import time
 import uuid
 
@@ -20,6 +19,7 @@ from tests.auth_service import (
     Client,
     admitted_account,
     auth_stack,
+    create_key,
     deliver,
     event,
     sign_in,
@@ -342,8 +342,7 @@ def test_session_rotates(stack):
 
 
 def new_key(c: Client, name: str = "k") -> str:
-    r = c.post_form("/account/keys", {"name": name}, "/account")
-    return re.search(r'id="new-key">(bf_live_[A-Za-z0-9_-]+)<', r.text).group(1)
+    return create_key(c, name)
 
 
 def test_revoke_another_users_key(stack):
@@ -447,10 +446,12 @@ def test_admin_search_treats_wildcards_literally(stack):
         admin.get(stack.box.link(ADMIN))
     sign_in(admin, stack.box, ADMIN)
     assert "@example.com</td>" in admin.get("/admin", params={"q": "example"}).text
+    emails = [e for (e,) in stack.db("SELECT email FROM accounts")]
     for q in ("%", "%' OR 1=1 --", "_"):
         page = admin.get("/admin", params={"q": q})
         assert page.status_code == 200
-        assert "@example.com</td>" not in page.text and "No accounts." in page.text
+        shown = page.text.count("<tr><td>")
+        assert shown == sum(q.lower() in e.lower() for e in emails) < len(emails)
     assert count(stack, "accounts") > 0
 
 

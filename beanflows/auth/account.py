@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -41,6 +42,9 @@ def account_page(request: Request, status: int = 200, **extra) -> Response:
 
 @signed_in
 async def account_view(request: Request) -> Response:
+    waiting = svc(request).new_keys.pop(request.state.session["csrf"], None)
+    if waiting and waiting[1] > time.monotonic():
+        return account_page(request, new_key=waiting[0])
     return account_page(request)
 
 
@@ -54,7 +58,11 @@ async def key_create(request: Request) -> Response:
     if raw is None:
         return account_page(request, 400, error=f"At most {keys.MAX_KEYS_PER_ACCOUNT} keys.")
     keys_changed(state)
-    return account_page(request, new_key=raw)
+    # Post/Redirect/Get: reloading the page must not create a second key
+    now = time.monotonic()
+    state.new_keys = {k: v for k, v in state.new_keys.items() if v[1] > now}
+    state.new_keys[request.state.session["csrf"]] = (raw, now + 300)
+    return see_other("/account")
 
 
 @signed_in

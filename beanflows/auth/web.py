@@ -64,6 +64,9 @@ class State:
     limiter: RateLimiter = field(default_factory=RateLimiter)
     publisher: Any = None  # keys.KeyPublisher when R2 is configured
     mails_sent: int = 0
+    # A new API key waits here for the one page view that shows it (keyed by the session's
+    # CSRF token, which survives cookie rotation); never written to disk.
+    new_keys: dict[str, tuple[str, float]] = field(default_factory=dict)
 
 
 def svc(request: Request) -> State:

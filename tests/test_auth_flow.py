@@ -5,6 +5,7 @@ account -> key -> subscription webhook -> plan -> key list -> cancel."""
 from __future__ import annotations
 
 import json
+import time
 
 import pytest
 
@@ -49,8 +50,6 @@ def key_list(stack) -> dict:
 
 
 def wait_list(stack, predicate, timeout=10.0) -> dict:
-    import time
-
     deadline = time.monotonic() + timeout
     doc = None
     while time.monotonic() < deadline:
@@ -219,3 +218,27 @@ def test_key_usage_markers_become_last_use(stack):
     asyncio.run(stack.svc.state.publisher.collect_usage())
     assert stack.db("SELECT last_used_at FROM api_keys WHERE id = ?", kid)[0][0] is not None
     assert "never" not in c.get("/account").text.split("API keys")[1].split("</table>")[0]
+
+
+def test_browser_download_links(stack):
+    from urllib.parse import urlsplit
+
+    from beanflows import tokens
+    from tests.auth_service import TOKEN_SECRET
+
+    c = stack.client()
+    c.post_form("/signup", {"email": ADMIN}, "/signup")
+    c.get(stack.box.link(ADMIN))
+    sign_in(c, stack.box, ADMIN)
+    path = "/account/download/data/pro/psd_coffee.parquet"
+    assert c.get(path).status_code == 403  # free plan
+    (uid,) = stack.db("SELECT id FROM accounts WHERE email = ?", ADMIN)[0]
+    stack.svc.state.conn.execute("UPDATE accounts SET plan_override = 'pro' WHERE id = ?", (uid,))
+    r = c.get(path)
+    assert r.status_code == 303
+    url = urlsplit(r.headers["location"])
+    assert f"{url.scheme}://{url.netloc}" == "https://site.beanflows.test"
+    claims = tokens.verify_signed_url(url.path, url.query, [TOKEN_SECRET])
+    assert claims["plan"] == "pro" and claims["exp"] - time.time() <= 600
+    assert c.get("/account/download/data/free/x.csv").status_code == 403
+    assert stack.client().get(path).headers["location"] == "/login"

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import json
 import os
 import re
 import time
@@ -25,7 +24,8 @@ from typing import Any
 from rich.console import Console
 from rich.markup import escape
 
-from beanflows import export, transform_child, vega_bundle
+from beanflows import catalog as catalog_mod
+from beanflows import errors, export, gate, transform_child, transform_state, vega_bundle
 from beanflows.config import Settings
 from beanflows.transform import MODELS_DIR
 from ingest import archive
@@ -50,6 +50,7 @@ class BuildReport:
     datasets: dict[str, Any] = field(default_factory=dict)
     seconds: dict[str, float] = field(default_factory=dict)
     render: dict[str, Any] | None = None
+    gate: dict[str, Any] = field(default_factory=dict)  # models held by failed audits
 
     def sources_with_failed_models(self) -> set[str]:
         """Sources one of whose models failed or was skipped (its audits blocked publishing)."""
@@ -59,6 +60,12 @@ class BuildReport:
     @property
     def ok(self) -> bool:
         return all(r.ok for r in self.sources.values()) and not self.failed_models
+
+
+def _traceback() -> None:
+    """Tracebacks go to the log only with --debug; the summary names what failed."""
+    if errors.debug():
+        console.print(traceback.format_exc(), style="dim")
 
 
 def now_utc() -> str:
@@ -99,24 +106,6 @@ def _model_families() -> dict[str, list[tuple[str, bool]]]:
     return out
 
 
-def _models_fingerprint() -> str:
-    """Hash of the SQLMesh project files (a change needs a plan)."""
-    h = hashlib.sha256()
-    for path in sorted(MODELS_DIR.rglob("*")):
-        if path.is_file() and ".cache" not in path.parts and "logs" not in path.parts:
-            h.update(path.relative_to(MODELS_DIR).as_posix().encode() + path.read_bytes())
-    return h.hexdigest()
-
-
-def _fingerprint(var_dir: Path, sources: list[str], models: str, built: list[str]) -> str:
-    """Hash of everything the transform reads: landed files, model files, sources built."""
-    h = hashlib.sha256((models + "|" + ",".join(sorted(built))).encode())
-    for s in sources:
-        idx = var_dir / "landing" / s / "landed.json"
-        h.update(s.encode() + (idx.read_bytes() if idx.exists() else b"-"))
-    return h.hexdigest()
-
-
 def _ingest_all(
     settings: Settings, names: list[str], files: list[Path] | None, today: date, report: BuildReport
 ) -> None:
@@ -134,7 +123,7 @@ def _ingest_all(
                 )
             except Exception as exc:  # noqa: BLE001 - isolation: one source's bug never stops the rest
                 res = SourceResult(name, errors=[f"[{name}] unexpected error: {exc!r}"])
-                console.print(traceback.format_exc(), style="dim")
+                _traceback()
         report.sources[name] = res
         report.seconds[f"ingest:{name}"] = time.perf_counter() - t0
         for err in res.errors:
@@ -144,38 +133,41 @@ def _ingest_all(
 
 
 def _transform(
-    settings: Settings, names: list[str], today: date, report: BuildReport, child: Any
-) -> Any:
+    settings: Settings, names: list[str], today: date, report: BuildReport, child: Any, now: str
+) -> tuple[Any, dict[str, Any] | None]:
     """Hand the SQLMesh child (started before ingest) its restatements, or stop it when
-    nothing it reads changed since the last successful transform.
+    nothing it reads changed since the last complete build.
 
-    Returns a methodology (mkdocs) process started while SQLMesh runs, when it runs: this
-    process would idle meanwhile, so mkdocs loads its libraries then (None if not started).
+    Returns (a methodology process started while SQLMesh runs, or None; the transform state
+    to save once the whole build succeeded, or None when the transform was skipped). The
+    state is not written here: export and render must succeed before a rerun may say
+    "no change" (beanflows.transform_state).
     """
-    state_file = settings.var_dir / "state" / "transform.json"
-    models_fp = _models_fingerprint()
-    fingerprint = _fingerprint(settings.var_dir, source_names(), models_fp, names)
-    previous = json.loads(state_file.read_text()) if state_file.exists() else {}
-    if previous.get("fingerprint") == fingerprint and not previous.get("failed"):
+    var_dir = settings.var_dir
+    models_fp = transform_state.models_fingerprint()
+    fingerprint = transform_state.inputs_fingerprint(var_dir, source_names(), models_fp, names)
+    previous = transform_state.load(var_dir)
+    old_gate: gate.Gate = previous.get("gate", {})
+    if previous.get("fingerprint") == fingerprint and not previous.get("failed") and not old_gate:
         report.transform_skipped = True
         transform_child.cancel(child)
-        return None
+        return None, None
     for name in source_names():  # every model family needs its landing globs, built or not
-        prepare_landing(settings.var_dir, load_source(name)[0])
+        prepare_landing(var_dir, load_source(name)[0])
     restate: dict[str, tuple[date, date]] = {  # owed by a transform that crashed
         m: (date.fromisoformat(a), date.fromisoformat(b))
         for m, (a, b) in previous.get("pending_restate", {}).items()
     }
     families = _model_families()
-    for name in names:
-        periods = report.sources[name].periods
-        if periods and previous:
-            for model, incremental in families.get(name, []):
-                if incremental:
-                    lo, hi = min(periods), max(periods)
-                    if model in restate:
-                        lo, hi = min(lo, restate[model][0]), max(hi, restate[model][1])
-                    restate[model] = (lo, hi)
+    for name, (lo, hi) in transform_state.owed(var_dir, names, previous).items():
+        for model, incremental in families.get(name, []):
+            if incremental:
+                if model in restate:
+                    lo, hi = min(lo, restate[model][0]), max(hi, restate[model][1])
+                restate[model] = (lo, hi)
+    family_of = {m: src for src, ms in families.items() for m, _ in ms}
+    partial = set(names) != set(source_names())
+    recheck = [m for m in old_gate if not partial or family_of.get(m) in names]
     t0 = time.perf_counter()
     with console.status("[bold]transform[/bold] SQLMesh plan + run"):
         # A plan applies model changes: needed when the models changed since the last full
@@ -185,10 +177,11 @@ def _transform(
             k: fp for k, fp in previous.get("partial_plans", {}).items() if fp == models_fp
         }
         changed = previous.get("models") != models_fp and selection not in partial_plans
-        transform_child.order(child, restate, today, models_changed=changed)
+        transform_child.order(child, restate, today, models_changed=changed, recheck=recheck)
         mkdocs = _prestart_methodology()
         result = transform_child.result(child)
-    if "transform" in result.failed:
+    crashed = "transform" in result.failed
+    if crashed:
         console.print(f"[red]error[/red] {escape(result.failed['transform'])}")
     report.seconds["transform"] = time.perf_counter() - t0  # after ingest: the wait
     for step, secs in result.seconds.items():  # SQLMesh's start-up overlapped the ingest
@@ -197,24 +190,33 @@ def _transform(
     for model in result.skipped:
         report.failed_models.setdefault(model, "skipped: an upstream model failed")
     report.restated = result.restated
-    state_file.parent.mkdir(parents=True, exist_ok=True)
-    ok = "transform" not in report.failed_models
-    full = set(names) == set(source_names())
-    planned = models_fp if full and ok else previous.get("models")
-    if not full and ok:
-        partial_plans[selection] = models_fp
-    pending = {}  # a crashed transform restated nothing: owe those ranges to the next build
-    if "transform" in report.failed_models:
-        pending = {m: [a.isoformat(), b.isoformat()] for m, (a, b) in restate.items()}
+    new_gate = (
+        old_gate if crashed else gate.update(old_gate, result.failed_audits, result.rechecked, now)
+    )
+    for model, entry in new_gate.items():  # gated, even when SQLMesh had nothing to run
+        report.failed_models.setdefault(model, gate.reason(model, entry))
+    report.gate = new_gate
+    landed = dict(previous.get("landed", {}))
+    if not crashed:  # the warehouse took these files in (a crash owes them to the next build)
+        landed.update({n: transform_state.landed_keys(var_dir, n) for n in names})
+    if not partial and not crashed:
+        planned = models_fp
+    else:
+        planned = previous.get("models")
+        if not crashed:
+            partial_plans[selection] = models_fp
     state = {
         "fingerprint": fingerprint,
         "models": planned,
-        "partial_plans": {} if full else partial_plans,
+        "partial_plans": {} if not partial else partial_plans,
         "failed": report.failed_models,
-        "pending_restate": pending,
+        "gate": new_gate,
+        "landed": landed,
+        "pending_restate": {m: [a.isoformat(), b.isoformat()] for m, (a, b) in restate.items()}
+        if crashed
+        else {},
     }
-    state_file.write_text(json.dumps(state, indent=1))
-    return mkdocs
+    return mkdocs, state
 
 
 def _failed_sources(names: list[str], report: BuildReport) -> dict[str, str]:
@@ -247,34 +249,6 @@ def _stale_reasons(names: list[str], report: BuildReport) -> dict[str, str]:
     return reasons
 
 
-def _source_entries(
-    settings: Settings, names: list[str], report: BuildReport, previous: dict[str, Any], now: str
-) -> dict[str, Any]:
-    manifest = archive.load_manifest(settings.var_dir / "raw")
-    failed_sources = _failed_sources(names, report)
-    out = dict(previous)  # sources outside this build (--source) keep their entries
-    for name in names:
-        cfg = {**load_source(name)[1], **settings.sources.get(name, {})}
-        rows = [r for r in manifest if r["source"] == name]
-        prev = previous.get(name, {})
-        failed = name in failed_sources
-        out[name] = {
-            "title": cfg.get("title", name),
-            "homepage": cfg.get("homepage"),
-            "schedule": cfg.get("schedule"),
-            "stale_after_days": cfg.get("stale_after_days"),
-            "urls": sorted(v for k, v in cfg.items() if k.endswith("_url") and isinstance(v, str)),
-            "release": max((r["release"] or "" for r in rows), default=None) or None,
-            "last_success": max((r["fetched_at"] or "" for r in rows), default=None) or None,
-            "files": len(rows),
-            "status": "failed" if failed else "ok",
-            "error": failed_sources.get(name),
-            "notes": report.sources[name].notes[:20],
-            "failed_since": (prev.get("failed_since") or now) if failed else None,
-        }
-    return out
-
-
 def build(
     settings: Settings,
     files: list[Path] | None,
@@ -303,7 +277,7 @@ def build(
     transform_child.open_project(child, settings.var_dir, names if partial else None)
     try:
         _ingest_all(settings, names, files, today, report)
-        mkdocs = _transform(settings, names, today, report, child)
+        mkdocs, state = _transform(settings, names, today, report, child, now_utc())
     finally:
         if child.poll() is None:  # an exception before the child got its order
             transform_child.cancel(child)
@@ -331,18 +305,40 @@ def build(
         if datasets.get(name, {}).get("status") == "stale":
             report.failed_models[f"export {name}"] = datasets[name]["stale_reason"]
     previous = export._previous(settings.out_dir)
+    configs = {n: {**load_source(n)[1], **settings.sources.get(n, {})} for n in names}
+    sources = catalog_mod.source_entries(
+        names,
+        configs,
+        manifest,
+        _failed_sources(names, report),
+        {n: report.sources[n].notes for n in names},
+        previous.get("sources", {}),
+        now,
+        today,
+    )
+    if state is not None:
+        report.gate = state["gate"]
+    else:  # transform skipped: the gate is as the last build left it (empty)
+        report.gate = transform_state.load(settings.var_dir).get("gate", {})
+    catalog_mod.apply_freshness(datasets, sources, report.gate)
     catalog = {
         "catalog_version": 1,
         "built_at": now,
         "demo": demo,
         "datasets": datasets,
-        "sources": _source_entries(settings, names, report, previous.get("sources", {}), now),
+        "sources": sources,
     }
     export.write_catalog(settings.out_dir, catalog)
     report.datasets = datasets
     report.seconds["export"] = time.perf_counter() - t0
     vega_bundle.finish_prewarm(bundle)
     report.render = _render(settings.out_dir, catalog, report, mkdocs)
+    if state is not None:
+        # Advance only after every step succeeded: a failed export or render is redone next
+        # build instead of being taken for "no change" (the restatements stay done).
+        if any(k == "render" or k.startswith("export ") for k in report.failed_models):
+            state["fingerprint"] = None
+        transform_state.save(settings.var_dir, state)
     report.seconds["total"] = time.perf_counter() - t_start
     return report
 
@@ -378,7 +374,7 @@ def _render(
     try:
         from beanflows import render
     except Exception as exc:  # noqa: BLE001 - a broken renderer must not hide the summary
-        console.print(traceback.format_exc(), style="dim")
+        _traceback()
         report.failed_models.setdefault("render", f"render import failed: {exc!r}")
         render = None
     state = out_dir / "data" / ".render-state"
@@ -394,7 +390,7 @@ def _render(
         try:
             summary = render.render_site(out_dir, catalog, mkdocs)
         except Exception as exc:  # noqa: BLE001 - a render bug must not hide the build summary
-            console.print(traceback.format_exc(), style="dim")
+            _traceback()
             summary = {"errors": [repr(exc)]}
     for err in (summary or {}).get("errors") or []:
         report.failed_models.setdefault("render", str(err))

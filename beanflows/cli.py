@@ -9,8 +9,11 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from beanflows import errors
+
 if TYPE_CHECKING:
     from beanflows.build import BuildReport
+    from beanflows.config import Settings
 
 
 def _summary(report: BuildReport) -> None:
@@ -37,13 +40,17 @@ def _summary(report: BuildReport) -> None:
     build_mod.console.print(table)
     for model, err in report.failed_models.items():
         build_mod.console.print(f"[red]failed[/red] {model}:\n{escape(err)}")
-    stale = [n for n, d in report.datasets.items() if d.get("status") != "fresh"]
+    by_status: dict[str, list[str]] = {"ok": [], "late": [], "stale": []}
+    for n, d in report.datasets.items():
+        by_status.setdefault(d.get("status") or "?", []).append(n)
     secs = ", ".join(f"{k} {v:.2f}s" for k, v in report.seconds.items() if ":" not in k)
     sqlmesh = [f"{k[8:]} {v:.2f}s" for k, v in report.seconds.items() if k.startswith("sqlmesh:")]
     if sqlmesh:  # its start-up ran beside the ingest, so it is not part of the wait above
         secs += f" (SQLMesh process: {', '.join(sqlmesh)})"
+    stale = by_status["stale"]
     build_mod.console.print(
-        f"datasets: {len(report.datasets) - len(stale)} fresh, {len(stale)} stale"
+        f"datasets: {len(by_status['ok'])} ok, {len(by_status['late'])} late "
+        f"(upstream older than its schedule), {len(stale)} stale"
         + (f" ({', '.join(stale)})" if stale else "")
         + f"; transform {'skipped (no change)' if report.transform_skipped else 'ran'}; {secs}"
     )
@@ -51,19 +58,8 @@ def _summary(report: BuildReport) -> None:
 
 def cmd_build(args: argparse.Namespace) -> int:
     from beanflows import transform_child
-
-    # SQLMesh takes seconds to import: start its process before our own imports.
-    child = transform_child.start()
-    try:
-        return _build(args, child)
-    finally:
-        if child.poll() is None:  # the build stopped before the transform
-            transform_child.cancel(child)
-
-
-def _build(args: argparse.Namespace, child: object) -> int:
-    from beanflows import build as build_mod
     from beanflows.config import load
+    from beanflows.lock import build_lock
     from ingest.run import source_names
 
     var = args.var or (Path("var/demo") if args.demo else None)
@@ -72,13 +68,27 @@ def _build(args: argparse.Namespace, child: object) -> int:
     if unknown:
         print(f"--source: unknown {unknown}; sources are {source_names()}", file=sys.stderr)
         return 2
+    if args.raw_from and not args.raw_from.is_dir():
+        print(f"--raw-from: {args.raw_from} is not a folder", file=sys.stderr)
+        return 2
     settings = load(args.config, var, args.out, only)
+    # One build per var folder, locked before anything is written (held: LockHeld, exit 75).
+    with build_lock(settings.var_dir):
+        # SQLMesh takes seconds to import: start its process before our own imports.
+        child = transform_child.start()
+        try:
+            return _build(args, settings, child)
+        finally:
+            if child.poll() is None:  # the build stopped before the transform
+                transform_child.cancel(child)
+
+
+def _build(args: argparse.Namespace, settings: Settings, child: object) -> int:
+    from beanflows import build as build_mod
+
     if args.demo:
         files = build_mod.demo_files()
     elif args.raw_from:
-        if not args.raw_from.is_dir():
-            print(f"--raw-from: {args.raw_from} is not a folder", file=sys.stderr)
-            return 2
         files = build_mod.import_files(args.raw_from)
     else:
         files = None
@@ -111,9 +121,13 @@ def main(argv: list[str] | None = None) -> int:
         from beanflows.auth.cli import main as auth_main
 
         return auth_main(argv[1:])
-    parser = argparse.ArgumentParser(prog="beanflows", description=__doc__)
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--debug", action="store_true", help="show tracebacks of failures")
+    parser = argparse.ArgumentParser(prog="beanflows", description=__doc__, parents=[common])
     sub = parser.add_subparsers(dest="command", required=True)
-    b = sub.add_parser("build", help="fetch (or import), transform, export and render")
+    b = sub.add_parser(
+        "build", help="fetch (or import), transform, export and render", parents=[common]
+    )
     src = b.add_mutually_exclusive_group()
     src.add_argument("--raw-from", type=Path, help="import recognised upstream files under DIR")
     src.add_argument("--demo", action="store_true", help="build from the shipped demo fixtures")
@@ -125,7 +139,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     b.add_argument("--today", help="pretend today is YYYY-MM-DD (backfills, tests)")
     b.set_defaults(func=cmd_build)
-    s = sub.add_parser("serve", help="preview the built site on 127.0.0.1")
+    s = sub.add_parser("serve", help="preview the built site on 127.0.0.1", parents=[common])
     s.add_argument("--out", type=Path, help="output folder (default ./dist)")
     s.add_argument("--port", type=int, default=8000)
     s.add_argument("--config", type=Path)
@@ -133,7 +147,7 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("publish", help="upload the build to R2 (see publish.py --help)")
     sub.add_parser("auth", help="the accounts service: serve|backup|restore (docs/auth.md)")
     args = parser.parse_args(argv)
-    return args.func(args)
+    return errors.run_clean(args.func, args, debug=args.debug)
 
 
 def entry() -> None:

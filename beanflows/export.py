@@ -131,6 +131,8 @@ def export_datasets(
                 continue
             try:
                 out[name] = _export_one(con, name, spec, meta, models, data_dir, raw_files, demo)
+            except (duckdb.IOException, duckdb.PermissionException):
+                raise  # the output folder itself is broken: stop with one clear line
             except duckdb.Error as exc:  # e.g. its model was never built: freeze, don't crash
                 reason = f"export failed: {str(exc).splitlines()[0]}"
                 out[name] = _stale_entry(name, spec, prev, reason, now)
@@ -147,7 +149,7 @@ def export_datasets(
 
 def _still_published(prev: dict[str, Any] | None, out_dir: Path) -> bool:
     """A fresh previous entry whose files all exist with the recorded sizes."""
-    if not prev or prev.get("status") != "fresh" or not prev.get("files"):
+    if not prev or prev.get("status") not in ("ok", "late", "fresh") or not prev.get("files"):
         return False
     for fmts in prev["files"].values():
         for facts in (fmts or {}).values():
@@ -248,7 +250,7 @@ def _export_one(
         "files": files,
         "releases": releases,
         "as_of": as_of,
-        "status": "fresh",
+        "status": "ok",  # or late: set with the sources' freshness (beanflows.catalog)
         "stale_since": None,
         "stale_reason": None,
         "lineage": lineage,
@@ -267,6 +269,8 @@ def write_catalog(out_dir: Path, catalog: dict[str, Any]) -> bool:
     previous = _previous(out_dir)
     if previous and _without_time(previous) == _without_time(catalog):
         catalog["built_at"] = previous.get("built_at", catalog["built_at"])
+        for name, entry in catalog.get("sources", {}).items():
+            entry["last_success"] = previous["sources"][name].get("last_success")
     text = json.dumps(catalog, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
     path.parent.mkdir(parents=True, exist_ok=True)
     if path.exists() and path.read_text(encoding="utf-8") == text:
@@ -278,4 +282,10 @@ def write_catalog(out_dir: Path, catalog: dict[str, Any]) -> bool:
 
 
 def _without_time(catalog: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in catalog.items() if k != "built_at"}
+    """The catalog without per-run times: a night that changed nothing else rewrites nothing
+    (no upload), and `last_success` then keeps its value (runs.jsonl has every run)."""
+    sources = {
+        name: {k: v for k, v in entry.items() if k != "last_success"}
+        for name, entry in catalog.get("sources", {}).items()
+    }
+    return {k: v for k, v in catalog.items() if k != "built_at"} | {"sources": sources}

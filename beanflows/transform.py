@@ -30,6 +30,8 @@ class TransformResult:
     restated: list[str] = field(default_factory=list)
     audit_queries: list = field(default_factory=list)  # (model, sqlmesh AuditError)
     seconds: dict[str, float] = field(default_factory=dict)  # SQLMesh's own steps
+    failed_audits: dict[str, dict[str, int]] = field(default_factory=dict)  # model -> audit -> rows
+    rechecked: list[str] = field(default_factory=list)  # gated models whose audits now pass
 
 
 @contextlib.contextmanager
@@ -195,8 +197,13 @@ def execute(
     restate: dict[str, tuple[date, date]],
     today: date | None = None,
     models_changed: bool = True,
+    recheck: list[str] | tuple[str, ...] = (),
 ) -> TransformResult:
     """Plan (apply model changes), restate models whose raw data changed, run what is due.
+
+    `recheck` names models whose blocking audits failed in an earlier build: SQLMesh may have
+    marked their intervals done, so a run alone would never look at them again. Their audits
+    run again over the whole table; only a pass lifts the gate (beanflows.gate).
 
     The no-op plan costs seconds, so it is skipped when the model files did not change since
     the last transform (`models_changed=False`).
@@ -241,6 +248,7 @@ def execute(
         result.restated.extend(models)
     ctx.run("prod", end=end, select_models=select)
     _add_failing_rows(ctx, result)
+    _recheck(ctx, [m for m in recheck if m in known], result, end)
     write_model_metadata(ctx, var_dir / "state" / "models.json")
     return result
 
@@ -256,6 +264,36 @@ def _add_failing_rows(ctx, result: TransformResult, limit: int = 5) -> None:  # 
         name = _short(model)
         text = f"audit {audit.audit_name}: {audit.count} failing rows, first {limit}:\n{rows}"
         result.failed[name] = (result.failed.get(name, "") + "\n" + text).strip()
+        result.failed_audits.setdefault(name, {})[audit.audit_name] = int(audit.count)
+
+
+def _recheck(ctx, models: list[str], result: TransformResult, end: date) -> None:  # noqa: ANN001
+    """Run the blocking audits of earlier-failed models over their whole table, as it is now.
+
+    A model that failed again (or was skipped) this run keeps its failure; the others pass
+    only when every blocking audit finds no rows.
+    """
+    for name in models:
+        if name in result.failed or name in result.skipped:
+            continue
+        snapshot = ctx.get_snapshot(name, raise_if_missing=True)
+        failing: dict[str, int] = {}
+        for audit in ctx.snapshot_evaluator.audit(
+            snapshot=snapshot,
+            start=date(1900, 1, 1),
+            end=end + timedelta(days=1),
+            snapshots=ctx.snapshots,
+        ):
+            if not audit.skipped and audit.count and audit.blocking:
+                failing[audit.audit.name] = int(audit.count)
+        if failing:
+            result.failed_audits[name] = failing
+            result.failed[name] = "; ".join(
+                f"audit {a}: {n} failing rows (still failing on the current input)"
+                for a, n in sorted(failing.items())
+            )
+        else:
+            result.rechecked.append(name)
 
 
 def write_model_metadata(ctx, path: Path) -> None:  # noqa: ANN001 - sqlmesh Context

@@ -17,17 +17,20 @@ Anything SQLMesh prints goes to stderr: the result pipe carries nothing but the 
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import json
 import os
+import signal
 import subprocess
 import sys
+import threading
 import time
 import traceback
 from datetime import date
 from pathlib import Path
 from typing import Any
 
-from beanflows import transform
+from beanflows import errors, transform
 
 Child = subprocess.Popen
 
@@ -39,6 +42,7 @@ def start() -> Child:
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         text=True,
+        env={**os.environ, "BEANFLOWS_PARENT_PID": str(os.getpid())},
     )
 
 
@@ -55,12 +59,15 @@ def order(
     restate: dict[str, tuple[date, date]],
     today: date | None,
     models_changed: bool,
+    recheck: list[str] | tuple[str, ...] = (),
 ) -> None:
-    """Hand the child its work: plan if models changed, restate these ranges, run to today."""
+    """Hand the child its work: plan if models changed, restate these ranges, run to today,
+    audit again the models an earlier build's audits stopped (`recheck`)."""
     message = {
         "restate": {m: [a.isoformat(), b.isoformat()] for m, (a, b) in restate.items()},
         "today": today.isoformat() if today else None,
         "models_changed": models_changed,
+        "recheck": list(recheck),
     }
     with contextlib.suppress(BrokenPipeError, OSError):  # a dead child: `result` reports it
         _send(proc, message)
@@ -82,6 +89,8 @@ def result(proc: Child) -> transform.TransformResult:
         skipped=set(reply["skipped"]),
         restated=reply["restated"],
         seconds=reply.get("seconds", {}),
+        failed_audits=reply.get("failed_audits", {}),
+        rechecked=reply.get("rechecked", []),
     )
 
 
@@ -99,8 +108,36 @@ def _send(proc: Child, message: dict[str, Any]) -> None:
     proc.stdin.flush()
 
 
+def die_with_parent() -> None:
+    """Exit as soon as the build that started this process is gone, however it ended.
+
+    A `kill -9` of the build must not leave SQLMesh running and holding the warehouse (the
+    next build could not open it). On Linux the kernel sends SIGKILL when the parent dies
+    (PR_SET_PDEATHSIG); a watcher thread covers other systems and the start-up race.
+    """
+    parent = int(os.environ.get("BEANFLOWS_PARENT_PID") or os.getppid())
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # 1 = PR_SET_PDEATHSIG
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.2)
+        os._exit(1)
+
+    if os.getppid() != parent:  # the parent died before the kernel was told
+        os._exit(1)
+    threading.Thread(target=watch, daemon=True).start()
+
+
+def _log_traceback() -> None:
+    """The traceback goes to the log only with --debug: operators read one-line errors."""
+    if errors.debug():
+        traceback.print_exc()
+
+
 def main() -> None:
     """Child side: open the project, wait for the order, run, reply on the result pipe."""
+    die_with_parent()
     t0 = time.perf_counter()
     result_pipe = os.fdopen(os.dup(1), "w")
     os.dup2(2, 1)  # stray prints (SQLMesh, libraries) go to the log, not into the result
@@ -118,7 +155,7 @@ def main() -> None:
         ctx, result, select = transform.open_project(var_dir, hello["sources"])
         result.seconds["start-up"] = time.perf_counter() - t0
     except Exception as exc:  # noqa: BLE001 - reported to the parent as the transform's failure
-        traceback.print_exc()
+        _log_traceback()
         ctx, failure = None, f"{type(exc).__name__}: {exc}"
     line = sys.stdin.readline()
     if not line:  # the parent found nothing to transform
@@ -134,16 +171,27 @@ def main() -> None:
         today = date.fromisoformat(order["today"]) if order["today"] else None
         try:
             t1 = time.perf_counter()
-            transform.execute(ctx, result, select, var_dir, restate, today, order["models_changed"])
+            transform.execute(
+                ctx,
+                result,
+                select,
+                var_dir,
+                restate,
+                today,
+                order["models_changed"],
+                order.get("recheck", ()),
+            )
             result.seconds["plan+run"] = time.perf_counter() - t1
             reply = {
                 "failed": result.failed,
                 "skipped": sorted(result.skipped),
                 "restated": result.restated,
                 "seconds": result.seconds,
+                "failed_audits": result.failed_audits,
+                "rechecked": result.rechecked,
             }
         except Exception as exc:  # noqa: BLE001 - reported to the parent, traceback in the log
-            traceback.print_exc()
+            _log_traceback()
             reply = {"error": f"{type(exc).__name__}: {exc}"}
         finally:
             ctx.close()

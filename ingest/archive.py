@@ -34,8 +34,13 @@ def load_manifest(raw_dir: Path) -> list[dict[str, Any]]:
     path = raw_dir / MANIFEST
     if not path.exists():
         return []
-    with path.open(encoding="utf-8") as fh:
-        return [json.loads(line) for line in fh if line.strip()]
+    rows = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        try:
+            rows.append(json.loads(line))
+        except ValueError:  # a row torn by a killed build (never acknowledged): redone later
+            continue
+    return rows
 
 
 def read(raw_dir: Path, digest: str) -> bytes:
@@ -58,8 +63,11 @@ def _write_object(path: Path, data: bytes) -> None:
 
 def _append(path: Path, row: dict[str, Any]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("a", encoding="utf-8") as fh:
-        fh.write(json.dumps(row, sort_keys=True) + "\n")
+    with path.open("ab+") as fh:
+        end = fh.seek(0, os.SEEK_END)
+        torn = end > 0 and fh.seek(end - 1) >= 0 and fh.read(1) != b"\n"
+        # after a torn last row (a killed build) the new row starts on a line of its own
+        fh.write((("\n" if torn else "") + json.dumps(row, sort_keys=True) + "\n").encode())
         fh.flush()
         os.fsync(fh.fileno())
 

@@ -102,17 +102,32 @@ def _save_index(var_dir: Path, source: str, index: dict[str, Any]) -> None:
 
 
 def _land(
-    var_dir: Path, mod: ModuleType, digest: str, tables: dict[str, pa.Table], res: SourceResult
-) -> dict[str, int]:
-    counts = {}
+    var_dir: Path,
+    mod: ModuleType,
+    digest: str,
+    release: str,
+    kind: str,
+    tables: dict[str, pa.Table],
+    res: SourceResult,
+) -> dict[str, Any]:
+    """Write one raw file's landing tables; return its landed-index entry.
+
+    The entry keeps the [first, last] `_period` of the rows this file adds or changes, so a
+    build that stops before its transform finishes still owes (and later restates) them.
+    """
+    counts, periods = {}, []
     for name, table in tables.items():
         folder = _landing_dir(var_dir, mod.SOURCE) / name
         if table.num_rows and "_period" in table.column_names:
-            res.periods += _new_periods(folder, table)
+            periods += _new_periods(folder, table, digest)
         _write_parquet(table, folder / f"{digest}.parquet")
         counts[name] = table.num_rows
         res.rows_landed += table.num_rows
-    return counts
+    res.periods += periods
+    entry: dict[str, Any] = {"kind": kind, "release": release, "tables": counts}
+    if periods:
+        entry["periods"] = [min(periods).isoformat(), max(periods).isoformat()]
+    return entry
 
 
 LINEAGE = ("_raw_sha256", "_release", "_line")
@@ -126,13 +141,16 @@ def _scratch():  # noqa: ANN202 - duckdb is imported only when something new arr
     return duckdb.connect()
 
 
-def _new_periods(folder: Path, table: pa.Table) -> list[date]:
+def _new_periods(folder: Path, table: pa.Table, digest: str) -> list[date]:
     """[min, max] of `_period` over rows whose content is not landed yet (or [] if none).
 
     A re-delivered year-to-date file repeats every earlier week: only the weeks it adds or
-    corrects must be restated, so that a nightly build touches only those intervals.
+    corrects must be restated, so that a nightly build touches only those intervals. The
+    file's own landing (left by a build killed before it saved its index) is not "landed yet".
     """
-    existing = [str(p) for p in sorted(folder.glob("*.parquet")) if p.stem != "_empty"]
+    existing = [
+        str(p) for p in sorted(folder.glob("*.parquet")) if p.stem not in ("_empty", digest)
+    ]
     if not existing:
         bounds = pc.min_max(table["_period"]).as_py()
         return [bounds["min"], bounds["max"]]
@@ -183,11 +201,7 @@ def take_file(
     )
     res.files_new += int(new)
     res.files_unchanged += int(not new)
-    index[digest] = {
-        "kind": kind,
-        "release": release,
-        "tables": _land(var_dir, mod, digest, tables, res),
-    }
+    index[digest] = _land(var_dir, mod, digest, release, kind, tables, res)
 
 
 def reland_archive(
@@ -207,11 +221,7 @@ def reland_archive(
         except SourceError as exc:
             res.errors.append(f"archived file no longer parses: {exc}")
             continue
-        index[row["sha256"]] = {
-            "kind": row["kind"],
-            "release": release,
-            "tables": _land(var_dir, mod, row["sha256"], tables, res),
-        }
+        index[row["sha256"]] = _land(var_dir, mod, row["sha256"], release, row["kind"], tables, res)
 
 
 def ingest_source(

@@ -18,8 +18,8 @@ def test_demo_build_is_complete_and_labelled(tmp_path: Path) -> None:
     dist = tmp_path / "dist"
     catalog = json.loads((dist / "data/catalog.json").read_text())
     assert catalog["demo"] is True
-    assert all(s["status"] == "ok" for s in catalog["sources"].values()), catalog["sources"]
-    stale = [n for n, d in catalog["datasets"].items() if d["status"] != "fresh"]
+    assert all(s["status"] != "stale" for s in catalog["sources"].values()), catalog["sources"]
+    stale = [n for n, d in catalog["datasets"].items() if d["status"] == "stale"]
     assert not stale
     for name, ds in catalog["datasets"].items():
         assert ds["description"].startswith(DEMO_LABEL), name

@@ -210,7 +210,7 @@ def test_catalog_units_and_free_window(built) -> None:
     for name in ("prices_daily", "price_indicators", "prices_monthly", "prices_monthly_vintages",
                  "prices_monthly_reconciliation"):  # fmt: skip
         ds = catalog["datasets"][name]
-        assert ds["status"] == "fresh" and all(c["description"] for c in ds["columns"]), name
+        assert ds["status"] in ("ok", "late") and all(c["description"] for c in ds["columns"]), name
         for facts in ds["files"]["pro"].values():
             data = (root / "dist" / facts["path"]).read_bytes()
             assert hashlib.sha256(data).hexdigest() == facts["sha256"]

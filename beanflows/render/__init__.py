@@ -10,6 +10,7 @@ that fails is replaced by an explanatory page and reported in the summary, never
 from __future__ import annotations
 
 import logging
+import sys
 import time
 import traceback
 from collections.abc import Callable
@@ -50,6 +51,16 @@ BUILDERS: list[tuple[str, str, Builder]] = [
 ]
 
 
+def _why() -> str:
+    """The current exception in one line, or its traceback with --debug."""
+    from beanflows.errors import debug
+
+    if debug():
+        return traceback.format_exc()
+    exc = sys.exc_info()[1]
+    return f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
+
+
 def _failed_page(slug: str, nav: str, exc: BaseException) -> dict[str, Any]:
     title = nav.capitalize() if nav != "home" else "Pulse"
     return L.page(
@@ -75,7 +86,7 @@ def render_site(out_dir: Path, catalog: dict[str, Any], mkdocs_proc: Any = None)
     try:
         mkdocs: methodology.Build | None = methodology.Build(out_dir, catalog, mkdocs_proc)
     except Exception as exc:  # noqa: BLE001 - the methodology must not take the site down
-        log.error("methodology failed:\n%s", traceback.format_exc())
+        log.error("methodology failed: %s", _why())
         errors.append(f"methodology: {exc!r}")
         mkdocs = None
     data = Data(out_dir, catalog)
@@ -93,7 +104,7 @@ def render_site(out_dir: Path, catalog: dict[str, Any], mkdocs_proc: Any = None)
             try:
                 pages = build(data)
             except Exception as exc:  # noqa: BLE001 - one page's bug must not blank the site
-                log.error("render %s failed:\n%s", nav, traceback.format_exc())
+                log.error("render %s failed: %s", nav, _why())
                 errors.append(f"{nav}: {exc!r}")
                 pages = [_failed_page(slug, nav, exc)]
             for pg in pages:
@@ -112,7 +123,7 @@ def render_site(out_dir: Path, catalog: dict[str, Any], mkdocs_proc: Any = None)
             mkdocs.finish()
             slugs.append("methodology")
         except Exception as exc:  # noqa: BLE001
-            log.error("methodology failed:\n%s", traceback.format_exc())
+            log.error("methodology failed: %s", _why())
             errors.append(f"methodology: {exc!r}")
     L.write_sitemap(out_dir, slugs, ctx["built_at"])
     return {

@@ -162,7 +162,7 @@ def banners_for(data: Data, names: list[str]) -> list[dict[str, str]]:
             )
         for src in _sources_of(ds):
             info = data.source(src)
-            if info.get("status") == "failed" and src not in seen:
+            if info.get("status") == "stale" and src not in seen:
                 seen.add(src)
                 out.append(
                     {

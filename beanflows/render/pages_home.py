@@ -29,6 +29,11 @@ SECTIONS = [
 ]
 
 
+def _day(rows: list[dict[str, Any]]) -> str:
+    """The date of the newest point of a series, as YYYY-MM-DD."""
+    return str(rows[-1]["t"])[:10]
+
+
 def build(data: Data) -> dict[str, Any]:
     kpis: list[dict[str, Any]] = []
     said: list[str] = []
@@ -41,19 +46,19 @@ def build(data: Data) -> dict[str, Any]:
         )
     )
     if prows:
-        said.append(f"Coffee C {fmt(prows[-1]['v'], 2)} ¢/lb")
+        said.append(f"Coffee C {fmt(prows[-1]['v'], 2)} ¢/lb on {_day(prows)}")
     st = S.pick(data, "ice_certified_stocks", ("bags", "value"), group_cols=())
     srows = S.points(data, st) if st else []
     kpis.append(M.kpi("ICE certified stocks", srows, unit=" bags", href="/warehouse/"))
     if srows:
-        said.append(f"certified stocks {fmt(srows[-1]['v'])} bags")
+        said.append(f"certified stocks {fmt(srows[-1]['v'])} bags on {_day(srows)}")
     cot = M.cot_series(data)
     crows = S.points(data, cot) if cot else []
     kpis.append(M.kpi("Managed money net", crows, unit=" lots", href="/positioning/"))
     if cot and crows:
         said.append(
             f"managed money {'long' if crows[-1]['v'] >= 0 else 'short'} "
-            f"{fmt(abs(crows[-1]['v']))} lots"
+            f"{fmt(abs(crows[-1]['v']))} lots in the report of {_day(crows)}"
         )
         idx = S.value_column(cot.ds, M.COT_IDX[52])
         if idx:
@@ -96,7 +101,7 @@ def build(data: Data) -> dict[str, Any]:
                 "href": "/weather/",
             }
         )
-        said.append(f"{len(alerts)} weather alert(s)")
+        said.append(f"{len(alerts)} weather alert(s) as of {L.as_of(data, [M.ALERTS]) or '?'}")
     else:
         kpis.append(
             {
@@ -149,7 +154,8 @@ def build(data: Data) -> dict[str, Any]:
         f'<li><a href="{h}">{t}</a> <span class="sub">— {d}</span></li>' for h, t, d in SECTIONS
     )
     blocks.append(L.html_block("sections", "Sections", f'<ul class="sections">{links}</ul>'))
-    takeaway = ("Today: " + "; ".join(said) + ".") if said else "Data is on its way."
+    # Every headline value carries its own date: old data must never read as today's.
+    takeaway = ("Latest: " + "; ".join(said) + ".") if said else "Data is on its way."
     as_of = L.as_of(data, DS)
     return L.page(
         "",

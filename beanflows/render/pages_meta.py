@@ -11,10 +11,9 @@ from typing import Any
 
 from markupsafe import Markup, escape
 
+from beanflows import freshness
 from beanflows.render import layout as L
 from beanflows.render.data import Data, fmt
-
-SCHEDULE_DAYS = {"daily": 4, "weekly": 10, "monthly": 45, "quarterly": 120, "yearly": 400}
 
 
 def _size(n: int | None) -> str:
@@ -113,19 +112,16 @@ def status(data: Data) -> dict[str, Any]:
     built = _day(data.catalog.get("built_at"))
     rows, bad = [], 0
     for name, src in sorted(data.catalog.get("sources", {}).items()):
-        # Staleness is the age of the data itself (its release / as-of), not of the last fetch:
-        # a source that answers every night with the same old file is still late.
-        release = str(src.get("release") or "")
-        last = _day(release + "-01" if len(release) == 7 else release) or _day(
-            src.get("last_success")
+        # One vocabulary (beanflows.freshness): ok / stale / late, decided by the build.
+        limit = freshness.allowed_days(src)
+        age = (
+            freshness.age_days(src.get("data_as_of") or src.get("release"), built)
+            if built
+            else None
         )
-        limit = src.get("stale_after_days") or SCHEDULE_DAYS.get(
-            str(src.get("schedule") or "").lower(), 45
-        )
-        age = (built - last).days if built and last else None
-        late = age is None or age > limit
+        late = bool(src.get("late"))
         st = src.get("status") or "?"
-        bad += st != "ok" or late
+        bad += st != "ok"
         datasets = [
             n
             for n, m in data.catalog.get("datasets", {}).items()
@@ -134,7 +130,7 @@ def status(data: Data) -> dict[str, Any]:
         audits = sorted(
             {a for n in datasets for a in data.catalog["datasets"][n].get("audits", [])}
         )
-        failed_ds = [n for n in datasets if data.catalog["datasets"][n].get("status") == "stale"]
+        failed_ds = [n for n in datasets if data.catalog["datasets"][n].get("failed_audits")]
         rows.append(
             [
                 Markup(
@@ -143,7 +139,7 @@ def status(data: Data) -> dict[str, Any]:
                 Markup(f'<span class="pill {escape(st)}">{escape(st)}</span>'),
                 str(src.get("last_success") or "never")[:10],
                 str(src.get("release") or "–"),
-                f"{src.get('schedule') or '?'} (stale after {limit} d)",
+                f"{src.get('schedule') or '?'} (late after {limit} d)",
                 "–" if age is None else f"{age} d" + (" — late" if late else ""),
                 f"{len(audits)} audits "
                 + ("passing" if not failed_ds else "blocked: " + ", ".join(failed_ds)),
@@ -165,6 +161,7 @@ def status(data: Data) -> dict[str, Any]:
         for n, m in sorted(data.catalog.get("datasets", {}).items())
     ]
     n = len(rows)
+    srcs = list(data.catalog.get("sources", {}).values())
     blocks = [
         L.table_block(
             "sources",
@@ -209,10 +206,20 @@ def status(data: Data) -> dict[str, Any]:
         "Status",
         "Health of every BeanFlows source: last fetch, release, staleness, audits, build time.",
         takeaway=(
-            f"All {n} sources healthy."
+            f"All {n} sources ok."
             if not bad
-            else f"{bad} of {n} sources need "
-            "attention (failed or late); their pages show the last good data."
+            else f"{bad} of {n} sources need attention: "
+            + ", ".join(
+                f"{k} {v}"
+                for k, v in (
+                    ("stale", sum(r.get("status") == "stale" for r in srcs)),
+                    ("late", sum(r.get("status") == "late" for r in srcs)),
+                )
+                if v
+            )
+            + ". ok = built from the latest good input; stale = the last good data is kept "
+            "because the source or an audit failed; late = the source works but upstream's "
+            "newest data is older than its schedule allows."
         ),
         as_of=str(data.catalog.get("built_at") or ""),
         sources=[{"title": "catalog.json", "url": "/data/catalog.json"}],

@@ -263,7 +263,7 @@ def write_sample(
                 for c, t, *_ in types
             ],
             "files": files, "releases": [], "as_of": as_of,
-            "status": "stale" if is_stale else "fresh",
+            "status": "stale" if is_stale else "ok",
             "stale_since": "2024-11-20T03:00:00Z" if is_stale else None,
             "stale_reason": "audit price_positive failed" if is_stale else None,
             "updated_at": built_at, "lineage": [f"serving.{name}"], "audits": ["not_null"],
@@ -275,9 +275,10 @@ def write_sample(
             "title": t, "homepage": url, "urls": [url], "schedule": sched,
             "stale_after_days": 45, "last_success": "2024-11-28T03:00:00Z",
             "release": "2024-11-28", "files": 1,
-            "status": "failed" if k in failed_sources else "ok",
+            "data_as_of": "2024-11-28", "late": False,
+            "status": "stale" if k in failed_sources else "ok",
             "error": "HTTP 503 from upstream" if k in failed_sources else None,
-            "failed_since": "2024-11-20T03:00:00Z" if k in failed_sources else None,
+            "stale_since": "2024-11-20T03:00:00Z" if k in failed_sources else None,
         }
         for k, (t, url, sched) in SOURCES.items()
     }  # fmt: skip

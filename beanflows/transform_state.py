@@ -1,0 +1,97 @@
+"""What the transform has done, kept in VAR/state/transform.json, advanced only after success.
+
+    fingerprint      what the last complete build (transform, export, render) read; null
+                     when a later step failed, so the next build never mistakes a half-done
+                     build for "no change"
+    models           fingerprint of the model files of the last full plan
+    partial_plans    --source selections planned since then
+    landed           per source, the landed files the warehouse has taken in
+                     ("<extract version>:<sha256>")
+    pending_restate  ranges a crashed transform owes
+    failed, gate     models that failed, and the audit gate (beanflows.gate)
+
+Restatements are derived from `landed`: a landed file the warehouse has not taken in yet is
+owed its periods (kept in each landing index entry), however the build that landed it ended.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from beanflows.transform import MODELS_DIR
+
+
+def path(var_dir: Path) -> Path:
+    return var_dir / "state" / "transform.json"
+
+
+def load(var_dir: Path) -> dict[str, Any]:
+    p = path(var_dir)
+    return json.loads(p.read_text()) if p.exists() else {}
+
+
+def save(var_dir: Path, state: dict[str, Any]) -> None:
+    """Write atomically: a build killed while saving keeps the previous state."""
+    p = path(var_dir)
+    p.parent.mkdir(parents=True, exist_ok=True)
+    tmp = p.with_name(".transform.json.tmp")
+    tmp.write_text(json.dumps(state, indent=1, sort_keys=True))
+    os.replace(tmp, p)
+
+
+def _index(var_dir: Path, source: str) -> tuple[str, dict[str, Any]]:
+    root = var_dir / "landing" / source
+    version = (root / "VERSION").read_text().strip() if (root / "VERSION").exists() else ""
+    idx = root / "landed.json"
+    return version, (json.loads(idx.read_text()) if idx.exists() else {})
+
+
+def landed_keys(var_dir: Path, source: str) -> list[str]:
+    version, index = _index(var_dir, source)
+    return sorted(f"{version}:{digest}" for digest in index)
+
+
+def owed(
+    var_dir: Path, sources: list[str], previous: dict[str, Any]
+) -> dict[str, tuple[date, date]]:
+    """source -> (first, last) period of landed files the warehouse has not taken in yet.
+
+    Nothing is owed before the first transform: a new warehouse backfills everything.
+    """
+    if not previous:
+        return {}
+    done = {k for keys in previous.get("landed", {}).values() for k in keys}
+    out: dict[str, tuple[date, date]] = {}
+    for source in sources:
+        version, index = _index(var_dir, source)
+        for digest, entry in index.items():
+            if f"{version}:{digest}" in done or not entry.get("periods"):
+                continue
+            lo, hi = (date.fromisoformat(d) for d in entry["periods"])
+            if source in out:
+                lo, hi = min(lo, out[source][0]), max(hi, out[source][1])
+            out[source] = (lo, hi)
+    return out
+
+
+def models_fingerprint() -> str:
+    """Hash of the SQLMesh project files (a change needs a plan)."""
+    h = hashlib.sha256()
+    for p in sorted(MODELS_DIR.rglob("*")):
+        if p.is_file() and ".cache" not in p.parts and "logs" not in p.parts:
+            h.update(p.relative_to(MODELS_DIR).as_posix().encode() + p.read_bytes())
+    return h.hexdigest()
+
+
+def inputs_fingerprint(var_dir: Path, sources: list[str], models: str, built: list[str]) -> str:
+    """Hash of everything the transform reads: landed files, model files, sources built."""
+    h = hashlib.sha256((models + "|" + ",".join(sorted(built))).encode())
+    for s in sources:
+        idx = var_dir / "landing" / s / "landed.json"
+        h.update(s.encode() + (idx.read_bytes() if idx.exists() else b"-"))
+    return h.hexdigest()

@@ -20,6 +20,7 @@ from tests.auth_service import auth_stack
 pytestmark = pytest.mark.browser
 
 CHROMIUM = Path("/usr/bin/chromium")
+SCREENS = Path(__file__).resolve().parents[1] / "test-artifacts" / "screens"
 FLAGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
     "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
@@ -107,6 +108,8 @@ def run_flow(browser, st, site_url: str, site_root: Path, monkeypatch) -> None:
         page.click("text=Create key")
         key = page.text_content("#new-key")
         assert re.fullmatch(r"bf_live_[A-Za-z0-9_-]{43}", key)
+        SCREENS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SCREENS / "auth-account-new-key.png"), full_page=True)
         page.reload()  # a key is shown once
         assert page.locator("#new-key").count() == 0
         assert key[:14] in page.content() and key not in page.content()

@@ -28,10 +28,13 @@ case "$cmd" in
     uv run --frozen --no-sync beanflows build "$@"
     ;;
   test)
-    if [ -f workers/package-lock.json ] && command -v npm >/dev/null 2>&1 \
-       && { [ ! -d workers/node_modules ] || [ workers/package-lock.json -nt workers/node_modules ]; }; then
-      (cd workers && npm ci --no-audit --no-fund --loglevel=error)
-    fi
+    # npm packages of the tests: the Worker's runtime (workers/) and axe-core (tests/a11y/)
+    for dir in workers tests/a11y; do
+      if [ -f "$dir/package-lock.json" ] && command -v npm >/dev/null 2>&1 \
+         && { [ ! -d "$dir/node_modules" ] || [ "$dir/package-lock.json" -nt "$dir/node_modules" ]; }; then
+        (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
+      fi
+    done
     if [ ! -x /usr/bin/chromium ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
       (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
         || echo "dev.sh: could not install chromium; browser tests will be skipped" >&2

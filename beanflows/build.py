@@ -125,6 +125,7 @@ def _ingest_all(
                 res = SourceResult(name, errors=[f"[{name}] unexpected error: {exc!r}"])
                 _traceback()
         report.sources[name] = res
+        errors.checkpoint("ingest")
         report.seconds[f"ingest:{name}"] = time.perf_counter() - t0
         for err in res.errors:
             console.print(f"[red]error[/red] {escape(err)}")
@@ -133,7 +134,13 @@ def _ingest_all(
 
 
 def _transform(
-    settings: Settings, names: list[str], today: date, report: BuildReport, child: Any, now: str
+    settings: Settings,
+    names: list[str],
+    today: date,
+    report: BuildReport,
+    child: Any,
+    now: str,
+    forced: dict[str, tuple[date, date]] | None = None,
 ) -> tuple[Any, dict[str, Any] | None]:
     """Hand the SQLMesh child (started before ingest) its restatements, or stop it when
     nothing it reads changed since the last complete build.
@@ -148,7 +155,8 @@ def _transform(
     fingerprint = transform_state.inputs_fingerprint(var_dir, source_names(), models_fp, names)
     previous = transform_state.load(var_dir)
     old_gate: gate.Gate = previous.get("gate", {})
-    if previous.get("fingerprint") == fingerprint and not previous.get("failed") and not old_gate:
+    unchanged = previous.get("fingerprint") == fingerprint and not previous.get("failed")
+    if unchanged and not old_gate and not forced:
         report.transform_skipped = True
         transform_child.cancel(child)
         return None, None
@@ -158,6 +166,9 @@ def _transform(
         m: (date.fromisoformat(a), date.fromisoformat(b))
         for m, (a, b) in previous.get("pending_restate", {}).items()
     }
+    for model, (a, b) in (forced or {}).items():  # `beanflows rebuild`: restated on request
+        lo, hi = restate.get(model, (a, b))
+        restate[model] = (min(lo, a), max(hi, b))
     families = _model_families()
     for name, (lo, hi) in transform_state.owed(var_dir, names, previous).items():
         for model, incremental in families.get(name, []):
@@ -178,6 +189,7 @@ def _transform(
         }
         changed = previous.get("models") != models_fp and selection not in partial_plans
         transform_child.order(child, restate, today, models_changed=changed, recheck=recheck)
+        errors.checkpoint("transform")
         mkdocs = _prestart_methodology()
         result = transform_child.result(child)
     crashed = "transform" in result.failed
@@ -255,11 +267,13 @@ def build(
     demo: bool = False,
     today: date | None = None,
     child: transform_child.Child | None = None,
+    restate: dict[str, tuple[date, date]] | None = None,
 ) -> BuildReport:
     """Run the whole build; files=None fetches from upstream, else imports those files.
 
     `child` is a transform process the caller started early (`transform_child.start()`), so
-    SQLMesh's imports overlap the caller's own start-up too.
+    SQLMesh's imports overlap the caller's own start-up too. `restate` (model -> first and
+    last day; `beanflows rebuild`) forces those restatements even when no input changed.
     """
     today = today or date.today()
     report = BuildReport()
@@ -277,7 +291,7 @@ def build(
     transform_child.open_project(child, settings.var_dir, names if partial else None)
     try:
         _ingest_all(settings, names, files, today, report)
-        mkdocs, state = _transform(settings, names, today, report, child, now_utc())
+        mkdocs, state = _transform(settings, names, today, report, child, now_utc(), restate)
     finally:
         if child.poll() is None:  # an exception before the child got its order
             transform_child.cancel(child)
@@ -332,6 +346,7 @@ def build(
     report.datasets = datasets
     report.seconds["export"] = time.perf_counter() - t0
     vega_bundle.finish_prewarm(bundle)
+    errors.checkpoint("render")
     report.render = _render(settings.out_dir, catalog, report, mkdocs)
     if state is not None:
         # Advance only after every step succeeded: a failed export or render is redone next

@@ -85,17 +85,30 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 def _build(args: argparse.Namespace, settings: Settings, child: object) -> int:
     from beanflows import build as build_mod
+    from beanflows import ops_cli
 
-    if args.demo:
+    restate = getattr(args, "restate_models", None)  # a rebuild: the archive only, no fetch
+    if restate is not None:
+        files = []
+    elif args.demo:
         files = build_mod.demo_files()
     elif args.raw_from:
         files = build_mod.import_files(args.raw_from)
     else:
         files = None
     today = date.fromisoformat(args.today) if args.today else None
-    report = build_mod.build(settings, files, demo=args.demo, today=today, child=child)
-    _summary(report)
-    return 0 if report.ok else 1
+    # Every run is recorded in var/runs.jsonl and followed by alerting, crashed runs too.
+    run = ops_cli.begin(settings, args)
+    code, report = errors.EXIT_INTERNAL, None
+    try:
+        report = build_mod.build(
+            settings, files, demo=args.demo, today=today, child=child, restate=restate
+        )
+        _summary(report)
+        code = 0 if report.ok else 1
+        return code
+    finally:
+        ops_cli.finish(run, code, report, sys.exc_info()[1])
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -115,14 +128,18 @@ def cmd_publish(argv: list[str]) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    if argv[:1] == ["publish"]:
-        return cmd_publish(argv[1:])
+    if argv[:1] == ["publish"]:  # its own options (publish.py); the same one-line errors
+        debug = "--debug" in argv
+        rest = [a for a in argv[1:] if a != "--debug"]
+        return errors.run_clean(lambda _: cmd_publish(rest), argparse.Namespace(), debug=debug)
     if argv[:1] == ["auth"]:  # the accounts service: beanflows/auth/cli.py
         from beanflows.auth.cli import main as auth_main
 
         return auth_main(argv[1:])
-    common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--debug", action="store_true", help="show tracebacks of failures")
+    common = argparse.ArgumentParser(add_help=False)  # --debug before or after the command
+    common.add_argument(
+        "--debug", action="store_true", default=argparse.SUPPRESS, help="show tracebacks"
+    )
     parser = argparse.ArgumentParser(prog="beanflows", description=__doc__, parents=[common])
     sub = parser.add_subparsers(dest="command", required=True)
     b = sub.add_parser(
@@ -146,8 +163,11 @@ def main(argv: list[str] | None = None) -> int:
     s.set_defaults(func=cmd_serve)
     sub.add_parser("publish", help="upload the build to R2 (see publish.py --help)")
     sub.add_parser("auth", help="the accounts service: serve|backup|restore (docs/auth.md)")
+    from beanflows import ops_cli
+
+    ops_cli.add_parsers(sub, common)
     args = parser.parse_args(argv)
-    return errors.run_clean(args.func, args, debug=args.debug)
+    return errors.run_clean(args.func, args, debug=getattr(args, "debug", False))
 
 
 def entry() -> None:

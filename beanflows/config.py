@@ -23,6 +23,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from beanflows.errors import UsageError
+
 
 @dataclass(frozen=True)
 class Settings:
@@ -31,6 +33,7 @@ class Settings:
     http: dict[str, Any] = field(default_factory=dict)
     sources: dict[str, dict[str, Any]] = field(default_factory=dict)
     only: tuple[str, ...] = ()  # restrict the build to these sources (empty = all)
+    alerts: dict[str, Any] = field(default_factory=dict)  # [alerts]: see beanflows/alerts.py
 
 
 def load(
@@ -43,8 +46,11 @@ def load(
     data: dict[str, Any] = {}
     path = config_file or (Path(p) if (p := os.environ.get("BEANFLOWS_CONFIG")) else None)
     if path:
-        with Path(path).open("rb") as fh:
-            data = tomllib.load(fh)
+        try:
+            with Path(path).open("rb") as fh:
+                data = tomllib.load(fh)
+        except OSError as exc:
+            raise UsageError(f"cannot read settings file {path}: {exc.strerror}") from exc
     var = var_dir or os.environ.get("BEANFLOWS_VAR") or data.get("var_dir") or "var"
     out = out_dir or os.environ.get("BEANFLOWS_OUT") or data.get("out_dir") or "dist"
     return Settings(
@@ -53,4 +59,5 @@ def load(
         http=data.get("http", {}),
         sources=data.get("sources", {}),
         only=tuple(only or data.get("only", ())),
+        alerts=data.get("alerts", {}),
     )

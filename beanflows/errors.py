@@ -15,6 +15,7 @@ from __future__ import annotations
 import errno
 import os
 import re
+import signal
 import sys
 import tomllib
 import traceback
@@ -23,6 +24,10 @@ from collections.abc import Callable
 
 EXIT_FAILED, EXIT_USAGE, EXIT_ENVIRONMENT, EXIT_INTERNAL, EXIT_LOCKED = 1, 2, 3, 70, 75
 _PATH = re.compile(r"(?<![\w:/])(?:/[^\s'\"/:]+)+/([^\s'\":/]+)")
+
+
+class UsageError(Exception):
+    """A bad option or settings file: exit 2 with this message."""
 
 
 def debug() -> bool:
@@ -41,6 +46,8 @@ def one_line(exc: BaseException) -> tuple[int, str]:
 
     if isinstance(exc, LockHeld):
         return EXIT_LOCKED, str(exc)
+    if isinstance(exc, UsageError):
+        return EXIT_USAGE, str(exc)
     if isinstance(exc, tomllib.TOMLDecodeError):
         return EXIT_USAGE, f"invalid settings file: {exc}"
     if isinstance(exc, PermissionError):
@@ -76,3 +83,16 @@ def run_clean(func: Callable[[Namespace], int], args: Namespace, debug: bool = F
         code, message = one_line(exc)
         print(f"beanflows: {message}", file=sys.stderr)
         return code
+
+
+def checkpoint(step: str) -> None:
+    """Fault injection for the kill tests: `BEANFLOWS_KILL_AT=<step>[:<n>]` makes the build
+    kill itself with SIGKILL the n-th time (default 1st) it passes this step, exactly as an
+    operator's `kill -9` or a power cut would. Unset in production: one dict lookup."""
+    target = os.environ.get("BEANFLOWS_KILL_AT")
+    if not target or target.split(":")[0] != step:
+        return
+    count = int(os.environ.get("_BEANFLOWS_KILL_COUNT", "0")) + 1
+    os.environ["_BEANFLOWS_KILL_COUNT"] = str(count)
+    if count >= int((target.split(":") + ["1"])[1]):
+        os.kill(os.getpid(), signal.SIGKILL)

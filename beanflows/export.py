@@ -20,6 +20,7 @@ from typing import Any
 
 import duckdb
 
+from beanflows.errors import checkpoint
 from beanflows.transform import MODELS_DIR
 
 DATASETS_DIR = MODELS_DIR / "datasets"
@@ -126,6 +127,7 @@ def export_datasets(
                     name, spec, prev, stale_reasons.get(name, "not built"), now
                 )
                 continue
+            checkpoint("export")
             if reuse and _still_published(prev, out_dir):
                 out[name] = prev  # warehouse unchanged since prev was written: same bytes
                 continue

@@ -2,9 +2,10 @@
 
 SQLMesh may mark an interval done even though the audit after it failed (a restatement that
 failed its audit is not re-run by the next `run`), so the next build would publish the very
-rows the audit refused. The gate remembers every failed (model, audit, rows, since) in
-VAR/state/gate.json; each later build audits those models again over their whole table
-(`transform.execute(recheck=...)`), and only a pass on the then-current input lifts them.
+rows the audit refused. The gate remembers every failed (model, audit, rows, since) in the
+`gate` of VAR/state/transform.json; each later build audits those models again over their
+whole table (`transform.execute(recheck=...)`); only a pass on the then-current input lifts
+them.
 """
 
 from __future__ import annotations

@@ -17,10 +17,8 @@ Anything SQLMesh prints goes to stderr: the result pipe carries nothing but the 
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import json
 import os
-import signal
 import subprocess
 import sys
 import threading
@@ -30,14 +28,14 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from beanflows import errors, transform
+from beanflows import children, errors, transform
 
 Child = subprocess.Popen
 
 
 def start() -> Child:
     """Start the child; it imports SQLMesh right away (call `open_project` to say which)."""
-    return subprocess.Popen(
+    return children.popen(
         [sys.executable, "-m", "beanflows.transform_child"],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
@@ -112,19 +110,17 @@ def die_with_parent() -> None:
     """Exit as soon as the build that started this process is gone, however it ended.
 
     A `kill -9` of the build must not leave SQLMesh running and holding the warehouse (the
-    next build could not open it). On Linux the kernel sends SIGKILL when the parent dies
-    (PR_SET_PDEATHSIG); a watcher thread covers other systems and the start-up race.
+    next build could not open it). On Linux the kernel kills this process with its parent
+    (`beanflows.children`); this watcher covers other systems and the start-up race.
     """
     parent = int(os.environ.get("BEANFLOWS_PARENT_PID") or os.getppid())
-    with contextlib.suppress(OSError, AttributeError):
-        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # 1 = PR_SET_PDEATHSIG
 
     def watch() -> None:
         while os.getppid() == parent:
             time.sleep(0.2)
         os._exit(1)
 
-    if os.getppid() != parent:  # the parent died before the kernel was told
+    if os.getppid() != parent:  # the parent died before this process started
         os._exit(1)
     threading.Thread(target=watch, daemon=True).start()
 

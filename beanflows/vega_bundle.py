@@ -16,6 +16,8 @@ import sys
 from importlib.metadata import version
 from pathlib import Path
 
+from beanflows import children
+
 GENERATE = (
     "import sys, vl_convert; sys.stdout.buffer.write(vl_convert.javascript_bundle().encode())"
 )
@@ -52,7 +54,7 @@ def prewarm() -> Prewarm | None:
         shared.parent.mkdir(parents=True, exist_ok=True)
         tmp = shared.with_name(f".{shared.name}.{os.getpid()}.tmp")
         with tmp.open("wb") as out:
-            proc = subprocess.Popen(
+            proc = children.popen(
                 [sys.executable, "-c", GENERATE], stdout=out, stderr=subprocess.DEVNULL
             )
     except OSError:  # a read-only cache folder: the render bundles for itself

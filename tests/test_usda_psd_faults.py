@@ -124,3 +124,15 @@ def test_bad_files_never_replace_good_data(upstream, http_root: Path, tmp_path: 
         catalog["datasets"]["coffee_balance"]["files"]
         == newer["datasets"]["coffee_balance"]["files"]
     )
+
+    # 7. the same night again: the gate holds (SQLMesh has nothing left to run, the audit
+    #    is run again over the table as it is, and still fails): nothing published
+    code, log, again = build()
+    assert code == 1, log[-2000:]
+    ds = again["datasets"]["coffee_balance"]
+    assert ds["status"] == "stale" and "balance_identity" in ds["stale_reason"]
+    assert ds["files"] == newer["datasets"]["coffee_balance"]["files"]
+    failed = {(f["model"], f["audit"]) for f in ds["failed_audits"]}
+    assert ("serving.coffee_balance", "balance_identity") in failed
+    assert all(f["rows"] >= 1 and f["since"] for f in ds["failed_audits"])
+    assert again["sources"]["usda_psd"]["status"] == "stale"

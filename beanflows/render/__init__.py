@@ -28,6 +28,7 @@ from beanflows.render import (
     pages_supply,
 )
 from beanflows.render.assets import VEGA_PLACEHOLDER, Assets
+from beanflows.render.charts import dark_config_json
 from beanflows.render.data import Data
 from beanflows.render.serve import serve
 
@@ -96,6 +97,7 @@ def render_site(out_dir: Path, catalog: dict[str, Any], mkdocs_proc: Any = None)
         "nav": L.NAV,
         "built_at": str(catalog.get("built_at") or "")[:10],
         "demo": bool(catalog.get("demo")),
+        "chart_dark": dark_config_json(),
     }
     html: dict[str, str] = {}
     charts = 0

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import json
+from datetime import date
 from functools import lru_cache
 from typing import Any
 
@@ -18,32 +19,63 @@ import altair as alt
 PALETTE = ["#1f5f8b", "#c0392b", "#2e8b57", "#b9770e", "#6c3483", "#117a8b", "#7f8c8d", "#a04000"]
 FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, sans-serif"
 
+# Text in charts never goes below 12 px (phones included); the x axis asks for one tick per
+# ~90 px of width and hides labels that would touch, so 375 px screens get fewer, readable ticks.
 CONFIG: dict[str, Any] = {
     "font": FONT,
     "background": "transparent",
+    "aria": False,  # the chart's container is one named image; per-mark labels are noise
     "view": {"stroke": None, "continuousHeight": 220},
     "axis": {
         "labelColor": "#3d4852",
         "titleColor": "#3d4852",
-        "labelFontSize": 11,
-        "titleFontSize": 11,
+        "labelFontSize": 12,
+        "titleFontSize": 12,
         "titleFontWeight": 500,
         "gridColor": "#e6e9ed",
         "domainColor": "#aab2bd",
         "tickColor": "#aab2bd",
+        "labelOverlap": True,
+        "labelSeparation": 8,
     },
+    "axisX": {"tickCount": {"expr": "ceil(width / 90)"}},
     "legend": {
-        "labelFontSize": 11,
-        "titleFontSize": 11,
+        "labelFontSize": 12,
+        "titleFontSize": 12,
         "orient": "top",
         "labelColor": "#3d4852",
         "titleColor": "#3d4852",
-        "columns": 4,
-        "labelLimit": 160,
     },
     "range": {"category": PALETTE},
+    "mark": {"color": PALETTE[0]},
+    "style": {"second": {"color": PALETTE[1]}},  # the second series of a dual-axis chart
     "line": {"strokeWidth": 1.8},
 }
+
+# What changes when the reader's system is dark (site.js merges it into each spec's config):
+# light text, faint grid, and a palette lifted so every line keeps >= 3:1 on the dark card.
+DARK_PALETTE = ["#7cb8e8", "#f08a7e", "#5cc98a", "#e0b050", "#c39be0", "#5fc4d4", "#b8c2cc"]
+DARK_CONFIG: dict[str, Any] = {
+    "axis": {
+        "labelColor": "#c9d3dc",
+        "titleColor": "#c9d3dc",
+        "gridColor": "#2c3a47",
+        "domainColor": "#5b6b7a",
+        "tickColor": "#5b6b7a",
+    },
+    "legend": {"labelColor": "#c9d3dc", "titleColor": "#c9d3dc"},
+    "range": {"category": [*DARK_PALETTE, "#f0a070"]},
+    "mark": {"color": DARK_PALETTE[0]},
+    "style": {"second": {"color": DARK_PALETTE[1]}},
+}
+
+
+def dark_config_json() -> str:
+    """DARK_CONFIG as JSON safe inside a <script> element (one copy per page)."""
+    return json.dumps(DARK_CONFIG, sort_keys=True, separators=(",", ":")).replace("</", "<\\/")
+
+
+CHAR_PX = 7.2  # average width of a 12 px system-ui character, for legend columns
 
 
 def _finish(chart: alt.TopLevelMixin) -> dict[str, Any]:
@@ -138,8 +170,79 @@ def line(
     spec = json.loads(
         _line(x, x_type, y, y_title, color, color_title, height, point, zero, year_param, fmt)
     )
+    rows = with_data(rows, y, color)
+    if x_type == "T":
+        rows = with_gaps(rows, x, y, color)
+        spec["encoding"]["x"]["axis"].update(time_axis(rows, x))
+    if color:
+        spec["encoding"]["color"]["legend"] = legend(rows, color)
     spec["data"] = {"values": rows}
     return spec
+
+
+def with_data(rows: list[dict[str, Any]], y: str, color: str | None) -> list[dict[str, Any]]:
+    """Drop the series that have no value at all: a legend lists only lines that are drawn."""
+    if not color:
+        return rows
+    drawn = {r.get(color) for r in rows if r.get(y) is not None}
+    return [r for r in rows if r.get(color) in drawn]
+
+
+def _day(value: Any) -> date | None:
+    try:
+        return date.fromisoformat(str(value)[:10])
+    except ValueError:
+        return None
+
+
+def with_gaps(
+    rows: list[dict[str, Any]], x: str, y: str, color: str | None
+) -> list[dict[str, Any]]:
+    """Missing periods become gaps: a null point where a series skips more than 1.5 steps.
+
+    The step is the series' median spacing (a week for weekly data, a month for monthly), so
+    weekends and holidays in weekly points never break a line, a missing week does.
+    """
+    series: dict[Any, list[dict[str, Any]]] = {}
+    for r in rows:
+        series.setdefault(r.get(color) if color else None, []).append(r)
+    out: list[dict[str, Any]] = []
+    for key, items in series.items():
+        days = [(_day(r[x]), r) for r in items if r.get(y) is not None]
+        days = sorted(((d, r) for d, r in days if d is not None), key=lambda p: p[0])
+        steps = sorted((b[0] - a[0]).days for a, b in zip(days, days[1:], strict=False))
+        step = steps[len(steps) // 2] if steps else 0
+        if days:
+            out.append(days[0][1])
+        for (d0, _), (d1, r1) in zip(days, days[1:], strict=False):
+            if step and (d1 - d0).days > 1.5 * step:
+                gap = {x: (d0 + (d1 - d0) / 2).isoformat(), y: None}
+                if color:
+                    gap[color] = key
+                out.append(gap)
+            out.append(r1)
+    return out
+
+
+def time_axis(rows: list[dict[str, Any]], x: str) -> dict[str, Any]:
+    """Tick labels for the span shown: years for long series (one tick a year), month and
+    year for a few months to two years, day and month for short spans (weather, recent COT)."""
+    days = [d for d in (_day(r.get(x)) for r in rows) if d is not None]
+    span = (max(days) - min(days)).days if days else 0
+    if span > 730:
+        return {"format": "%Y", "tickCount": {"interval": "year"}, "labelAngle": 0}
+    return {"format": "%b %Y" if span >= 120 else "%-d %b", "labelAngle": 0}
+
+
+def legend(rows: list[dict[str, Any]], color: str) -> dict[str, Any]:
+    """A legend that wraps: columns as wide as the longest label, so none is cut short.
+
+    `columns` suits a desktop card; site.js sets it from the chart's real width before
+    drawing (a width-dependent expression here would leave Vega's layout a pass behind).
+    """
+    longest = max((len(str(r.get(color))) for r in rows), default=8)
+    column_px = round(longest * CHAR_PX + 34)  # symbol, padding and gap
+    return {"columns": max(1, min(6, 1000 // column_px)), "labelLimit": column_px}
 
 
 @lru_cache(maxsize=64)
@@ -152,7 +255,7 @@ def _bars(y: str, x: str, x_title: str, color: str | None, height: int, fmt: str
             y=alt.Y(f"{y}:N", sort=None, title=None),
             x=alt.X(f"{x}:Q", title=x_title),
             tooltip=[alt.Tooltip(f"{y}:N"), alt.Tooltip(f"{x}:Q", title=x_title, format=fmt)],
-            **(enc or {"color": alt.value(PALETTE[0])}),
+            **enc,
         )
         .properties(height=height)
     )
@@ -185,10 +288,8 @@ def _dual(x: str, left: str, left_title: str, right: str, right_title: str, heig
         alt.Tooltip(f"{left}:Q", title=left_title, format=",.0f"),
         alt.Tooltip(f"{right}:Q", title=right_title, format=",.2f"),
     ]
-    a = base.mark_area(opacity=0.35, color=PALETTE[0]).encode(
-        y=alt.Y(f"{left}:Q", title=left_title), tooltip=tips
-    )
-    b = base.mark_line(color=PALETTE[1]).encode(
+    a = base.mark_area(opacity=0.35).encode(y=alt.Y(f"{left}:Q", title=left_title), tooltip=tips)
+    b = base.mark_line(style="second").encode(
         y=alt.Y(f"{right}:Q", title=right_title, scale=alt.Scale(zero=False)), tooltip=tips
     )
     chart = alt.layer(a, b).resolve_scale(y="independent").properties(height=height)
@@ -200,6 +301,8 @@ def dual(
 ) -> dict[str, Any]:
     """Area (left axis) against a line (right axis): positioning against price."""
     spec = json.loads(_dual(x, left, left_title, right, right_title, 240))
+    for layer in spec["layer"]:
+        layer["encoding"]["x"]["axis"] = time_axis(rows, x)
     spec["data"] = {"values": rows}
     return spec
 

@@ -154,6 +154,16 @@ def fmt(value: Any, digits: int = 0, unit: str = "") -> str:
 
 
 def signed(value: Any, digits: int = 0, unit: str = "") -> str:
+    """A change with its sign; a change that rounds to zero has none ("0.0%", not "+0.0%")."""
     if value is None:
         return "–"
+    if round(value, digits) == 0:
+        return f"{0:,.{digits}f}{unit}"
     return f"{value:+,.{digits}f}{unit}"
+
+
+def direction(change: Any, digits: int = 1) -> str:
+    """CSS class of a change as shown: up, down, or flat when it rounds to zero (or is unknown)."""
+    if change is None or round(change, digits) == 0:
+        return "flat"
+    return "up" if change > 0 else "down"

@@ -16,6 +16,7 @@ from typing import Any
 import jinja2
 from markupsafe import Markup
 
+from beanflows.render import chart_text
 from beanflows.render.data import Data, Dataset
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
@@ -96,16 +97,26 @@ def chart_block(
     note: str = "",
     full: bool = False,
     range_: list[dict[str, Any]] | None = None,
+    dataset: str = "",
 ) -> dict[str, Any]:
+    """A chart with its words: name (the title), a description (what it shows, `aria`, and
+    its latest values, read from the spec) and a data table (`table`, else the chart's data).
+
+    `dataset` links the published dataset behind the chart (every row, the table's newest).
+    """
     text = json.dumps(spec, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     text = text.replace("</", "<\\/")
+    latest = chart_text.latest(spec)
     return {
         "type": "chart",
         "id": bid,
         "title": title,
         "spec_json": Markup(text),
         "aria": aria,
-        "table": table,
+        "desc": f"{aria} {latest}".strip(),
+        "table": table or chart_text.table(spec),
+        "dataset": dataset,
+        "dataset_anchor": slugify(dataset),
         "note": note,
         "full": full,
         "range": range_,

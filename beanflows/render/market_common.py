@@ -5,7 +5,7 @@ from typing import Any
 from beanflows.render import charts
 from beanflows.render import layout as L
 from beanflows.render import series as S
-from beanflows.render.data import Data, fmt, iso, signed
+from beanflows.render.data import Data, direction, fmt, iso, signed
 from beanflows.render.pages_supply import pct, tier_note
 
 
@@ -48,7 +48,7 @@ def kpi(
         "value": fmt(last, digits),
         "unit": unit,
         "change": change,
-        "direction": "up" if (ch or 0) >= 0 else "down",
+        "direction": direction(pct(last, prev) if pct_change else ch, 1 if pct_change else digits),
         "sub": f"as of {iso(rows[-1]['t'])}",
         "spark": charts.spark_svg([r["v"] for r in rows[-60:]]),
         "href": href,

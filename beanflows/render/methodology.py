@@ -22,7 +22,7 @@ from typing import Any
 
 import yaml
 
-from beanflows import transform
+from beanflows import children, transform
 
 REPO = Path(__file__).resolve().parents[2]
 SITE = REPO / "site"
@@ -79,7 +79,7 @@ def _dataset_page(name: str, meta: dict[str, Any], models: dict[str, Path]) -> s
             or "–",
         ),
     ]
-    out += ["| | |", "|---|---|"] + [f"| {k} | {_md(v)} |" for k, v in facts] + [""]
+    out += ["| Property | Value |", "|---|---|"] + [f"| {k} | {_md(v)} |" for k, v in facts] + [""]
     out += ["## Fields", "", "| Field | Type | Unit | Meaning |", "|---|---|---|---|"]
     for c in meta.get("columns") or []:
         out.append(
@@ -129,7 +129,7 @@ def _source_page(name: str, meta: dict[str, Any]) -> str:
     out = [
         f"# {meta.get('title') or name}",
         "",
-        "| | |",
+        "| Property | Value |",
         "|---|---|",
         f"| Source id | `{name}` |",
         f"| Homepage | {_md(meta.get('homepage') or '–')} |",
@@ -233,7 +233,7 @@ def prestart() -> subprocess.Popen:
 
     Stop it with `.kill()` if no methodology is built after all.
     """
-    return subprocess.Popen(
+    return children.popen(
         [sys.executable, "-c", _RUNNER],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,

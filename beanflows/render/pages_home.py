@@ -124,7 +124,8 @@ def build(data: Data) -> dict[str, Any]:
                     y_title="US cents/lb",
                     fmt=",.2f",
                 ),
-                f"Line chart of the Coffee C weekly close, latest {fmt(prows[-1]['v'], 2)}.",
+                "Line chart of the Coffee C front-month close, one point per week.",
+                dataset=M.PRICES,
             )
         )
     elif bal.ok and (world := PS.world_rows(data)):
@@ -148,6 +149,7 @@ def build(data: Data) -> dict[str, Any]:
                     fmt=",.1f",
                 ),
                 "Line chart of world coffee production and consumption by market year.",
+                dataset="coffee_balance",
             )
         )
     links = "".join(

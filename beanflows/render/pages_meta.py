@@ -54,6 +54,38 @@ def _links(files: dict[str, Any] | None, tier: str) -> Markup:
     return Markup(" ".join(parts))
 
 
+TEXT_TYPES = ("VARCHAR", "TEXT", "STRING", "CHAR")
+
+
+def read_csv_html(name: str, cols: list[dict[str, Any]], files: dict[str, Any] | None) -> str:
+    """How to read the CSV with its text columns kept as text.
+
+    Codes such as CFTC's `083731` or USDA's `029` are text: pandas and others guess numbers and
+    drop the leading zeros, after which filtering on the published code finds nothing.
+    """
+    csv = ((files or {}).get("csv") or {}).get("path")
+    text = [c["name"] for c in cols if str(c.get("type") or "").upper().startswith(TEXT_TYPES)]
+    if not csv or not text:
+        return ""
+    pandas_types = ", ".join(f'"{c}": "string"' for c in text)
+    duck_types = ", ".join(f"'{c}': 'VARCHAR'" for c in text)
+    code = (
+        f"import pandas as pd\n"
+        f'df = pd.read_csv("https://SITE/{csv}",\n'
+        f"                 dtype={{{pandas_types}}})\n\n"
+        f"-- DuckDB\nSELECT * FROM read_csv('https://SITE/{csv}',\n"
+        f"                       types = {{{duck_types}}});"
+    )
+    return (
+        '<details class="data"><summary>Read the CSV with codes kept as text</summary>'
+        f"<p>Text columns ({escape(', '.join(text))}) can hold codes with leading zeros; "
+        "declare them as text, or read the Parquet file, which keeps every type. "
+        "<code>SITE</code> is this site's address.</p>"
+        f'<pre tabindex="0" role="region" aria-label="Reading {escape(name)}, code">'
+        f"<code>{escape(code)}</code></pre></details>"
+    )
+
+
 def downloads(data: Data) -> dict[str, Any]:
     ds_all = data.catalog.get("datasets", {})
     blocks = []
@@ -74,12 +106,15 @@ def downloads(data: Data) -> dict[str, Any]:
             f" · rows free {fmt(rows_free)} / pro {fmt(rows_pro)}"
             f" · Parquet {_size(size)}"
             f" · free window: {escape(meta.get('free_window') or 'none (Pro only)')}</p>"
-            f"<p>Free: {_links(free, 'free')} &nbsp; Pro: {_links(pro, 'pro')}</p>"
+            f'<p class="files">Free: {_links(free, "free")} &nbsp; Pro: {_links(pro, "pro")}</p>'
         )
         cols = meta.get("columns") or []
         table_html = (
             '<details class="data"><summary>'
-            f'{len(cols)} columns</summary><div class="tablewrap"><table><thead><tr>'
+            f'{len(cols)} columns</summary><div class="tablebox"><p class="scroll-hint" '
+            'aria-hidden="true">Scroll the table sideways for more columns →</p>'
+            '<div class="tablewrap" tabindex="0" role="region" '
+            f'aria-label="Columns of {escape(name)}, table"><table><thead><tr>'
             '<th scope="col">Column</th><th scope="col">Type</th><th scope="col">Unit</th>'
             '<th scope="col">Meaning</th></tr></thead><tbody>'
             + "".join(
@@ -88,9 +123,10 @@ def downloads(data: Data) -> dict[str, Any]:
                 f"<td>{escape(c.get('description') or '')}</td></tr>"
                 for c in cols
             )
-            + "</tbody></table></div></details>"
+            + "</tbody></table></div></div></details>"
         )
-        blocks.append(L.html_block(L.slugify(name), name, head + table_html, full=True))
+        html = head + table_html + read_csv_html(name, cols, free or pro)
+        blocks.append(L.html_block(L.slugify(name), name, html, full=True))
     if not blocks:
         blocks.append(L.empty_block("none", "Datasets", "No datasets published yet.", full=True))
     total = len(ds_all)

@@ -12,7 +12,7 @@ from markupsafe import Markup, escape
 
 from beanflows.render import charts
 from beanflows.render import layout as L
-from beanflows.render.data import Data, fmt, signed
+from beanflows.render.data import Data, direction, fmt, signed
 from beanflows.render.pages_revisions import country_vintages
 from beanflows.render.pages_supply import WORLD, balance_table, mbags, pct, tier_note
 
@@ -149,8 +149,10 @@ def _comparison(
                 "Production of the 8 largest origins",
                 spec,
                 "Line chart of production by market year for the eight largest origins: "
-                + ", ".join(p["country"] for p in prods[:8]),
+                + ", ".join(p["country"] for p in prods[:8])
+                + ".",
                 full=True,
+                dataset="coffee_balance",
                 note="Click a legend entry to isolate one origin.",
             ),
             L.table_block("all", f"All producing countries, {ym}", tbl, full=True),
@@ -208,6 +210,7 @@ def _country(data: Data, p: dict[str, Any], base: dict[str, Any]) -> dict[str, A
                 fmt=",.2f",
             ),
             f"Line chart of {name}'s production, exports, consumption and ending stocks.",
+            dataset="coffee_balance",
             table=balance_table(hist, "1000 60 kg bags", imports=False),
         )
     ]
@@ -234,7 +237,7 @@ def _kpi(label: str, rows: list[dict[str, Any]], col: str) -> dict[str, Any]:
         "value": fmt(mbags(new), 2),
         "unit": "M bags",
         "change": f"{signed(ch, 1, '%')} y/y" if ch is not None else "",
-        "direction": "up" if (ch or 0) >= 0 else "down",
+        "direction": direction(ch),
         "sub": rows[-1]["marketing_year"],
         "spark": charts.spark_svg(vals),
     }
@@ -275,6 +278,7 @@ def _types(data: Data, code: str, name: str) -> dict[str, Any]:
             fmt=",.2f",
         ),
         f"Line chart of {name}'s production by coffee type.",
+        dataset="psd_coffee",
         table=L.table(
             [("Market year", False), ("Type", False), ("1000 bags", True)],
             [[r["marketing_year"], TYPES[r["attribute_id"]], fmt(r["value"])] for r in rows],

@@ -92,13 +92,14 @@ def positioning(data: Data) -> dict[str, Any]:
             "nets",
             "Net positions",
             charts.line(_t(long), "t", "net", y_title="Contracts", color="group", zero=True),
-            f"Line chart of weekly net positions; managed money latest {fmt(last['v'])} contracts.",
+            "Line chart of weekly net positions of managed money and commercials.",
             table=_table(
                 rows,
                 [("Week", "t", 0), ("MM net", "v", 0)]
                 + ([("Commercial net", comm, 0)] if comm else []),
             ),
             full=True,
+            dataset=COT,
         )
     ]
     idx_rows = [
@@ -117,7 +118,12 @@ def positioning(data: Data) -> dict[str, Any]:
                     color="window",
                     zero=True,
                 ),
-                "Line chart of the COT index over 26, 52 and 156 weeks.",
+                "Line chart of the managed-money COT index over "
+                + " and ".join(
+                    str(w) for w, c in idx.items() if c and any(r[c] is not None for r in rows)
+                )
+                + " weeks.",
+                dataset=COT,
                 note="COT index = (net − min net) / (max net − min net) × 100 over the window.",
             )
         )
@@ -135,6 +141,7 @@ def positioning(data: Data) -> dict[str, Any]:
                     fmt=".1f",
                 ),
                 "Line chart of managed-money net position as a share of open interest.",
+                dataset=COT,
             )
         )
     price = S.pick(data, PRICES, ("close", "settle", "price"), prefer=("KC",))
@@ -149,6 +156,7 @@ def positioning(data: Data) -> dict[str, Any]:
                     "Managed money against the Coffee C price",
                     charts.dual(both, "t", "net", "MM net (contracts)", "price", "Price (US c/lb)"),
                     "Managed-money net position (area) against the front-month price (line).",
+                    dataset=COT,
                     full=True,
                 )
             )

@@ -98,8 +98,9 @@ def _price_chart(
         f"p-{L.slugify(str(sym or 'price'))}",
         label,
         charts.line(_t(weekly), "t", "price", y_title=unit or "Price", color="series", fmt=",.2f"),
-        f"Line chart of {label} closes with moving averages; latest {fmt(rows[-1]['v'], 2)}.",
+        f"Line chart of {label} closes with moving averages.",
         table=_table(rows, [("Day", "t", 0), ("Close", "v", 2)]),
+        dataset=PRICES,
         note="Every 5th trading day is drawn; moving averages are weekly points.",
         full=True,
     )
@@ -143,6 +144,7 @@ def _monthly(data: Data) -> list[dict[str, Any]]:
             ),
             "Line chart of monthly reference coffee prices (World Bank, FRED/IMF).",
             full=True,
+            dataset="prices_monthly",
         )
     ]
 

@@ -89,6 +89,7 @@ def country_vintages(
             f"{name}, 1000 60 kg bags; latest market year {latest}",
         ),
         full=True,
+        dataset="psd_coffee_vintages",
     )
 
 

@@ -11,7 +11,7 @@ from typing import Any
 
 from beanflows.render import charts
 from beanflows.render import layout as L
-from beanflows.render.data import Data, fmt, signed
+from beanflows.render.data import Data, direction, fmt, signed
 
 DS = ["coffee_balance"]
 WORLD = "WORLD"
@@ -170,8 +170,7 @@ def build(data: Data) -> list[dict[str, Any]]:
             "balance",
             "World balance",
             bal_spec,
-            f"Line chart of world production, consumption and ending stocks by market year, "
-            f"latest {ym}: production {fmt(mbags(last['production']), 1)} M bags.",
+            "Line chart of world production, consumption and ending stocks by market year.",
             table=world_table,
             range_=range_buttons(years),
         ),
@@ -179,7 +178,8 @@ def build(data: Data) -> list[dict[str, Any]]:
             "stu",
             "World stock-to-use",
             stu_spec,
-            f"Line chart of world stock-to-use, latest {fmt(last['stock_to_use'], 1, '%')}.",
+            "Line chart of world stock-to-use (ending stocks over consumption) by market year.",
+            dataset="coffee_balance",
             range_=range_buttons(years),
             note="Ending stocks / domestic consumption (world exports are other countries' "
             "imports).",
@@ -210,7 +210,7 @@ def _kpi(label: str, rows: list[dict[str, Any]], col: str, ym: str) -> dict[str,
         "value": fmt(mbags(new), 1),
         "unit": "M bags",
         "change": f"{signed(ch, 1, '%')} y/y" if ch is not None else "",
-        "direction": "up" if (ch or 0) >= 0 else "down",
+        "direction": direction(ch),
         "sub": ym,
         "spark": charts.spark_svg(vals),
         "href": "/supply/",
@@ -226,7 +226,7 @@ def _kpi_pct(label: str, rows: list[dict[str, Any]], col: str, ym: str) -> dict[
         "value": fmt(new, 1),
         "unit": "%",
         "change": f"{signed(ch, 1)} pt y/y" if ch is not None else "",
-        "direction": "up" if (ch or 0) >= 0 else "down",
+        "direction": direction(ch),
         "sub": ym,
         "spark": charts.spark_svg(vals),
         "href": "/supply/",
@@ -273,15 +273,15 @@ def _top(data: Data, view: str, year: int, ym: str) -> list[dict[str, Any]]:
             "producers",
             f"Top producers {ym}",
             charts.bars(top, "country", "mbags", x_title="M bags", fmt=",.1f"),
-            "Bar chart of the largest producers: "
-            + ", ".join(f"{r['country']} {fmt(r['mbags'], 1)} M" for r in top[:5]),
+            f"Bar chart of the {len(top)} largest producers in {ym}, largest first.",
+            dataset="coffee_balance",
         ),
         L.chart_block(
             "exporters",
             f"Top exporters {ym}",
             charts.bars(expo, "country", "mbags", x_title="M bags", fmt=",.1f"),
-            "Bar chart of the largest exporters: "
-            + ", ".join(f"{r['country']} {fmt(r['mbags'], 1)} M" for r in expo[:5]),
+            f"Bar chart of the {len(expo)} largest exporters in {ym}, largest first.",
+            dataset="coffee_balance",
         ),
         L.table_block("yoy", "Year-over-year change in production", yoy_table, full=True),
     ]

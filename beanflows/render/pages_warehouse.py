@@ -47,8 +47,9 @@ def warehouse(data: Data) -> dict[str, Any]:
                         "bags",
                         y_title="Bags (60 kg)",
                     ),
-                    f"Line chart of certified stocks, latest {fmt(last)} bags.",
+                    "Line chart of ICE certified Arabica stocks, one point per week.",
                     table=_table(rows, [("Day", "t", 0), ("Bags", "v", 0)]),
+                    dataset=main,
                     full=True,
                 )
             )
@@ -73,6 +74,7 @@ def warehouse(data: Data) -> dict[str, Any]:
                     zero=True,
                 ),
                 "Line chart of certified stocks by delivery port, month-end values.",
+                dataset=port_ds,
                 full=True,
             )
         )

@@ -113,6 +113,7 @@ def weather(data: Data) -> dict[str, Any]:
                         fmt=".1f",
                     ),
                     f"Line chart of {label.lower()} per coffee region over the last year.",
+                    dataset=DAILY,
                     full=True,
                 )
             )

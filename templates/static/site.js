@@ -1,28 +1,133 @@
-// Draws every chart of the page with the locally shipped vega-embed; the HTML stays complete
-// without it. Range buttons set the chart's `years` param (5 / 10 / max).
+// Progressive enhancement; every page is complete without it.
+// - Charts: drawn with the locally shipped vega-embed into a child of each `.chart`, so the
+//   container keeps its own role, name and description (the library labels the element it
+//   draws into). Dark systems get the dark chart config; a scheme change redraws.
+// - Range buttons set the chart's `years` param (5 / 10 / max).
+// - Tables that overflow sideways are focusable (keyboard scrolling) and show a hint.
+// - Printing opens the collapsed data tables, and closes them again afterwards.
 (function () {
-  document.documentElement.classList.add("js");
-  function draw() {
-    var nodes = document.querySelectorAll(".chart[data-spec]");
-    nodes.forEach(function (el) {
-      var src = document.getElementById(el.getAttribute("data-spec"));
-      if (!src || !window.vegaEmbed) { return; }
-      var spec = JSON.parse(src.textContent);
-      window.vegaEmbed(el, spec, { actions: false, renderer: "svg", tooltip: { theme: "light" } })
-        .then(function (res) {
-          el.setAttribute("data-drawn", "1");
-          var group = document.querySelector('.range[data-chart="' + el.id + '"]');
-          if (!group) { return; }
-          group.querySelectorAll("button").forEach(function (b) {
-            b.addEventListener("click", function () {
-              group.querySelectorAll("button").forEach(function (o) { o.setAttribute("aria-pressed", "false"); });
-              b.setAttribute("aria-pressed", "true");
-              res.view.signal("years", Number(b.getAttribute("data-years"))).runAsync();
-            });
-          });
-        })
-        .catch(function (err) { el.setAttribute("data-error", String(err)); });
+  var root = document.documentElement;
+  root.classList.add("js");
+  var dark = window.matchMedia ? window.matchMedia("(prefers-color-scheme: dark)") : null;
+  var views = {};
+
+  function merge(into, from) {
+    Object.keys(from).forEach(function (k) {
+      var v = from[k];
+      if (v && typeof v === "object" && !Array.isArray(v)) {
+        into[k] = merge(into[k] && typeof into[k] === "object" ? into[k] : {}, v);
+      } else {
+        into[k] = v;
+      }
+    });
+    return into;
+  }
+
+  function darkConfig() {
+    var node = document.getElementById("chart-dark");
+    return node ? JSON.parse(node.textContent) : {};
+  }
+
+  function pressedYears(el) {
+    var on = document.querySelector('.range[data-chart="' + el.id + '"] button[aria-pressed="true"]');
+    return on ? Number(on.getAttribute("data-years")) : null;
+  }
+
+  // Legend columns from the width the chart really has (labelLimit is one column's width);
+  // the plot's left axis takes about 60 px of it.
+  function legendColumns(spec, el) {
+    var color = spec.encoding && spec.encoding.color;
+    var leg = color && color.legend;
+    if (!leg || !leg.labelLimit) { return null; }
+    return Math.max(1, Math.min(6, Math.floor((el.clientWidth - 60) / leg.labelLimit)));
+  }
+
+  function drawOne(el) {
+    var src = document.getElementById(el.getAttribute("data-spec"));
+    if (!src || !window.vegaEmbed) { return; }
+    var spec = JSON.parse(src.textContent);
+    var columns = legendColumns(spec, el);
+    if (columns !== null) { spec.encoding.color.legend.columns = columns; }
+    el.setAttribute("data-columns", String(columns));
+    var isDark = !!(dark && dark.matches);
+    if (isDark) { spec.config = merge(spec.config || {}, darkConfig()); }
+    var target = el.querySelector(".vega-target");
+    if (!target) {
+      target = document.createElement("div");
+      target.className = "vega-target";
+      // the container is the one named image; the drawing inside says nothing more to AT
+      target.setAttribute("aria-hidden", "true");
+      el.appendChild(target);
+    }
+    var name = el.getAttribute("aria-label");
+    window.vegaEmbed(target, spec, {
+      actions: false, renderer: "svg", tooltip: { theme: isDark ? "dark" : "light" }
+    }).then(function (res) {
+      // whatever the library did to the page, the chart keeps its own name
+      el.setAttribute("role", "img");
+      el.setAttribute("aria-label", name);
+      el.setAttribute("data-drawn", "1");
+      views[el.id] = res.view;
+      var years = pressedYears(el);
+      if (years !== null && years !== 5) { res.view.signal("years", years).runAsync(); }
+    }).catch(function (err) { el.setAttribute("data-error", String(err)); });
+  }
+
+  function bindRanges() {
+    document.querySelectorAll(".range[data-chart]").forEach(function (group) {
+      group.querySelectorAll("button").forEach(function (b) {
+        b.addEventListener("click", function () {
+          group.querySelectorAll("button").forEach(function (o) { o.setAttribute("aria-pressed", "false"); });
+          b.setAttribute("aria-pressed", "true");
+          var view = views[group.getAttribute("data-chart")];
+          if (view) { view.signal("years", Number(b.getAttribute("data-years"))).runAsync(); }
+        });
+      });
     });
   }
-  if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", draw); } else { draw(); }
+
+  function drawAll() { document.querySelectorAll(".chart[data-spec]").forEach(drawOne); }
+
+  function markScrolling() {
+    document.querySelectorAll(".tablebox").forEach(function (box) {
+      var wrap = box.querySelector(".tablewrap");
+      if (!wrap || !wrap.offsetParent) { return; }  // inside a closed <details>: checked on open
+      var scrolls = wrap.scrollWidth > wrap.clientWidth + 1;
+      box.classList.toggle("scrolls", scrolls);
+      if (scrolls) { wrap.setAttribute("tabindex", "0"); } else { wrap.removeAttribute("tabindex"); }
+    });
+  }
+
+  var printOpened = [];
+  window.addEventListener("beforeprint", function () {
+    document.querySelectorAll("details.data:not([open])").forEach(function (d) {
+      d.open = true; printOpened.push(d);
+    });
+  });
+  window.addEventListener("afterprint", function () {
+    printOpened.forEach(function (d) { d.open = false; });
+    printOpened = [];
+  });
+
+  function start() {
+    bindRanges();
+    drawAll();
+    markScrolling();
+    document.querySelectorAll("details").forEach(function (d) {
+      d.addEventListener("toggle", markScrolling);
+    });
+    var timer = null;
+    window.addEventListener("resize", function () {
+      clearTimeout(timer);
+      timer = setTimeout(function () {
+        markScrolling();
+        document.querySelectorAll(".chart[data-spec]").forEach(function (el) {
+          var spec = JSON.parse(document.getElementById(el.getAttribute("data-spec")).textContent);
+          if (String(legendColumns(spec, el)) !== el.getAttribute("data-columns")) { drawOne(el); }
+        });
+      }, 150);
+    });
+    if (dark && dark.addEventListener) { dark.addEventListener("change", drawAll); }
+  }
+  if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", start); } else { start(); }
 })();

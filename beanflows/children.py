@@ -1,0 +1,31 @@
+"""Child processes that end with the build that started them, however it ends.
+
+The build starts helpers (SQLMesh, the Vega bundle, mkdocs) to use both cores. A `kill -9` of
+the build must not leave them running: SQLMesh would hold the warehouse, the others would
+write into caches and temporary folders after the build is gone. On Linux the kernel sends
+them SIGKILL when their parent dies (PR_SET_PDEATHSIG, set between fork and exec).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import signal
+import subprocess
+import sys
+from typing import Any
+
+_PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent() -> None:  # runs in the child, between fork and exec
+    # not Linux: the child's own watcher (if any) covers it
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+
+
+def popen(args: list[str], **kwargs: Any) -> subprocess.Popen:
+    """subprocess.Popen of a child that the kernel kills when this process dies."""
+    if sys.platform.startswith("linux"):
+        kwargs.setdefault("preexec_fn", _die_with_parent)
+    return subprocess.Popen(args, **kwargs)

@@ -195,12 +195,23 @@ def test_admin_tools(stack):
         "/admin",
     )
     assert r.status_code == 200
+    assert "queued" in r.text
     (filed,) = (stack.svc.state.settings.var_dir / "requests" / "pending").glob("*.json")
     doc = json.loads(filed.read_text())
-    assert doc["source"] == "usda_psd" and doc["by"] == ADMIN
+    assert doc["source"] == "usda_psd" and doc["requested_by"] == ADMIN
     assert doc["restate"] == ["2024-01-01", "2024-03-31"]
-    bad = admin.post_form("/admin/rebuild", {"source": "../etc", "restate_from": ""}, "/admin")
-    assert bad.status_code == 400
+    assert filed.stem == doc["id"]  # the queue's own id: the same request twice is one file
+    same = {"source": "usda_psd", "restate_from": "2024-01-01", "restate_to": "2024-03-31"}
+    again = admin.post_form("/admin/rebuild", same, "/admin")
+    assert "already queued" in again.text
+    bad_forms = [
+        {"source": "../etc"},
+        {"source": "usda_psd", "restate_from": "2024-01-01"},
+        {"source": "usda_psd", "restate_from": "2024-05-01", "restate_to": "2024-01-01"},
+    ]
+    for bad in bad_forms:
+        assert admin.post_form("/admin/rebuild", bad, "/admin").status_code == 400
+    assert len(list(filed.parent.glob("*.json"))) == 1
 
 
 def test_key_usage_markers_become_last_use(stack):

@@ -1,11 +1,8 @@
 """Operating the accounts service: settings and their docs, the CLI's one-line errors, the
-migrations, online backup to the (local) R2 raw bucket and restore, a crash mid-write, and
-the rebuild requests the admin button files."""
+migrations, online backup to the (local) R2 raw bucket and restore, and a crash mid-write."""
 
 from __future__ import annotations
 
-import hashlib
-import json
 import os
 import signal
 import sqlite3
@@ -18,7 +15,6 @@ from pathlib import Path
 import pytest
 
 from beanflows.auth import accounts, backup, db, keys
-from beanflows.auth.rebuild import request_rebuild
 from beanflows.auth.settings import ENV, SettingsError, load
 from tests.s3_server import make_bucket, s3_server
 
@@ -196,27 +192,3 @@ def test_crash_mid_write_leaves_the_database_consistent(tmp_path):
     assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     assert conn.execute("SELECT count(*) FROM accounts").fetchone()[0] == 0
     assert conn.execute("SELECT count(*) FROM api_keys").fetchone()[0] == 0
-
-
-def test_rebuild_request_file(tmp_path):
-    at = datetime(2026, 12, 1, 22, 0, tzinfo=UTC)
-    path = request_rebuild(tmp_path, "usda_psd", ("2024-01-01", "2024-06-30"), "a@x.com", at)
-    data = path.read_bytes()
-    assert path.parent == tmp_path / "requests" / "pending"
-    assert path.name == hashlib.sha256(data).hexdigest() + ".json"
-    assert json.loads(data) == {
-        "source": "usda_psd",
-        "restate": ["2024-01-01", "2024-06-30"],
-        "by": "a@x.com",
-        "requested_at": "2026-12-01T22:00:00Z",
-    }
-    assert (
-        request_rebuild(tmp_path, "usda_psd", ("2024-01-01", "2024-06-30"), "a@x.com", at) == path
-    )
-    other = request_rebuild(tmp_path, "all", None, "a@x.com", at)
-    assert json.loads(other.read_text())["restate"] is None
-    assert sorted(p.name for p in path.parent.iterdir()) == sorted([path.name, other.name])
-    with pytest.raises(ValueError):
-        request_rebuild(tmp_path, "x", ("2024-06-30", "2024-01-01"), "a@x.com")
-    with pytest.raises(ValueError):
-        request_rebuild(tmp_path, "x", ("yesterday", "2024-01-01"), "a@x.com")

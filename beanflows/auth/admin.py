@@ -3,14 +3,11 @@ plan overrides for comp accounts, and the rebuild button (a request in the night
 
 from __future__ import annotations
 
-import re
-
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
 from beanflows.auth import accounts
-from beanflows.auth.rebuild import request_rebuild
 from beanflows.auth.web import (
     Handler,
     form_or_refusal,
@@ -24,7 +21,12 @@ from beanflows.auth.web import (
 )
 
 PAGE_ROWS = 200
-_SOURCE = re.compile(r"[a-z][a-z0-9_]{0,40}")
+
+
+def _sources() -> list[str]:
+    from ingest.run import source_names
+
+    return list(source_names())
 
 
 def admin_only(handler: Handler) -> Handler:
@@ -46,7 +48,7 @@ async def users(request: Request) -> Response:
         ("%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%", PAGE_ROWS),
     ).fetchall()
     people = [dict(r) | {"plan": accounts.plan_of(conn, r["id"])[0]} for r in rows]
-    return render(request, "admin_users.html", q=q, people=people)
+    return render(request, "admin_users.html", q=q, people=people, sources=_sources())
 
 
 @admin_only
@@ -111,22 +113,22 @@ async def rebuild(request: Request) -> Response:
     form, refusal = await form_or_refusal(request)
     if refusal:
         return refusal
+    from beanflows import rebuilds  # the nightly's request queue (ops: run-requests)
+
     source = form.get("source", "").strip()
+    if source not in _sources():
+        return message(request, "Unknown source", "Choose one of the listed sources.", 400)
     start, end = form.get("restate_from", "").strip(), form.get("restate_to", "").strip()
-    if not _SOURCE.fullmatch(source) and source != "all":
-        return message(request, "Bad source", "Give a source name such as usda_psd, or all.", 400)
     if bool(start) != bool(end):
         return message(request, "Bad restatement", "Give both dates or neither.", 400)
     try:
-        path = request_rebuild(
-            svc(request).settings.var_dir,
-            source,
-            (start, end) if start else None,
-            request.state.session["email"],
-        )
+        restate = rebuilds.parse_range([start, end] if start else None)
     except ValueError as err:
         return message(request, "Bad restatement", str(err), 400)
-    return message(request, "Rebuild requested", f"Filed as {path.name}; the nightly picks it up.")
+    var_dir = svc(request).settings.var_dir
+    rid, new = rebuilds.submit(var_dir, source, restate, request.state.session["email"])
+    said = "queued" if new else "was already queued"
+    return message(request, "Rebuild requested", f"Request {rid} {said}; the nightly runs it.")
 
 
 ROUTES = [

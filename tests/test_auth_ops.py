@@ -4,6 +4,7 @@ migrations, online backup to the (local) R2 raw bucket and restore, and a crash 
 from __future__ import annotations
 
 import os
+import re
 import signal
 import sqlite3
 import subprocess
@@ -192,3 +193,15 @@ def test_crash_mid_write_leaves_the_database_consistent(tmp_path):
     assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     assert conn.execute("SELECT count(*) FROM accounts").fetchone()[0] == 0
     assert conn.execute("SELECT count(*) FROM api_keys").fetchone()[0] == 0
+
+
+def test_systemd_units_run_documented_commands():
+    doc = (ROOT / "docs" / "auth.md").read_text()
+    units = {p.name: p.read_text() for p in (ROOT / "ops" / "auth").glob("beanflows-auth*")}
+    assert set(units) == {"beanflows-auth.service", "beanflows-auth-backup.service",
+                          "beanflows-auth-backup.timer"}  # fmt: skip
+    for name, text in units.items():
+        if name.endswith(".service"):
+            command = re.search(r"^ExecStart=\S+/beanflows (auth \w+)", text, re.M).group(1)
+            assert f"beanflows {command}" in doc, name
+    assert "ops/auth/beanflows-auth.service" in doc

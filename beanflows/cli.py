@@ -145,6 +145,10 @@ def main(argv: list[str] | None = None) -> int:
         debug = "--debug" in argv
         rest = [a for a in argv[1:] if a != "--debug"]
         return errors.run_clean(lambda _: cmd_publish(rest), argparse.Namespace(), debug=debug)
+    if argv[:1] == ["auth"]:  # the accounts service: beanflows/auth/cli.py
+        from beanflows.auth.cli import main as auth_main
+
+        return auth_main(argv[1:])
     common = argparse.ArgumentParser(add_help=False)  # --debug before or after the command
     common.add_argument(
         "--debug", action="store_true", default=argparse.SUPPRESS, help="show tracebacks"
@@ -171,6 +175,7 @@ def main(argv: list[str] | None = None) -> int:
     s.add_argument("--config", type=Path)
     s.set_defaults(func=cmd_serve)
     sub.add_parser("publish", help="upload the build to R2 (see publish.py --help)")
+    sub.add_parser("auth", help="the accounts service: serve|backup|restore (docs/auth.md)")
     from beanflows import ops_cli
 
     ops_cli.add_parsers(sub, common)

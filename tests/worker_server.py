@@ -54,6 +54,14 @@ class WorkerServer:
     def delete(self, key: str) -> None:
         httpx.delete(self.control + key).raise_for_status()
 
+    def get(self, key: str) -> bytes | None:
+        """One object of the running Worker's R2 bucket (None when absent)."""
+        r = httpx.get(self.control + key)
+        if r.status_code == 404:
+            return None
+        r.raise_for_status()
+        return r.content
+
     def put_all(self, objects: Mapping[str, bytes]) -> None:
         """Objects first and live.json last: the same order publish.py uses."""
         for key in sorted(objects, key=lambda k: k.endswith("live.json")):

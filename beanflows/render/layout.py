@@ -8,6 +8,7 @@ Nothing here reads the clock: pages depend on the catalog and the data only (det
 from __future__ import annotations
 
 import json
+import os
 import re
 from pathlib import Path
 from typing import Any
@@ -41,13 +42,16 @@ FREE_NOTE = (
 
 
 def environment() -> jinja2.Environment:
-    return jinja2.Environment(
+    env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(TEMPLATES)),
         autoescape=jinja2.select_autoescape(["html"]),
         trim_blocks=False,
         lstrip_blocks=False,
         keep_trailing_newline=True,
     )
+    # The accounts service (docs/auth.md): the footer's sign-up and feedback forms post there.
+    env.globals["account_url"] = os.environ.get("BEANFLOWS_BASE_URL", "").rstrip("/")
+    return env
 
 
 def slugify(text: str) -> str:

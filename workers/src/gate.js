@@ -1,4 +1,5 @@
 // Access policy for gated paths: find the credential, verify it, check plan and scope.
+import { isApiKey, verifyApiKey } from "./apikeys.js";
 import { verifySignedUrl, verifyToken } from "./token.js";
 
 export const COOKIE_NAME = "bf_token";
@@ -26,14 +27,16 @@ function cookieValue(header, name) {
 
 /**
  * Which credential the request carries, in order of precedence:
- * Authorization: Bearer, then a signed URL (`sig` query parameter), then the cookie.
+ * Authorization: Bearer (an API key `bf_live_...` or a token), then a signed URL (`sig`
+ * query parameter), then the cookie.
  * Returns {kind, value} or null when there is none.
  */
 function findCredential(request, url) {
   const auth = request.headers.get("Authorization");
   if (auth !== null) {
     const m = /^Bearer +(\S+)$/i.exec(auth);
-    return m ? { kind: "token", value: m[1] } : { kind: "invalid" };
+    if (!m) return { kind: "invalid" };
+    return { kind: isApiKey(m[1]) ? "apikey" : "token", value: m[1] };
   }
   if (url.searchParams.has("sig")) return { kind: "url" };
   const cookies = request.headers.get("Cookie");
@@ -54,12 +57,19 @@ export async function authorize(request, url, path, env, now) {
   const secrets = secretsOf(env);
   const cred = findCredential(request, url);
   if (cred === null) return { status: 401, reason: "missing" };
+  if (cred.kind === "apikey") return policy(await verifyApiKey(cred.value, env, now));
   if (secrets.length === 0) return { status: 403, reason: "not_configured" };
   let result = { reason: "malformed" };
   if (cred.kind === "token") result = await verifyToken(cred.value, secrets, now);
   if (cred.kind === "url") {
     result = await verifySignedUrl(`/${path}`, url.searchParams, secrets, now);
   }
+  return policy(result);
+}
+
+/** Plan and scope of a verified credential (API keys need no token secret: their list is
+ * the service's, read from the bucket). */
+function policy(result) {
   if (!result.claims) return { status: 403, reason: result.reason };
   if (!PAID_PLANS.includes(result.claims.plan)) return { status: 403, reason: "plan" };
   if (!result.claims.scopes.includes(REQUIRED_SCOPE)) return { status: 403, reason: "scope" };

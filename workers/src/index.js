@@ -1,5 +1,6 @@
 // BeanFlows Worker: serves the live release from R2 (CONTRACT.md) and gates data/pro/.
 // Order matters: method -> normalise path -> gate (+ rate limit) -> resolve -> serve.
+import { reportUse } from "./apikeys.js";
 import { authorize } from "./gate.js";
 import { etagOf, noneMatch, parseRange, textResponse } from "./http.js";
 import { isGated, normalizePath } from "./path.js";
@@ -93,7 +94,7 @@ async function serve(request, env, url, path, gated) {
 }
 
 export default {
-  async fetch(request, env) {
+  async fetch(request, env, ctx) {
     if (request.method !== "GET" && request.method !== "HEAD") {
       return textResponse(405, "405 method not allowed", { Allow: "GET, HEAD" });
     }
@@ -119,6 +120,7 @@ export default {
       return textResponse(429, "429 rate limited", headers);
     }
     rateHeaders(response.headers, rate);
+    reportUse(env, ctx, decision.claims.sub);
     return response;
   },
 };

@@ -8,7 +8,7 @@
 // with a TOML parser: importing wrangler itself costs seconds of start-up).
 // Prints one JSON line {"url", "control"} once ready; stops when stdin closes or on SIGTERM.
 // The control server (test use only, 127.0.0.1) changes the bucket while running:
-//   PUT /<key> (body, optional Content-Type) and DELETE /<key>.
+//   PUT /<key> (body, optional Content-Type), DELETE /<key> and GET /<key> (404 when absent).
 import { readFile, readdir } from "node:fs/promises";
 import http from "node:http";
 import path from "node:path";
@@ -75,6 +75,11 @@ const control = http.createServer(async (req, res) => {
       await bucket.put(key, arrayBuffer(Buffer.concat(chunks)), { httpMetadata });
     } else if (req.method === "DELETE") {
       await bucket.delete(key);
+    } else if (req.method === "GET") {
+      const object = await bucket.get(key);
+      if (object === null) res.writeHead(404).end();
+      else res.writeHead(200).end(Buffer.from(await object.arrayBuffer()));
+      return;
     } else {
       res.writeHead(405).end();
       return;

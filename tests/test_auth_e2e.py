@@ -35,6 +35,7 @@ from tests.auth_service import (
     smtp_server,
     subscription_event,
 )
+from tests.dists import write_catalog
 from tests.paddle_api import paddle_api
 from tests.s3_server import free_port, make_bucket, s3_server
 from tests.worker_server import WorkerUnavailable, ensure_node_modules, worker_server
@@ -67,6 +68,7 @@ def write_dist(dist: Path) -> bytes:
     for rel, data in files.items():
         (dist / rel).parent.mkdir(parents=True, exist_ok=True)
         (dist / rel).write_bytes(data)
+    write_catalog(dist)  # publish ships only a dist that agrees with its catalog
     return pro
 
 

@@ -221,12 +221,13 @@ def test_positioning_nets_changes_and_cot_index(built) -> None:
         assert net == expect and pct == round(100.0 * net / oi, 2)
         gap = i > 0 and day - rows[i - 1][0] <= timedelta(days=14)
         assert change == (net - nets[i - 1] if gap else None)
-        if i < 25:
+        # a window in time, not rows: null when the 26 reports span more than 26 weeks + 3 days
+        if i < 25 or rows[i - 25][0] < day - timedelta(days=185):
             assert idx26 is None
         else:
             win = nets[i - 25 : i + 1]
             assert idx26 == round(100.0 * (net - min(win)) / (max(win) - min(win)), 2)
-        assert idx52 is None or i >= 51
+        assert idx52 is None or (i >= 51 and rows[i - 51][0] >= day - timedelta(days=367))
     legacy = con.execute(
         "SELECT noncomm_net, mm_net FROM serving.cot_positioning WHERE report_date = '2025-01-07'"
     ).fetchone()

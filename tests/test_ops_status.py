@@ -41,7 +41,7 @@ def test_status_ok_stale_late_and_exit_codes(tmp_path: Path) -> None:
     var, out = _write(tmp_path, {"usda_psd": {}, "fred": {}},
                       {"psd_coffee": {"status": "ok", "sources": ["usda_psd"]}})  # fmt: skip
     runs.record(var, {"kind": "build", "started_at": _iso(NOW), "exit_code": 0, "seconds": 3})
-    res = _status(var, out)
+    res = _status(var, out, "--today", NOW.date().isoformat())  # pinned: runs near midnight
     assert res.returncode == 0, res.stdout + res.stderr
     assert "BeanFlows status: ok" in res.stdout and "usda_psd" in res.stdout
     assert "3 d" in res.stdout  # data age, in days

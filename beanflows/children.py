@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import os
 import signal
 import subprocess
 import sys
@@ -22,6 +23,17 @@ def _die_with_parent() -> None:  # runs in the child, between fork and exec
     # not Linux: the child's own watcher (if any) covers it
     with contextlib.suppress(OSError, AttributeError):
         ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+
+
+def forks_die_with_this_process() -> None:
+    """Processes this one forks (SQLMesh loads models in a fork pool) die with it too.
+
+    The kernel clears the parent-death signal in a forked child; without this, killing the
+    SQLMesh process would leave its pool workers blocked on their queue forever, holding the
+    build's output pipes open.
+    """
+    if sys.platform.startswith("linux"):
+        os.register_at_fork(after_in_child=_die_with_parent)
 
 
 def popen(args: list[str], **kwargs: Any) -> subprocess.Popen:

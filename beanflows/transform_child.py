@@ -114,6 +114,7 @@ def die_with_parent() -> None:
     (`beanflows.children`); this watcher covers other systems and the start-up race.
     """
     parent = int(os.environ.get("BEANFLOWS_PARENT_PID") or os.getppid())
+    children.forks_die_with_this_process()  # SQLMesh's fork pool dies with this process
 
     def watch() -> None:
         while os.getppid() == parent:

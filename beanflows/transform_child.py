@@ -19,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import signal
 import subprocess
 import sys
 import threading
@@ -41,6 +42,7 @@ def start() -> Child:
         stdout=subprocess.PIPE,
         text=True,
         env={**os.environ, "BEANFLOWS_PARENT_PID": str(os.getpid())},
+        start_new_session=True,  # its own process group: `cancel` also stops what it forked
     )
 
 
@@ -94,6 +96,10 @@ def result(proc: Child) -> transform.TransformResult:
 
 def cancel(proc: Child) -> None:
     """Nothing to transform: stop the child (it has not touched the warehouse)."""
+    # SQLMesh loads models in a fork pool: kill the whole group, or a worker stopped mid-load
+    # would hold the build's output pipes open forever.
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(proc.pid, signal.SIGKILL)
     proc.kill()
     proc.wait()
     for pipe in (proc.stdin, proc.stdout):

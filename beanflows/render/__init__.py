@@ -27,6 +27,7 @@ from beanflows.render import (
     pages_revisions,
     pages_sql,
     pages_supply,
+    static_charts,
 )
 from beanflows.render.assets import VEGA_PLACEHOLDER, Assets
 from beanflows.render.charts import dark_config_json
@@ -110,7 +111,8 @@ def render_site(out_dir: Path, catalog: dict[str, Any], mkdocs_proc: Any = None)
         "chart_dark": dark_config_json(),
     }
     html: dict[str, str] = {}
-    charts = 0
+    built: list[dict[str, Any]] = []
+    drawer = static_charts.Drawer()  # draws each chart to SVG while the next page is built
     try:
         for slug, nav, build in BUILDERS:
             try:
@@ -120,10 +122,17 @@ def render_site(out_dir: Path, catalog: dict[str, Any], mkdocs_proc: Any = None)
                 errors.append(f"{nav}: {exc!r}")
                 pages = [_failed_page(slug, nav, exc)]
             for pg in pages:
-                html[pg["slug"]] = L.render_page(env, pg, ctx)
-                charts += sum(b["type"] == "chart" for b in pg["blocks"])
+                static_charts.submit_page(drawer, pg)
+            built.extend(pages)
     finally:
         data.close()
+        for pg in built:
+            static_charts.finish_page(pg)
+        drawer.close()
+    charts = 0
+    for pg in built:
+        html[pg["slug"]] = L.render_page(env, pg, ctx)
+        charts += sum(b["type"] == "chart" for b in pg["blocks"])
     if sql is not None:
         try:
             html["sql"] = pages_sql.render(env, catalog, sql, ctx)

@@ -112,6 +112,7 @@ def chart_block(
         "id": bid,
         "title": title,
         "spec_json": Markup(text),
+        "spec": spec,  # drawn to SVG at build time (static_charts), then dropped
         "aria": aria,
         "desc": f"{aria} {latest}".strip(),
         "table": table or chart_text.table(spec),

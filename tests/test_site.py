@@ -17,6 +17,8 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
+from beanflows import config
+from beanflows.render import layout as L
 from beanflows.render import render_site
 from beanflows.render.sample import write_sample
 from beanflows.render.serve import background
@@ -147,7 +149,7 @@ def test_assets_are_content_hashed_and_shared(site):
     vega = [n for n in names if n.startswith("vega.")]
     assert len(vega) == 1
     home = (out / "index.html").read_text()
-    assert f'src="/assets/{vega[0]}"' in home
+    assert f'<meta name="bf-vega" content="/assets/{vega[0]}">' in home  # loaded on demand
     assert "__vega_bundle__" not in "".join(p.read_text() for p in out.rglob("*.html"))
 
 
@@ -266,12 +268,27 @@ def test_methodology_covers_every_published_field(site):
     assert "stock-to-use" in (out / "methodology/formulas/index.html").read_text().lower()
 
 
-def test_sitemap_lists_pages(site):
-    out, _, _ = site
+def test_sitemap_lists_pages(site, tmp_path, monkeypatch):
+    out, catalog, _ = site
     sm = (out / "sitemap.xml").read_text()
-    for loc in ("/", "/supply/", "/origins/brazil/", "/methodology/", "/status/"):
-        assert f"<loc>{loc}</loc>" in sm
+    base = L.site_url()  # the preview's address unless BEANFLOWS_SITE_URL says otherwise
+    locs = re.findall(r"<loc>([^<]+)</loc>", sm)
+    assert all(loc.startswith(base + "/") for loc in locs), locs[:3]
+    for path in ("/", "/supply/", "/origins/brazil/", "/methodology/", "/status/",
+                 "/methodology/datasets/coffee_balance/", "/methodology/formulas/"):  # fmt: skip
+        assert f"<loc>{base}{path}</loc>" in sm
+    assert "/sql/" not in sm or (out / "sql" / "index.html").is_file()
     assert "<lastmod>2024-11-29</lastmod>" in sm
+    # the base URL is configuration: the setting, else the environment
+    L.write_sitemap(tmp_path, ["", "origins/brazil"], "", L.site_url("https://beans.example/x/"))
+    text = (tmp_path / "sitemap.xml").read_text()
+    assert "<loc>https://beans.example/x/origins/brazil/</loc>" in text
+    monkeypatch.setenv("BEANFLOWS_SITE_URL", "https://env.example")
+    assert L.site_url() == "https://env.example"
+    assert config.load().site_url == "https://env.example"
+    for bad in ("beans.example", "ftp://beans.example", "https://beans.example/?q=1"):
+        with pytest.raises(ValueError):
+            L.site_url(bad)
 
 
 def test_serve_pretty_urls_and_404(site):

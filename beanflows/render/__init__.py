@@ -85,12 +85,16 @@ def _failed_page(slug: str, nav: str, exc: BaseException) -> dict[str, Any]:
     )
 
 
-def render_site(out_dir: Path, catalog: dict[str, Any], mkdocs_proc: Any = None) -> dict[str, Any]:
+def render_site(
+    out_dir: Path, catalog: dict[str, Any], mkdocs_proc: Any = None, site_url: str | None = None
+) -> dict[str, Any]:
     """Write the whole site under out_dir; return {'pages', 'charts', 'seconds', 'errors'}.
 
-    `mkdocs_proc` is a methodology build process started ahead (`methodology.prestart()`).
+    `mkdocs_proc` is a methodology build process started ahead (`methodology.prestart()`);
+    `site_url` the absolute base of sitemap.xml (default: BEANFLOWS_SITE_URL, else the preview).
     """
     t0 = time.perf_counter()
+    base_url = L.site_url(site_url)
     out_dir = Path(out_dir)
     errors: list[str] = []
     assets = Assets(out_dir)  # may start bundling Vega in a child process
@@ -151,11 +155,11 @@ def render_site(out_dir: Path, catalog: dict[str, Any], mkdocs_proc: Any = None)
     if mkdocs is not None:
         try:
             mkdocs.finish()
-            slugs.append("methodology")
+            slugs.extend(L.methodology_slugs(out_dir))
         except Exception as exc:  # noqa: BLE001
             log.error("methodology failed: %s", _why())
             errors.append(f"methodology: {exc!r}")
-    L.write_sitemap(out_dir, slugs, ctx["built_at"])
+    L.write_sitemap(out_dir, slugs, ctx["built_at"], base_url)
     return {
         "pages": len(slugs),
         "charts": charts,

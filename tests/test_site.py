@@ -27,7 +27,7 @@ PAGES = [
     "index.html", "supply/index.html", "origins/index.html", "origins/brazil/index.html",
     "revisions/index.html", "positioning/index.html", "prices/index.html",
     "warehouse/index.html", "weather/index.html", "downloads/index.html", "status/index.html",
-    "methodology/index.html", "404.html", "sitemap.xml",
+    "methodology/index.html", "404.html", "sitemap.xml", "pro/index.html",
 ]  # fmt: skip
 VOID = {"meta", "link", "br", "img", "input", "hr", "col", "area", "base", "source", "wbr"}
 

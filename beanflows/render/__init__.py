@@ -24,6 +24,7 @@ from beanflows.render import (
     pages_market,
     pages_meta,
     pages_origins,
+    pages_pro,
     pages_revisions,
     pages_sql,
     pages_supply,
@@ -50,6 +51,7 @@ BUILDERS: list[tuple[str, str, Builder]] = [
     ("warehouse", "warehouse", lambda d: [pages_market.warehouse(d)]),
     ("weather", "weather", lambda d: [pages_market.weather(d)]),
     ("downloads", "downloads", lambda d: [pages_meta.downloads(d)]),
+    ("pro", "downloads", lambda d: [pages_pro.pro(d)]),
     ("status", "status", lambda d: [pages_meta.status(d)]),
 ]
 

@@ -50,9 +50,13 @@ def environment() -> jinja2.Environment:
         lstrip_blocks=False,
         keep_trailing_newline=True,
     )
-    # The accounts service (docs/auth.md): the footer's sign-up and feedback forms post there.
-    env.globals["account_url"] = os.environ.get("BEANFLOWS_BASE_URL", "").rstrip("/")
+    env.globals["account_url"] = account_url()
     return env
+
+
+def account_url() -> str:
+    """The accounts service (docs/auth.md): sign-up, sign-in and feedback go there ('' = none)."""
+    return os.environ.get("BEANFLOWS_BASE_URL", "").rstrip("/")
 
 
 def slugify(text: str) -> str:

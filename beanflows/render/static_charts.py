@@ -26,9 +26,9 @@ from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
-from beanflows.render.charts import CONFIG, DARK_CONFIG, PALETTE
+from beanflows.render.charts import CONFIG, DARK_CONFIG, FONT, PALETTE
 
 # (css class, width in px): a phone's card, a half card at 1280 px, a full card at 1280 px.
 # CSS shows the widest drawing that is not wider than the card (site.css, container queries).
@@ -42,10 +42,17 @@ def widths(full: bool) -> tuple[tuple[str, int], ...]:
     return FULL if full else HALF
 
 
+# Text is measured with DejaVu Sans, about the widest sans-serif a reader's system-ui can be
+# (Linux's; Segoe UI, San Francisco and Roboto are narrower), and then drawn with the site's
+# font stack: labels laid out at build time never overflow in the reader's font.
+MEASURE_FONT = "DejaVu Sans"
+
+
 def sized(spec: dict[str, Any], width: int) -> dict[str, Any]:
     """The spec at a fixed width, with as many legend columns as site.js would give it."""
     out = copy.deepcopy(spec)
     out["width"] = width
+    out["config"] = {**out.get("config", {}), "font": MEASURE_FONT}
     legend = ((out.get("encoding") or {}).get("color") or {}).get("legend")
     if isinstance(legend, dict) and legend.get("labelLimit"):
         legend["columns"] = max(1, min(6, (width - 60) // int(legend["labelLimit"])))
@@ -59,6 +66,7 @@ def tidy(svg: str, cls: str, prefix: str) -> str:
     """Inline-ready SVG: no XML prolog, a width class, hidden from assistive technology (the
     chart's container is the named image), ids made unique on the page."""
     svg = svg[svg.index("<svg") :]
+    svg = svg.replace(f'font-family="{MEASURE_FONT}"', f'font-family="{escape(FONT)}"')
     svg = _ATTRS.sub(
         lambda m: (
             f'<svg {m.group(1)}class="marks {cls}" width="{m.group(2)}" '

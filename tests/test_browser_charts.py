@@ -16,7 +16,7 @@ import pytest
 from beanflows.render import charts, render_site, static_charts
 from beanflows.render import layout as L
 from beanflows.render.assets import Assets
-from beanflows.render.market_common import kpi
+from beanflows.render.helpers import kpi
 from beanflows.render.sample import write_sample
 from beanflows.render.serve import background
 from tests.test_browser_site import browser, open_page  # noqa: F401 - fixture

@@ -23,9 +23,17 @@ from rich.console import Console
 from rich.markup import escape
 
 from beanflows import catalog as catalog_mod
-from beanflows import errors, export, failures, gate, transform_child, transform_state, vega_bundle
+from beanflows import (
+    errors,
+    export,
+    failures,
+    gate,
+    layout,
+    transform_child,
+    transform_state,
+    vega_bundle,
+)
 from beanflows.config import Settings
-from beanflows.transform import MODELS_DIR
 from ingest import archive, http
 from ingest.route import demo_files, ignored, import_files  # noqa: F401 - kept importable here
 from ingest.run import (
@@ -53,7 +61,7 @@ class BuildReport:
 
     def sources_with_failed_models(self) -> set[str]:
         """Sources one of whose models failed or was skipped (its audits blocked publishing)."""
-        model_source = {m: src for src, ms in failures.model_families().items() for m, _ in ms}
+        model_source = layout.family_of()
         return {model_source[m] for m in self.failed_models if m in model_source}
 
     @property
@@ -137,14 +145,15 @@ def _transform(
     for model, (a, b) in (forced or {}).items():  # `beanflows rebuild`: restated on request
         lo, hi = restate.get(model, (a, b))
         restate[model] = (min(lo, a), max(hi, b))
-    families = failures.model_families()
+    families = layout.model_families()
     for name, (lo, hi) in transform_state.owed(var_dir, names, previous).items():
-        for model, incremental in families.get(name, []):
-            if incremental:
+        for m in families.get(name, []):
+            if m.incremental:
+                model = m.name
                 if model in restate:
                     lo, hi = min(lo, restate[model][0]), max(hi, restate[model][1])
                 restate[model] = (lo, hi)
-    family_of = {m: src for src, ms in families.items() for m, _ in ms}
+    family_of = layout.family_of()
     partial = set(names) != set(source_names())
     recheck = [m for m in old_gate if not partial or family_of.get(m) in names]
     t0 = time.perf_counter()
@@ -236,10 +245,10 @@ def build(
     now = now_utc()
     t0 = time.perf_counter()
     stale = failures.stale_reasons(names, report)
-    specs = export.dataset_specs()
+    specs = layout.dataset_specs()
     untouched = {d for d, spec in specs.items() if not set(spec["sources"]) <= set(names)}
     fresh = set(specs) - set(stale) - untouched
-    manifest = archive.load_manifest(settings.var_dir / "raw")
+    manifest = archive.load_manifest(layout.raw_dir(settings.var_dir))
     raw_files = {n: [r for r in manifest if r["source"] == n] for n in names}
     with console.status("[bold]export[/bold] datasets"):
         datasets = export.export_datasets(
@@ -298,7 +307,7 @@ def build(
 
 def _render_fingerprint(out_dir: Path) -> str:
     """Hash of what the site is made from: the catalog and the render code and templates."""
-    repo = MODELS_DIR.parent
+    repo = layout.REPO
     h = hashlib.sha256((out_dir / "data" / "catalog.json").read_bytes())
     for folder in ("templates", "site", "beanflows/render"):
         for path in sorted((repo / folder).rglob("*")):
@@ -332,7 +341,7 @@ def _render(
         render = None
     # Internal state lives in var/, never in the published folder (publish refuses dot files).
     (out_dir / "data" / ".render-state").unlink(missing_ok=True)  # where older builds kept it
-    state = var_dir / "state" / "render-state"
+    state = layout.state_file(var_dir, "render-state")
     fingerprint = f"{out_dir}\n{_render_fingerprint(out_dir)}"  # one var/ may render two outs
     unchanged = state.exists() and state.read_text() == fingerprint
     if render is None or (unchanged and (out_dir / "index.html").exists()):

@@ -30,9 +30,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from beanflows.render import render_site  # noqa: E402
-from beanflows.render.sample import write_sample  # noqa: E402
-from beanflows.render.serve import background  # noqa: E402
 from beanflows.vega_bundle import cached_path, default_cache_dir  # noqa: E402
+from tests.sample_site import write_sample  # noqa: E402
+from tests.site_server import background  # noqa: E402
 
 TARGETS = {"render_s": 5.0, "transfer_kb": 150.0, "first_chart_ms": 300.0}
 FLAGS = [

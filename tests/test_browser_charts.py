@@ -17,8 +17,8 @@ from beanflows.render import charts, render_site, static_charts
 from beanflows.render import layout as L
 from beanflows.render.assets import Assets
 from beanflows.render.helpers import kpi
-from beanflows.render.sample import write_sample
-from beanflows.render.serve import background
+from tests.sample_site import write_sample
+from tests.site_server import background
 from tests.test_browser_site import browser, open_page  # noqa: F401 - fixture
 
 pytestmark = pytest.mark.browser

@@ -17,7 +17,7 @@ import pytest
 
 from beanflows import tokens
 from beanflows.render import render_site
-from beanflows.render.sample import write_sample
+from tests.sample_site import write_sample
 from tests.test_browser_site import open_page
 from tests.worker_server import PRO_MARKER, WorkerUnavailable, release_objects, worker_server
 

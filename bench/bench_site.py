@@ -81,6 +81,10 @@ def render_twice(out: Path, catalog: dict) -> None:
     shutil.rmtree(cache, ignore_errors=True)
 
 
+FCP = "() => performance.getEntriesByName('first-contentful-paint').length"
+FCP_MS = "() => performance.getEntriesByName('first-contentful-paint')[0].startTime"
+
+
 def visit(browser, base: str) -> tuple[int, int, float, float]:  # noqa: ANN001
     """One first visit: (requests, gzip bytes, first chart ms, first contentful paint ms)."""
     ctx = browser.new_context(viewport={"width": 1280, "height": 900})
@@ -90,13 +94,22 @@ def visit(browser, base: str) -> tuple[int, int, float, float]:  # noqa: ANN001
     page.on("requestfinished", lambda r: bodies.append(r.response().body()))
     page.goto(base + "/", wait_until="load")
     page.wait_for_function("() => window.__firstChart !== undefined", timeout=15000)
+    page.wait_for_function(FCP, timeout=15000)
     page.wait_for_timeout(2000)  # idle: anything the page fetches when idle counts too
-    chart = page.evaluate("() => window.__firstChart")
-    fcp = page.evaluate(
-        "() => (performance.getEntriesByName('first-contentful-paint')[0] || {}).startTime || 0"
-    )
+    chart, fcp = page.evaluate("() => window.__firstChart"), page.evaluate(FCP_MS)
     ctx.close()
     return len(bodies), sum(gz(b) for b in bodies), max(chart, fcp), fcp
+
+
+def floor(browser, base: str) -> float:  # noqa: ANN001
+    """First paint of a one-line page on the same server: what the machine allows now."""
+    ctx = browser.new_context()
+    page = ctx.new_page()
+    page.goto(base + "/__floor.html", wait_until="load")
+    page.wait_for_function(FCP, timeout=15000)
+    ms = page.evaluate(FCP_MS)
+    ctx.close()
+    return ms
 
 
 def browse(out: Path) -> None:
@@ -106,11 +119,15 @@ def browse(out: Path) -> None:
     from playwright.sync_api import sync_playwright
 
     os.environ["HOME"] = tempfile.mkdtemp(prefix="bench-home-")
+    (out / "__floor.html").write_text("<!doctype html><title>floor</title><p>floor</p>")
     server, base = background(out)
     try:
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=FLAGS)
-            runs = [visit(browser, base) for _ in range(RUNS)]
+            runs, floors = [], []
+            for _ in range(RUNS):
+                runs.append(visit(browser, base))
+                floors.append(floor(browser, base))
             browser.close()
     finally:
         server.shutdown()
@@ -125,6 +142,9 @@ def browse(out: Path) -> None:
     print(f"first chart painted: median {chart:.0f} ms of {RUNS} fresh visits (first "
           f"contentful paint {fcp:.0f} ms); target {TARGETS['first_chart_ms']:.0f} ms, "
           f"ratio {ratio(chart, TARGETS['first_chart_ms'])}")  # fmt: skip
+    load = os.getloadavg()[0]
+    print(f"  for scale: a one-line page paints in {statistics.median(floors):.0f} ms on this "
+          f"machine now (load average {load:.1f} on {os.cpu_count()} cores)")  # fmt: skip
 
 
 def main() -> None:

@@ -7,7 +7,7 @@ reaches for it. A card's width depends on the screen, so each chart is drawn at 
 text stays at its 12 px or a little larger, never shrunk below it on a phone.
 
 vl-convert runs in this process (one Deno runtime, ~0.6 s to start, then ~40-60 ms a drawing);
-two threads overlap its calls. Drawings are cached by the hash of what they draw (spec, width,
+four threads overlap its calls (each call mostly waits on the runtime). Drawings are cached by the hash of what they draw (spec, width,
 vl-convert version) under BEANFLOWS_CACHE_DIR, so a nightly rebuild redraws only the charts
 whose data changed.
 """
@@ -88,10 +88,10 @@ def _cache_dir() -> Path | None:
 
 
 class Drawer:
-    """Draws charts to SVG in two threads, with a content-addressed cache (state: the pool)."""
+    """Draws charts to SVG in a few threads, with a content-addressed cache (state: the pool)."""
 
     def __init__(self) -> None:
-        self.pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="svg")
+        self.pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="svg")
         self.cache = _cache_dir()
         self.drawn = 0
         self.cached = 0

@@ -200,5 +200,7 @@
     });
     if (dark && dark.addEventListener) { dark.addEventListener("change", drawAll); }
   }
-  if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", start); } else { start(); }
+  // After the first frame: the page (charts included) paints before any of this runs.
+  function soon() { requestAnimationFrame(function () { setTimeout(start, 0); }); }
+  if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", soon); } else { soon(); }
 })();

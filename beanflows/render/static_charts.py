@@ -7,9 +7,9 @@ reaches for it. A card's width depends on the screen, so each chart is drawn at 
 text stays at its 12 px or a little larger, never shrunk below it on a phone.
 
 vl-convert runs in this process (one Deno runtime, ~0.6 s to start, then ~40-60 ms a drawing);
-four threads overlap its calls (each call mostly waits on the runtime). Drawings are cached by the hash of what they draw (spec, width,
-vl-convert version) under BEANFLOWS_CACHE_DIR, so a nightly rebuild redraws only the charts
-whose data changed.
+four threads overlap its calls (each call mostly waits on the runtime). Drawings are cached by
+the hash of what they draw (spec, width, vl-convert version) under BEANFLOWS_CACHE_DIR, so a
+nightly rebuild redraws only the charts whose data changed.
 """
 
 from __future__ import annotations

@@ -304,3 +304,17 @@ def test_serve_pretty_urls_and_404(site):
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_every_chart_is_drawn_in_the_html(site):
+    """Charts before scripts: each chart carries its build-time drawings, one per width."""
+    out, _, _ = site
+    for page in sorted(out.rglob("index.html")):
+        html = page.read_text()
+        charts = re.findall(r'<div class="chart" id="(c-[^"]+)"', html)
+        for cid in charts:
+            block = html[html.index(f'id="{cid}"') : html.index(f'id="d-{cid[2:]}"')]
+            full = '<div class="static full">' in block
+            classes = re.findall(r'<svg [^>]*class="marks (w-[nmw])"', block)
+            assert classes == (["w-n", "w-m", "w-w"] if full else ["w-n", "w-m"]), (page, cid)
+            assert block.count('aria-hidden="true" focusable="false"') == len(classes)

@@ -101,6 +101,7 @@
       el.addEventListener("pointerenter", go);
       el.addEventListener("touchstart", go, { passive: true });
       card.addEventListener("focusin", go);
+      if (!el.querySelector(".static")) { upgrade(el); }  // not drawn at build time: draw now
     });
     var seen = null;
     try { seen = localStorage.getItem(SEEN); } catch (e) { /* private mode */ }

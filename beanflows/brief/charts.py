@@ -6,11 +6,10 @@ numbers, for readers whose client blocks images. Rendering is offline and determ
 
 from __future__ import annotations
 
-from datetime import date
-from typing import Any
-
 import struct
 import zlib
+from datetime import date
+from typing import Any
 
 import duckdb
 import vl_convert
@@ -82,11 +81,22 @@ def price_chart(con, sunday: date) -> tuple[str, bytes, str] | None:
     )
     if not rows:
         return None
-    enc = {"x": _x("date"),
-           "y": {"field": "close", "type": "quantitative", "title": "US cents/lb",
-                 "scale": {"zero": False}},
-           "color": {"field": "market", "type": "nominal", "title": None,
-                     "scale": {"range": [ACCENT, MUTED]}, "legend": {"orient": "top-left"}}}  # fmt: skip
+    enc = {
+        "x": _x("date"),
+        "y": {
+            "field": "close",
+            "type": "quantitative",
+            "title": "US cents/lb",
+            "scale": {"zero": False},
+        },
+        "color": {
+            "field": "market",
+            "type": "nominal",
+            "title": None,
+            "scale": {"range": [ACCENT, MUTED]},
+            "legend": {"orient": "top-left"},
+        },
+    }
     last = {r["market"]: r for r in rows}
     alt = "Daily close over 52 weeks, US cents/lb: " + "; ".join(
         f"{m} {v['close']:.2f} on {v['date']}" for m, v in sorted(last.items())
@@ -109,9 +119,11 @@ def positioning_chart(con, sunday: date, pos: dict[str, Any]) -> tuple[str, byte
     )[::-1]
     if not rows:
         return None
-    enc = {"x": _x("report_date"),
-           "y": {"field": "mm_net", "type": "quantitative", "title": "contracts"},
-           "color": {"condition": {"test": "datum.mm_net < 0", "value": MUTED}, "value": ACCENT}}  # fmt: skip
+    enc = {
+        "x": _x("report_date"),
+        "y": {"field": "mm_net", "type": "quantitative", "title": "contracts"},
+        "color": {"condition": {"test": "datum.mm_net < 0", "value": MUTED}, "value": ACCENT},
+    }
     alt = (
         f"{pos['label']} net in Coffee C over {len(rows)} reports, from {rows[0]['mm_net']:,} "
         f"contracts on {rows[0]['report_date']} to {rows[-1]['mm_net']:,} on "
@@ -148,9 +160,11 @@ def ports_chart(brief: dict[str, Any]) -> tuple[str, bytes, str] | None:
     if not ports:
         return None
     rows = [{"port": p["name"], "change": p["change"]["value"]} for p in ports]
-    enc = {"y": {"field": "port", "type": "nominal", "title": None, "sort": None},
-           "x": {"field": "change", "type": "quantitative", "title": "bags of 60 kg, week"},
-           "color": {"condition": {"test": "datum.change < 0", "value": MUTED}, "value": ACCENT}}  # fmt: skip
+    enc = {
+        "y": {"field": "port", "type": "nominal", "title": None, "sort": None},
+        "x": {"field": "change", "type": "quantitative", "title": "bags of 60 kg, week"},
+        "color": {"condition": {"test": "datum.change < 0", "value": MUTED}, "value": ACCENT},
+    }
     spec = _spec(rows, {"type": "bar"}, enc, "Ports that moved most")
     spec["height"] = 24 * len(rows)
     alt = "Weekly change of certified stocks by port: " + "; ".join(
@@ -173,4 +187,3 @@ def charts(out_dir, brief: dict[str, Any]) -> list[tuple[str, bytes, str]]:
     finally:
         con.close()
     return [c for c in made if c is not None]
-

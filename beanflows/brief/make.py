@@ -58,7 +58,9 @@ def make(out_dir: Path, var_dir: Path, week: str, site_url: str, account_url: st
              "summary": pages.summary(brief)}  # fmt: skip
     write(folder / "brief.json", (json.dumps(entry, indent=1, sort_keys=True) + "\n").encode())
     listing = archive(out_dir)
-    write(out_dir / "briefs" / "index.html", pages.index_page(out_dir, listing, account_url).encode())
+    write(
+        out_dir / "briefs" / "index.html", pages.index_page(out_dir, listing, account_url).encode()
+    )
     write(out_dir / "briefs" / "feed.xml", pages.feed(listing, site_url).encode())
     text, html = pages.mail_bodies(
         brief, charts, site_url, account_url, message.UNSUBSCRIBE_PLACEHOLDER
@@ -71,3 +73,33 @@ def make(out_dir: Path, var_dir: Path, week: str, site_url: str, account_url: st
     write(eml, data)
     return {"week": week, "page": folder / "index.html", "eml": eml, "bytes": len(data),
             "charts": len(charts), "seconds": round(time.perf_counter() - t0, 3)}  # fmt: skip
+
+
+def refresh_home(out_dir: Path) -> bool:
+    """Re-render the home page so it links the newest brief (the nightly writes the brief
+    after the site's render). Same inputs as the render's own pass: same bytes. False when
+    the site was never rendered into OUT."""
+    from beanflows.render import _nav, pages_home
+    from beanflows.render import layout as L
+    from beanflows.render.charts import dark_config_json
+    from beanflows.render.data import Data
+
+    manifest = out_dir / "assets" / "manifest.json"
+    if not (manifest.is_file() and (out_dir / "index.html").is_file()):
+        return False
+    names = json.loads(manifest.read_text())
+    catalog = json.loads((out_dir / "data" / "catalog.json").read_text())
+    ctx = {
+        "assets": {k: f"/assets/{names[k]}" for k in ("css", "js", "icon", "vega")},
+        "nav": _nav((out_dir / "sql" / "index.html").is_file()),
+        "built_at": str(catalog.get("built_at") or "")[:10],
+        "demo": bool(catalog.get("demo")),
+        "chart_dark": dark_config_json(),
+    }
+    data = Data(out_dir, catalog)
+    try:
+        page = pages_home.build(data)
+    finally:
+        data.close()
+    L.write_if_changed(out_dir / "index.html", L.render_page(L.environment(), page, ctx))
+    return True

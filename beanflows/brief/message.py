@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import hashlib
 import html as html_mod
+from datetime import datetime
 from email import message_from_bytes
 from email.message import EmailMessage
 from email.policy import SMTP, default
 from email.utils import format_datetime
-from datetime import datetime
 
 MAX_MESSAGE_BYTES = 300 * 1024
 UNSUBSCRIBE_PLACEHOLDER = "https://unsubscribe.invalid/beanflows-recipient-link"

@@ -101,8 +101,6 @@ def load(environ: dict[str, str] | None = None) -> Settings:
             "BEANFLOWS_MAIL_TIMEOUT_SECONDS", raw["mail_timeout_seconds"], 1
         ),
         mail_max_permanent_failures=int(
-            _number(
-                "BEANFLOWS_MAIL_MAX_PERMANENT_FAILURES", raw["mail_max_permanent_failures"], 1
-            )
+            _number("BEANFLOWS_MAIL_MAX_PERMANENT_FAILURES", raw["mail_max_permanent_failures"], 1)
         ),
     )

@@ -9,6 +9,7 @@ tests/test_brief_numbers.py can recompute it independently.
 from __future__ import annotations
 
 from datetime import date, timedelta
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -52,8 +53,8 @@ def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any]) -> list[d
 
 def fact(value: Any, unit: str, day: Any, dataset: str, column: str) -> dict[str, Any]:
     """One published number with where it comes from (dataset, column, date)."""
-    if isinstance(value, float):
-        value = round(value, 6)  # no last-bit noise in the brief's bytes
+    if isinstance(value, Decimal | float):
+        value = round(float(value), 6)  # no last-bit noise in the brief's bytes
     return {"value": value, "unit": unit, "date": str(day)[:10] if day else None,
             "dataset": dataset, "column": column}  # fmt: skip
 

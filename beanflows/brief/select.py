@@ -134,7 +134,7 @@ def positioning(con: duckdb.DuckDBPyConnection, monday: date, sunday: date) -> d
         "positioning", "Positioning", day, monday, group=group, label=label,
         net=fact(r[f"{group}_net"], "contracts", day, ds, f"{group}_net"),
         change=fact(r[f"{group}_net_change"], "contracts", day, ds, f"{group}_net_change"),
-        index=fact(idx, "0-100", day, ds, f"cot_index_{group}_52w"),
+        index=fact(idx, "", day, ds, f"cot_index_{group}_52w"),  # 0-100
         extreme=extreme,
     )  # fmt: skip
 
@@ -277,7 +277,7 @@ def changes(sections: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
                     "note": f"{len(sup['revisions'])} largest revisions listed"})  # fmt: skip
     w = sections["weather"]
     if w["as_of"]:
-        n = fact(len(w["alerts"]), "alerts", w["as_of"], "weather_alerts", "alert_type")
+        n = fact(len(w["alerts"]), "", w["as_of"], "weather_alerts", "alert_type")
         out.append({"what": "Active weather alerts", "now": n, "change": None})
     return out
 

@@ -31,6 +31,8 @@ class Mailbox:
     raw: list = field(default_factory=list)
     refuse: set = field(default_factory=set)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    keep: bool = True  # False: count only (the benchmark's server)
+    count: int = 0
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: N802
         if address.lower() in self.refuse:
@@ -40,8 +42,10 @@ class Mailbox:
 
     async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's name)
         with self.lock:
-            self.raw.append(envelope.content)
-            self.messages.append(message_from_bytes(envelope.content, policy=email_policy))
+            self.count += 1
+            if self.keep:
+                self.raw.append(envelope.content)
+                self.messages.append(message_from_bytes(envelope.content, policy=email_policy))
         return "250 OK"
 
     def to(self, address: str) -> list:
@@ -66,9 +70,11 @@ def make_cert(folder: Path) -> tuple[Path, Path]:
 
 
 @contextmanager
-def smtp_server(folder: Path, tls: bool = True) -> Iterator[tuple[str, Mailbox, Path | None]]:
+def smtp_server(
+    folder: Path, tls: bool = True, keep: bool = True
+) -> Iterator[tuple[str, Mailbox, Path | None]]:
     """(BEANFLOWS_SMTP_URL, mailbox, CA file): STARTTLS required before AUTH when `tls`."""
-    box = Mailbox()
+    box = Mailbox(keep=keep)
     port = free_port()
     cert = None
     if tls:

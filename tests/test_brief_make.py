@@ -51,8 +51,9 @@ def test_same_data_same_bytes(tmp_path: Path) -> None:
 
 def test_site_index_feed_and_home_link(tmp_path: Path) -> None:
     dist = write_dist(tmp_path / "dist")
-    from beanflows.render import render_site
     import json
+
+    from beanflows.render import render_site
 
     render_site(dist, json.loads((dist / "data" / "catalog.json").read_text()))
     for week in ("2026-W47", "2026-W48", WEEK):

@@ -187,9 +187,9 @@ def test_every_number_recomputed_handmade(tmp_path: Path) -> None:
 
 
 def test_every_number_recomputed_demo_build(tmp_path_factory: pytest.TempPathFactory) -> None:
-    from tests.demo_site import demo_dist
-
     import shutil
+
+    from tests.demo_site import demo_dist
 
     dist = tmp_path_factory.mktemp("demo") / "dist"  # a copy: the shared demo dist stays as built
     shutil.copytree(demo_dist(tmp_path_factory) / "data", dist / "data")

@@ -8,7 +8,6 @@ from __future__ import annotations
 import re
 from email import message_from_bytes
 from email.policy import default as email_policy
-from pathlib import Path
 
 import pytest
 
@@ -52,7 +51,8 @@ def test_message_renders_locally(browser, message_url, width: int) -> None:  # n
     try:
         page.goto(message_url + "/", wait_until="load")
         images = page.evaluate(
-            "() => [...document.images].map(i => [i.naturalWidth, i.alt, i.getBoundingClientRect().right])"
+            "() => [...document.images]"
+            ".map(i => [i.naturalWidth, i.alt, i.getBoundingClientRect().right])"
         )
         assert 3 <= len(images) <= 5
         for natural, alt, right in images:

@@ -65,7 +65,7 @@ def make(out_dir: Path, var_dir: Path, week: str, site_url: str, account_url: st
     text, html = pages.mail_bodies(
         brief, charts, site_url, account_url, message.UNSUBSCRIBE_PLACEHOLDER
     )
-    images = [(f"{name}@{pages.CID_DOMAIN}", png) for name, png, _ in charts]
+    images = [message.image_part(f"{name}@{pages.CID_DOMAIN}", png) for name, png, _ in charts]
     data = message.as_bytes(message.assemble(pages.title(brief), text, html, images, LIST_ID))
     if len(data) > message.MAX_MESSAGE_BYTES:
         raise RuntimeError(f"brief {week}: message is {len(data):,} bytes, over the budget")

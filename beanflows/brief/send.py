@@ -20,6 +20,7 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from email.message import EmailMessage
+from email.utils import parseaddr
 from urllib.parse import unquote, urlsplit
 
 from beanflows.auth.db import now_iso
@@ -104,7 +105,7 @@ def deliver(
     kind: str,
     ref: str,
     recipients: Iterable[tuple[int | None, str]],
-    make: Callable[[int | None, str, str], EmailMessage],
+    make: Callable[[int | None, str, str], EmailMessage | bytes],
     message_id: Callable[[str], str],
 ) -> Outcome:
     """Send `make(account_id, email, message_id)` to each recipient not yet sent for (kind, ref)."""
@@ -140,7 +141,10 @@ def deliver(
             try:
                 if client is None:
                     client = connect(settings)
-                client.send_message(msg)
+                if isinstance(msg, bytes):  # already serialised (the brief's fast path)
+                    client.sendmail(parseaddr(settings.mail_from)[1], [email], msg)
+                else:
+                    client.send_message(msg)
             except (smtplib.SMTPRecipientsRefused, smtplib.SMTPDataError) as err:
                 code, text = _code(err)
                 _mark(conn, kind, ref, email, "failed", code, text)
@@ -187,7 +191,9 @@ def send_brief(settings: Settings, var_dir, week: str) -> Outcome:
         raise UsageError(
             f"no brief for {week} in {eml.parent}: run `beanflows brief --week {week}`"
         )
-    template = message.parts(eml.read_bytes())
+    subject, text, html, images, list_id = message.parts(eml.read_bytes())
+    images, bodies = message.stand_ins(images)
+    template = (subject, text, html, images, list_id)
     conn = open_db(settings.db_path)
     try:
         rows = conn.execute(
@@ -200,7 +206,7 @@ def send_brief(settings: Settings, var_dir, week: str) -> Outcome:
         def make(account_id, email, msg_id):
             link = unsubscribe.url(settings.base_url, settings.token_secret, "brief", refs[email])
             return message.personal(
-                template, settings.mail_from, email, msg_id, link, when=datetime.now(UTC)
+                template, settings.mail_from, email, msg_id, link, datetime.now(UTC), bodies
             )
 
         return deliver(

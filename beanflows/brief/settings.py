@@ -25,7 +25,7 @@ ENV: dict[str, tuple[str, str]] = {
     "BEANFLOWS_MAIL_FROM": ("mail_from", ""),
     "BEANFLOWS_TOKEN_SECRET": ("token_secret", ""),
     "BEANFLOWS_BRIEF_WEEKDAY": ("brief_weekday", "monday"),
-    "BEANFLOWS_MAIL_RATE_PER_SECOND": ("mail_rate_per_second", "10"),
+    "BEANFLOWS_MAIL_RATE_PER_SECOND": ("mail_rate_per_second", "20"),
     "BEANFLOWS_MAIL_TIMEOUT_SECONDS": ("mail_timeout_seconds", "30"),
     "BEANFLOWS_MAIL_MAX_PERMANENT_FAILURES": ("mail_max_permanent_failures", "3"),
 }

@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from beanflows import runs, status
+from beanflows import layout, runs, status
 
 ENV_PREFIX = "BEANFLOWS_ALERTS_"
 SETTINGS = (
@@ -142,7 +142,7 @@ SENDERS: dict[str, Callable[[dict[str, Any], str, str], None]] = {
 
 
 def _state_path(var_dir: Path) -> Path:
-    return var_dir / "state" / "alerts.json"
+    return layout.state_file(var_dir, "alerts.json")
 
 
 def load_state(var_dir: Path) -> dict[str, Any]:

@@ -9,36 +9,20 @@ catalog marks it stale, with since when and why.
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import json
 import os
 import re
-import tomllib
 from pathlib import Path
 from typing import Any
 
 import duckdb
 
+from beanflows import layout
 from beanflows.errors import checkpoint
-from beanflows.transform import MODELS_DIR
 
-DATASETS_DIR = MODELS_DIR / "datasets"
 DEMO_LABEL = "DEMO DATA (invented numbers from the project's fixtures, not real markets):"
 UNIT = re.compile(r"\s*\[([^\]]+)\]\s*$")
-
-
-@functools.cache
-def dataset_specs() -> dict[str, dict[str, Any]]:
-    """All published datasets, from models/datasets/<family>.toml, in name order."""
-    specs: dict[str, dict[str, Any]] = {}
-    for path in sorted(DATASETS_DIR.glob("*.toml")):
-        with path.open("rb") as fh:
-            for name, spec in tomllib.load(fh).items():
-                if name in specs:
-                    raise ValueError(f"dataset {name} defined twice ({path.name})")
-                specs[name] = {**spec, "family": path.stem}
-    return dict(sorted(specs.items()))
 
 
 def split_unit(text: str) -> tuple[str, str | None]:
@@ -109,13 +93,13 @@ def export_datasets(
     """
     data_dir = out_dir / "data"
     previous = _previous(out_dir).get("datasets", {})
-    models_file = var_dir / "state" / "models.json"  # absent if SQLMesh never got that far
+    models_file = layout.state_file(var_dir, "models.json")  # absent if SQLMesh never got that far
     models = json.loads(models_file.read_text()) if models_file.exists() else {}
-    warehouse = var_dir / "warehouse.duckdb"
+    warehouse = layout.warehouse_file(var_dir)
     con = duckdb.connect(str(warehouse), read_only=True) if warehouse.exists() else None
     out: dict[str, Any] = {}
     try:
-        for name, spec in dataset_specs().items():
+        for name, spec in layout.dataset_specs().items():
             meta = models.get(spec["model"], {})
             prev = previous.get(name)
             if name in untouched:  # not part of this build (--source): leave as published

@@ -8,34 +8,17 @@ the first reason. Pure functions over the build report: no state of their own.
 
 from __future__ import annotations
 
-import functools
-import re
 from typing import TYPE_CHECKING
 
-from beanflows import export
-from beanflows.transform import MODELS_DIR
+from beanflows import layout
 
 if TYPE_CHECKING:
     from beanflows.build import BuildReport
 
 
-@functools.cache
-def model_families() -> dict[str, list[tuple[str, bool]]]:
-    """source -> [(model name, is incremental)] read from the model files' MODEL headers."""
-    out: dict[str, list[tuple[str, bool]]] = {}
-    for path in sorted((MODELS_DIR / "models").glob("*/*.sql")):
-        text = path.read_text(encoding="utf-8")
-        m = re.search(r"MODEL\s*\(\s*name\s+([\w.]+)", text)
-        if m:
-            header = text[m.start() :].split(");", 1)[0]  # the MODEL (...) block only
-            incremental = re.search(r"kind\s+INCREMENTAL_BY_TIME_RANGE", header) is not None
-            out.setdefault(path.parent.name, []).append((m.group(1), incremental))
-    return out
-
-
 def failed_sources(names: list[str], report: BuildReport) -> dict[str, str]:
     """source -> first reason it failed this build (ingest error or a failed model)."""
-    model_source = {m: src for src, ms in model_families().items() for m, _ in ms}
+    model_source = layout.family_of()
     failed: dict[str, str] = {}  # ingest errors first, then models
     for name in names:
         if not report.sources[name].ok:
@@ -51,7 +34,7 @@ def stale_reasons(names: list[str], report: BuildReport) -> dict[str, str]:
     """Why each dataset cannot be refreshed this build (missing key = fresh)."""
     failed = failed_sources(names, report)
     reasons = {}
-    for ds, spec in export.dataset_specs().items():
+    for ds, spec in layout.dataset_specs().items():
         bad = [failed[s] for s in spec["sources"] if s in failed]
         if "transform" in report.failed_models:
             bad.append(report.failed_models["transform"].splitlines()[0])

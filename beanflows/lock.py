@@ -17,7 +17,8 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
-LOCK_FILE = "build.lock"
+from beanflows import layout
+
 EXIT_LOCKED = 75  # EX_TEMPFAIL: try again later; distinct from a failed build (1)
 
 
@@ -34,7 +35,7 @@ class LockHeld(Exception):
 def build_lock(var_dir: Path) -> Iterator[Path]:
     """Hold VAR/build.lock exclusively for the duration, or raise LockHeld at once."""
     var_dir.mkdir(parents=True, exist_ok=True)
-    path = var_dir / LOCK_FILE
+    path = layout.lock_file(var_dir)
     fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
     try:
         try:

@@ -17,7 +17,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-from beanflows import runs
+from beanflows import layout, runs
 
 
 def _settings(args: argparse.Namespace) -> Any:
@@ -153,7 +153,7 @@ def cmd_request_rebuild(args: argparse.Namespace) -> int:
         return 2
     var_dir = _settings(args).var_dir
     rid, new = rebuilds.submit(var_dir, args.source, rng, args.by)
-    where = var_dir / "requests" / "pending" / f"{rid}.json"
+    where = layout.requests_dir(var_dir, "pending") / f"{rid}.json"
     print(f"request {rid} {'queued' if new else 'was already queued'}: {where}")
     return 0
 
@@ -182,7 +182,7 @@ def cmd_run_requests(args: argparse.Namespace) -> int:
     def log(line: str) -> None:
         print(line, file=sys.stderr)
 
-    running = settings.var_dir / "requests" / "running"
+    running = layout.requests_dir(settings.var_dir, "running")
     if not rebuilds.pending(settings.var_dir) and not any(running.glob("*.json")):
         print("run-requests: no pending requests")
         return 0

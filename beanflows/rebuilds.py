@@ -35,18 +35,16 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from beanflows import runs
+from beanflows import layout, runs
 
 EARLIEST = date(1900, 1, 1)  # "all of history": SQLMesh clamps it to each model's start
-STATES = ("pending", "running", "done", "failed")
 
 
 def restate_ranges(source: str, first: date | None, last: date | None, today: date) -> dict:
     """model -> (first, last) for every model of the source's family (whole history if None)."""
-    from beanflows.failures import model_families
 
     lo, hi = first or EARLIEST, last or today
-    return {model: (lo, hi) for model, _ in model_families().get(source, [])}
+    return {m.name: (lo, hi) for m in layout.model_families().get(source, [])}
 
 
 def parse_range(values: list[str] | None) -> tuple[date, date] | None:
@@ -63,7 +61,7 @@ def parse_range(values: list[str] | None) -> tuple[date, date] | None:
 
 
 def _folder(var_dir: Path, state: str) -> Path:
-    path = var_dir / "requests" / state
+    path = layout.requests_dir(var_dir, state)
     path.mkdir(parents=True, exist_ok=True)
     return path
 

@@ -23,7 +23,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-RUNS_FILE = "runs.jsonl"
+from beanflows import layout
 
 
 def now_utc() -> str:
@@ -40,7 +40,7 @@ def record(var_dir: Path, entry: dict[str, Any]) -> None:
     """
     var_dir.mkdir(parents=True, exist_ok=True)
     line = (json.dumps(entry, sort_keys=True, ensure_ascii=False) + "\n").encode()
-    fd = os.open(var_dir / RUNS_FILE, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o644)
+    fd = os.open(layout.runs_file(var_dir), os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o644)
     try:
         size = os.fstat(fd).st_size
         if size and os.pread(fd, 1, size - 1) != b"\n":  # a line torn by a kill: end it
@@ -57,7 +57,7 @@ def load(var_dir: Path, limit: int | None = None) -> list[dict[str, Any]]:
     A line cut short (disk full, a kill during the write) is skipped, not fatal: the history
     is for reading, and one damaged line must not hide the others.
     """
-    path = var_dir / RUNS_FILE
+    path = layout.runs_file(var_dir)
     if not path.is_file():
         return []
     rows = []
@@ -157,9 +157,7 @@ def entry(
 def _model_errors(report: Any) -> dict[str, str]:
     """source -> "model: first line of its failure" for sources whose models failed."""
     try:
-        from beanflows.failures import model_families
-
-        model_source = {m: s for s, ms in model_families().items() for m, _ in ms}
+        model_source = layout.family_of()
     except Exception:  # noqa: BLE001 - the history must be written even if this lookup breaks
         return {}
     out: dict[str, str] = {}

@@ -12,15 +12,13 @@ import contextlib
 import json
 import logging
 import os
-import re
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 
-os.environ.setdefault("SQLMESH__DISABLE_ANONYMIZED_ANALYTICS", "1")
+from beanflows import layout
 
-MODELS_DIR = Path(__file__).resolve().parent.parent / "models"
+os.environ.setdefault("SQLMESH__DISABLE_ANONYMIZED_ANALYTICS", "1")
 
 
 @dataclass
@@ -32,16 +30,6 @@ class TransformResult:
     seconds: dict[str, float] = field(default_factory=dict)  # SQLMesh's own steps
     failed_audits: dict[str, dict[str, int]] = field(default_factory=dict)  # model -> audit -> rows
     rechecked: list[str] = field(default_factory=list)  # gated models whose audits now pass
-
-
-@contextlib.contextmanager
-def _cwd(path: Path) -> Iterator[None]:
-    old = Path.cwd()
-    os.chdir(path)
-    try:
-        yield
-    finally:
-        os.chdir(old)
 
 
 def _console(result: TransformResult):  # noqa: ANN202 - SQLMesh console subclass
@@ -71,7 +59,7 @@ def _short(name: str) -> str:
     return ".".join(parts[-2:])
 
 
-def context(var_dir: Path, result: TransformResult | None = None, only: set[str] | None = None):  # noqa: ANN201
+def context(models_dir: Path, result: TransformResult | None = None, only: set[str] | None = None):  # noqa: ANN201
     """A SQLMesh context for the nightly build: unit-test YAML is not parsed (it costs ~2.5 s
     of ruamel parsing); the test suite loads the project with its tests instead.
 
@@ -83,9 +71,9 @@ def context(var_dir: Path, result: TransformResult | None = None, only: set[str]
     from sqlmesh.core.console import set_console
     from sqlmesh.core.loader import SqlMeshLoader
 
-    scan = model_files() if only is not None else {}
-    files = None if only is None else {scan[name][0] for name in only}
-    models_root = MODELS_DIR / "models"
+    scan = layout.models(models_dir) if only is not None else {}
+    files = None if only is None else {scan[name].path for name in only}
+    models_root = models_dir / "models"
 
     class BuildLoader(SqlMeshLoader):
         def load_model_tests(self):  # noqa: ANN202
@@ -99,38 +87,19 @@ def context(var_dir: Path, result: TransformResult | None = None, only: set[str]
 
     logging.getLogger("sqlmesh").setLevel(logging.ERROR)
     set_console(_console(result or TransformResult()))
-    return Context(paths=str(MODELS_DIR), loader=BuildLoader)
+    return Context(paths=str(models_dir), loader=BuildLoader)
 
 
-def model_files() -> dict[str, tuple[Path, set[str]]]:
-    """model name -> (its file, the project models its SQL names), read without SQLMesh.
-
-    Model references in this project are plain `layer.table` names, so a scan of the files
-    (comments removed) finds the DAG in milliseconds, before SQLMesh is even imported.
-    """
-    found: dict[str, tuple[Path, str]] = {}
-    for path in sorted((MODELS_DIR / "models").rglob("*.sql")):
-        text = re.sub(r"--[^\n]*", "", path.read_text(encoding="utf-8"))
-        m = re.search(r"MODEL\s*\(\s*name\s+([\w.]+)", text)
-        if m:
-            found[m.group(1)] = (path.resolve(), text)
-    refs = re.compile(r"\b(?:raw|staging|cleaned|serving)\.\w+\b")
-    return {
-        name: (path, {r for r in refs.findall(text) if r in found and r != name})
-        for name, (path, text) in found.items()
-    }
-
-
-def models_fed_by(sources: list[str]) -> list[str]:
+def models_fed_by(sources: list[str], models_dir: Path = layout.MODELS_DIR) -> list[str]:
     """Models whose raw inputs all belong to `sources` (raw models are raw.<source>_<what>),
     with everything upstream of them, reference tables without raw input included only
     when a chosen model reads them (each model costs a few hundred ms to plan and run)."""
-    files = model_files()
+    files = layout.models(models_dir)
 
     def upstream(name: str) -> set[str]:
         seen, todo = set(), [name]
         while todo:
-            for up in files[todo.pop()][1] - seen:
+            for up in files[todo.pop()].depends_on - seen:
                 seen.add(up)
                 todo.append(up)
         return seen
@@ -146,28 +115,7 @@ def models_fed_by(sources: list[str]) -> list[str]:
     return sorted(chosen)
 
 
-def run(
-    var_dir: Path,
-    restate: dict[str, tuple[date, date]],
-    today: date | None = None,
-    models_changed: bool = True,
-    sources: list[str] | None = None,
-) -> TransformResult:
-    """Plan (apply model changes), restate models whose raw data changed, run what is due.
-
-    The nightly build does the same in two steps in a child process (beanflows.transform_child)
-    so that importing SQLMesh and loading the project overlap the ingest.
-    """
-    var_dir.mkdir(parents=True, exist_ok=True)
-    with _cwd(var_dir):
-        ctx, result, select = open_project(var_dir, sources)
-        try:
-            return execute(ctx, result, select, var_dir, restate, today, models_changed)
-        finally:
-            ctx.close()
-
-
-def open_project(var_dir: Path, sources: list[str] | None):  # noqa: ANN201
+def open_project(models_dir: Path, sources: list[str] | None):  # noqa: ANN201
     """(context, result collector, selected model names or None) for one transform.
 
     `sources` limits plan and run to the models fed only by those sources (a `--source`
@@ -175,16 +123,16 @@ def open_project(var_dir: Path, sources: list[str] | None):  # noqa: ANN201
     build does not load, plan or run every other family. Call with the var folder as cwd.
     """
     result = TransformResult()
-    select = None if sources is None else models_fed_by(sources)
-    ctx = context(var_dir, result, None if select is None else set(select))
-    if select is not None and not _closed(ctx):
-        ctx = context(var_dir, result)  # the file scan missed a dependency: load everything
+    select = None if sources is None else models_fed_by(sources, models_dir)
+    ctx = context(models_dir, result, None if select is None else set(select))
+    if select is not None and not _closed(ctx, models_dir):
+        ctx = context(models_dir, result)  # the file scan missed a dependency: load everything
     return ctx, result, select
 
 
-def _closed(ctx) -> bool:  # noqa: ANN001 - sqlmesh Context
+def _closed(ctx, models_dir: Path) -> bool:  # noqa: ANN001 - sqlmesh Context
     """True when every project model a loaded model depends on was loaded too."""
-    project, loaded = set(model_files()), {_short(n) for n in ctx.models}
+    project, loaded = set(layout.models(models_dir)), {_short(n) for n in ctx.models}
     deps = {_short(d) for m in ctx.models.values() for d in m.depends_on}
     return not (deps & project) - loaded
 
@@ -249,7 +197,7 @@ def execute(
     ctx.run("prod", end=end, select_models=select)
     _add_failing_rows(ctx, result)
     _recheck(ctx, [m for m in recheck if m in known], result, end)
-    write_model_metadata(ctx, var_dir / "state" / "models.json")
+    write_model_metadata(ctx, layout.state_file(var_dir, "models.json"))
     return result
 
 
@@ -300,10 +248,10 @@ def write_model_metadata(ctx, path: Path) -> None:  # noqa: ANN001 - sqlmesh Con
     """Dump what the catalog and methodology need from the models: descriptions, column
     meanings and units, kind, grain, audits, upstream models and file. Export and render read
     this file instead of importing SQLMesh (which alone costs seconds)."""
-    repo = MODELS_DIR.parent
+    repo = Path(ctx.path).parent  # file paths are given relative to the repository
     # A --source build loads only its models: keep the others' entries from earlier builds.
     old = json.loads(path.read_text()) if path.exists() else {}
-    current = model_files()
+    current = layout.models(Path(ctx.path))
     out = {name: meta for name, meta in old.items() if name in current}
     for model in ctx.models.values():
         name = _short(model.name)

@@ -29,7 +29,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from beanflows import children, errors, transform
+from beanflows import children, errors, layout, transform
 
 Child = subprocess.Popen
 
@@ -46,10 +46,16 @@ def start() -> Child:
     )
 
 
-def open_project(proc: Child, var_dir: Path, sources: list[str] | None) -> None:
-    """Tell the child which var folder and sources to load the project for."""
+def open_project(
+    proc: Child,
+    var_dir: Path,
+    sources: list[str] | None,
+    models_dir: Path = layout.MODELS_DIR,
+) -> None:
+    """Tell the child which var folder and sources to load the project for (`models_dir`: a
+    test or benchmark may run a smaller project the same way)."""
     var_dir.mkdir(parents=True, exist_ok=True)
-    hello = {"var_dir": str(var_dir), "models_dir": str(transform.MODELS_DIR), "sources": sources}
+    hello = {"var_dir": str(var_dir), "models_dir": str(models_dir), "sources": sources}
     with contextlib.suppress(BrokenPipeError, OSError):  # a dead child: `result` reports it
         _send(proc, hello)
 
@@ -92,6 +98,24 @@ def result(proc: Child) -> transform.TransformResult:
         failed_audits=reply.get("failed_audits", {}),
         rechecked=reply.get("rechecked", []),
     )
+
+
+def run(
+    var_dir: Path,
+    restate: dict[str, tuple[date, date]],
+    today: date,
+    sources: list[str] | None = None,
+    models_dir: Path = layout.MODELS_DIR,
+) -> transform.TransformResult:
+    """One whole transform in a child, as the build runs it (plan, restate, run, audit)."""
+    proc = start()
+    try:
+        open_project(proc, var_dir, sources, models_dir)
+        order(proc, restate, today, models_changed=True)
+        return result(proc)
+    finally:
+        if proc.poll() is None:
+            cancel(proc)
 
 
 def cancel(proc: Child) -> None:
@@ -151,11 +175,10 @@ def main() -> None:
     if not line:  # the parent stopped before it had settings
         return
     hello = json.loads(line)
-    transform.MODELS_DIR = Path(hello["models_dir"])
     var_dir = Path(hello["var_dir"])
     os.chdir(var_dir)  # the project's paths (warehouse.duckdb, landing/) are relative to var
     try:
-        ctx, result, select = transform.open_project(var_dir, hello["sources"])
+        ctx, result, select = transform.open_project(Path(hello["models_dir"]), hello["sources"])
         result.seconds["start-up"] = time.perf_counter() - t0
     except Exception as exc:  # noqa: BLE001 - reported to the parent as the transform's failure
         _log_traceback()

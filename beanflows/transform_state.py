@@ -23,11 +23,11 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from beanflows.transform import MODELS_DIR
+from beanflows import layout
 
 
 def path(var_dir: Path) -> Path:
-    return var_dir / "state" / "transform.json"
+    return layout.state_file(var_dir, "transform.json")
 
 
 def load(var_dir: Path) -> dict[str, Any]:
@@ -45,7 +45,7 @@ def save(var_dir: Path, state: dict[str, Any]) -> None:
 
 
 def _index(var_dir: Path, source: str) -> tuple[str, dict[str, Any]]:
-    root = var_dir / "landing" / source
+    root = layout.landing_dir(var_dir, source)
     version = (root / "VERSION").read_text().strip() if (root / "VERSION").exists() else ""
     idx = root / "landed.json"
     return version, (json.loads(idx.read_text()) if idx.exists() else {})
@@ -82,9 +82,9 @@ def owed(
 def models_fingerprint() -> str:
     """Hash of the SQLMesh project files (a change needs a plan)."""
     h = hashlib.sha256()
-    for p in sorted(MODELS_DIR.rglob("*")):
-        if p.is_file() and ".cache" not in p.parts and "logs" not in p.parts:
-            h.update(p.relative_to(MODELS_DIR).as_posix().encode() + p.read_bytes())
+    for p in sorted(layout.MODELS_DIR.rglob("*")):
+        if p.is_file() and not {".cache", "logs", "__pycache__"} & set(p.parts):
+            h.update(p.relative_to(layout.MODELS_DIR).as_posix().encode() + p.read_bytes())
     return h.hexdigest()
 
 
@@ -92,6 +92,6 @@ def inputs_fingerprint(var_dir: Path, sources: list[str], models: str, built: li
     """Hash of everything the transform reads: landed files, model files, sources built."""
     h = hashlib.sha256((models + "|" + ",".join(sorted(built))).encode())
     for s in sources:
-        idx = var_dir / "landing" / s / "landed.json"
+        idx = layout.landing_dir(var_dir, s) / "landed.json"
         h.update(s.encode() + (idx.read_bytes() if idx.exists() else b"-"))
     return h.hexdigest()

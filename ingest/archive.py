@@ -17,6 +17,8 @@ import os
 from pathlib import Path
 from typing import Any
 
+from beanflows import layout
+
 MANIFEST = "manifest.jsonl"
 REJECTED = "rejected.jsonl"
 
@@ -113,10 +115,10 @@ def reject(var_dir: Path, data: bytes, reason: str, **meta: Any) -> str:
     import folder is refused again on every rebuild without growing the log.
     """
     digest = sha256(data)
-    path = var_dir / "rejected" / "objects" / digest[:2] / digest
+    path = layout.rejected_dir(var_dir) / "objects" / digest[:2] / digest
     if not path.exists():
         _write_object(path, data)
-    log = var_dir / "rejected" / REJECTED
+    log = layout.rejected_dir(var_dir) / REJECTED
     for row in load_manifest(log.parent, REJECTED):  # same format, same torn-row tolerance
         if row.get("sha256") == digest and row.get("source") == meta.get("source"):
             return digest

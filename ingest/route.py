@@ -16,9 +16,9 @@ from pathlib import Path, PurePosixPath
 from types import ModuleType
 from typing import Any
 
+from beanflows import layout
 from ingest import archive, sniff
 
-INGEST_DIR = Path(__file__).parent
 # An imported file: (path, its upstream name, metadata). Metadata may hold `place` (its path
 # relative to the imported folder: errors name it, never a local absolute path) or, for a
 # copy of a raw archive, the manifest row (source, kind, url, fetched_at, ...).
@@ -29,8 +29,8 @@ HEAD_BYTES = 4096
 def demo_files() -> list[ImportItem]:
     """The small fixtures each source ships in ingest/<source>/fixtures/ (not their scripts)."""
     return [
-        (p, p.name, {"place": p.relative_to(INGEST_DIR).as_posix()})
-        for p in sorted(INGEST_DIR.glob("*/fixtures/**/*"))
+        (p, p.name, {"place": p.relative_to(layout.INGEST_DIR).as_posix()})
+        for p in sorted(layout.INGEST_DIR.glob("*/fixtures/**/*"))
         if p.is_file() and p.suffix != ".py" and "__pycache__" not in p.parts
     ]
 
@@ -120,7 +120,4 @@ def ignored(items: list[Path | ImportItem]) -> list[str]:
 @functools.cache
 def _modules() -> tuple[ModuleType, ...]:
     """Every source's module, imported once (routing a file asks each of them)."""
-    return tuple(
-        importlib.import_module(f"ingest.{name}")
-        for name in sorted(p.parent.name for p in INGEST_DIR.glob("*/source.toml"))
-    )
+    return tuple(importlib.import_module(f"ingest.{name}") for name in layout.source_names())

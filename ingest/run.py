@@ -24,11 +24,11 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from beanflows import layout
 from ingest import archive, http, sniff
 from ingest.errors import NotPublishedYet, SourceError
 from ingest.route import ImportItem, owners, unpack
 
-INGEST_DIR = Path(__file__).parent
 # One row per landed raw file, for every source: which file, when it was delivered and its
 # place in the append-only raw manifest (`seq`: delivery order, also within one import), so
 # models can let the later delivery of the same release win (a correction).
@@ -57,14 +57,12 @@ class SourceResult:
         return not self.errors
 
 
-def source_names() -> list[str]:
-    """Every source: a folder of ingest/ with a source.toml."""
-    return sorted(p.parent.name for p in INGEST_DIR.glob("*/source.toml"))
+source_names = layout.source_names
 
 
 def load_source(name: str) -> tuple[ModuleType, dict[str, Any]]:
     mod = importlib.import_module(f"ingest.{name}")
-    with (INGEST_DIR / name / "source.toml").open("rb") as fh:
+    with (layout.INGEST_DIR / name / "source.toml").open("rb") as fh:
         return mod, tomllib.load(fh)
 
 
@@ -73,7 +71,7 @@ def _now() -> str:
 
 
 def _landing_dir(var_dir: Path, source: str) -> Path:
-    return var_dir / "landing" / source
+    return layout.landing_dir(var_dir, source)
 
 
 def _write_parquet(table: pa.Table, path: Path) -> None:
@@ -198,7 +196,7 @@ def take_file(
     kind None: a file its folder says is this source's but that no extractor recognises; it
     is refused whatever its content (sniffing names the usual reasons: HTML, empty, truncated).
     """
-    raw_dir = var_dir / "raw"
+    raw_dir = layout.raw_dir(var_dir)
     where = meta.get("url") or meta.get("place") or name  # never a local absolute path
     digest = archive.sha256(data)
     known = next((r for r in manifest if r["sha256"] == digest and r["source"] == mod.SOURCE), None)
@@ -242,7 +240,8 @@ def reland_archive(
     for seq, row in enumerate(manifest):
         if row["source"] != mod.SOURCE or row["sha256"] in index:
             continue
-        data = sniff.payload(archive.read(var_dir / "raw", row["sha256"]), mod.FORMATS[row["kind"]])
+        raw = archive.read(layout.raw_dir(var_dir), row["sha256"])
+        data = sniff.payload(raw, mod.FORMATS[row["kind"]])
         try:
             release, tables = mod.extract(row["kind"], data, row["name"], row["sha256"])
         except SourceError as exc:
@@ -273,7 +272,7 @@ def ingest_source(
     mod, defaults = load_source(name)
     cfg = {**defaults, **cfg}
     res = SourceResult(name)
-    manifest = archive.load_manifest(var_dir / "raw")
+    manifest = archive.load_manifest(layout.raw_dir(var_dir))
     index = prepare_landing(var_dir, mod)
     reland_archive(var_dir, mod, manifest, index, res)
     if import_files is not None:

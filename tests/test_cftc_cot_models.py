@@ -91,6 +91,7 @@ def _project(root: Path) -> Path:
     for audit in (REPO / "models" / "audits").glob("cot_*.sql"):
         shutil.copy(audit, proj / "audits")
     shutil.copytree(REPO / "models" / "models" / "cftc_cot", proj / "models" / "cftc_cot")
+    shutil.copytree(REPO / "models" / "macros", proj / "macros")
     for test in (REPO / "models" / "tests").glob("test_cftc_cot*.yaml"):
         shutil.copy(test, proj / "tests")
     return proj
@@ -98,30 +99,26 @@ def _project(root: Path) -> Path:
 
 @pytest.fixture(scope="module")
 def built(shared_data: Path, tmp_path_factory: pytest.TempPathFactory):
-    from beanflows import transform
+    from beanflows import transform_child
 
     root = tmp_path_factory.mktemp("cot")
-    old_models = transform.MODELS_DIR
-    transform.MODELS_DIR = _project(root)
+    project = _project(root)
     var, inbox = root / "var", root / "in"
     cot = shared_data / "cftc_cot"
     text_2021 = (cot / "disagg_futures_only_2021_ytd" / "f_year.txt").read_bytes()
     (inbox / "prelim").mkdir(parents=True)
     (inbox / "prelim" / "f_year.txt").write_bytes(_preliminary_2021(text_2021))
     today = date(2025, 3, 20)
-    try:
-        files = [
-            cot / "legacy_futures_only_2025_wk1" / "annual.txt",
-            cot / "legacy_futures_only_2025_ytd" / "annual.txt",
-            cot / "disagg_futures_only_2021_ytd" / "f_year.txt",
-            cot / "disagg_futures_only_2023" / "fut_disagg_txt_2023.zip",
-            inbox / "prelim" / "f_year.txt",
-        ]
-        res = ingest_source("cftc_cot", var, {}, {}, files, today)
-        assert res.errors == [] and res.files_new == 5
-        run = transform.run(var, {}, today)
-    finally:
-        transform.MODELS_DIR = old_models
+    files = [
+        cot / "legacy_futures_only_2025_wk1" / "annual.txt",
+        cot / "legacy_futures_only_2025_ytd" / "annual.txt",
+        cot / "disagg_futures_only_2021_ytd" / "f_year.txt",
+        cot / "disagg_futures_only_2023" / "fut_disagg_txt_2023.zip",
+        inbox / "prelim" / "f_year.txt",
+    ]
+    res = ingest_source("cftc_cot", var, {}, {}, files, today)
+    assert res.errors == [] and res.files_new == 5
+    run = transform_child.run(var, {}, today, models_dir=project)
     con = duckdb.connect(str(var / "warehouse.duckdb"), read_only=True)
     yield {"con": con, "run": run, "cot": cot, "var": var}
     con.close()

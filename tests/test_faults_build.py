@@ -18,7 +18,7 @@ import json
 import shutil
 from pathlib import Path
 
-from beanflows.export import dataset_specs
+from beanflows.layout import dataset_specs
 from ingest import archive
 from tests.conftest import run_cli
 from tests.fault_cases import (

@@ -32,7 +32,7 @@ def _write(var: Path, rel: str, rows: dict, schema: pa.Schema) -> None:
 
 @pytest.fixture(scope="module")
 def failed(tmp_path_factory) -> dict[str, str]:
-    from beanflows import transform
+    from beanflows import transform_child
 
     var = tmp_path_factory.mktemp("audits") / "var"
     for name in source_names():  # empty landing for every source, so every raw view resolves
@@ -52,7 +52,7 @@ def failed(tmp_path_factory) -> dict[str, str]:
         "flow": ["exports"], "country": ["Brazil"], "is_sub_member": [False],
         "year_label": ["2024"], "year": [2024], "year_type": ["calendar"], "value_raw": [-60.0],
         **lineage}, table.SCHEMA)  # fmt: skip
-    return transform.run(var, {}, date(2024, 12, 31)).failed
+    return transform_child.run(var, {}, date(2024, 12, 31)).failed
 
 
 @pytest.mark.parametrize(

@@ -233,7 +233,7 @@ def test_catalog_units_and_free_window(built) -> None:
 def test_sqlmesh_unit_tests_pass(built) -> None:
     from sqlmesh import Context
 
-    from beanflows.transform import MODELS_DIR
+    from beanflows.layout import MODELS_DIR
 
     ctx = Context(paths=str(MODELS_DIR))
     result = ctx.test(tests=[str(MODELS_DIR / "tests/test_prices.yaml")])
@@ -242,7 +242,7 @@ def test_sqlmesh_unit_tests_pass(built) -> None:
 
 def test_negative_price_in_landing_is_stopped_by_a_blocking_audit(tmp_path: Path) -> None:
     """Defence in depth: even a row that bypassed the extractor never reaches the datasets."""
-    from beanflows import transform
+    from beanflows import transform_child
 
     var = tmp_path / "var"
     for name in source_names():
@@ -254,7 +254,7 @@ def test_negative_price_in_landing_is_stopped_by_a_blocking_audit(tmp_path: Path
             "_period": [date(2024, 8, 1), date(2024, 9, 1)]}  # fmt: skip
     table = pa.Table.from_pydict(rows, schema=fred.SCHEMA)
     pq.write_table(table, var / "landing/fred/observations/bad.parquet")
-    result = transform.run(var, {}, date(2024, 11, 1))
+    result = transform_child.run(var, {}, date(2024, 11, 1))
     assert "staging.fred_observations" in result.failed
     assert "price_positive" in result.failed["staging.fred_observations"]
     assert "serving.prices_monthly" in result.failed or "serving.prices_monthly" in result.skipped

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from beanflows.transform import MODELS_DIR
+from beanflows.layout import MODELS_DIR
 
 SQL_FILES = sorted((MODELS_DIR / "models").glob("*/*.sql"))
 DUCKDB_ONLY = re.compile(r"\b(read_parquet|read_csv\w*|read_json\w*|glob)\s*\(", re.I)
@@ -66,7 +66,7 @@ def test_non_raw_models_render_for_distributed_engines(ctx, dialect: str) -> Non
 
 
 def test_published_columns_have_meanings(ctx) -> None:
-    from beanflows.export import dataset_specs
+    from beanflows.layout import dataset_specs
 
     for name, spec in dataset_specs().items():
         model = ctx.get_model(spec["model"])

@@ -10,7 +10,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from beanflows import transform, transform_child
+from beanflows import layout, transform, transform_child
 from tests.conftest import run_cli
 
 SOURCES = [
@@ -37,12 +37,12 @@ def test_models_fed_by_selects_one_family_and_what_it_reads() -> None:
     assert "serving.prices_monthly" in transform.models_fed_by(
         ["yahoo_prices", "fred", "worldbank"]
     )
-    assert set(transform.models_fed_by(SOURCES)) == set(transform.model_files())
+    assert set(transform.models_fed_by(SOURCES)) == set(layout.models())
 
 
 def _broken_project(tmp_path: Path) -> Path:
     project = tmp_path / "models"
-    shutil.copytree(transform.MODELS_DIR, project, ignore=shutil.ignore_patterns(".cache", "logs"))
+    shutil.copytree(layout.MODELS_DIR, project, ignore=shutil.ignore_patterns(".cache", "logs"))
     (project / "models" / "usda_psd" / "staging_broken.sql").write_text(
         "MODEL (name staging.usda_psd_broken, kind FULL);\n"
         "SELECT * FROM raw.usda_psd_bulk WHERE (\n"
@@ -53,11 +53,8 @@ def _broken_project(tmp_path: Path) -> Path:
 def test_a_project_that_does_not_load_is_a_transform_failure(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(transform, "MODELS_DIR", _broken_project(tmp_path))
-    child = transform_child.start()
-    transform_child.open_project(child, tmp_path / "var", ["usda_psd"])
-    transform_child.order(child, {}, date(2024, 12, 1), models_changed=True)
-    result = transform_child.result(child)
+    project = _broken_project(tmp_path)
+    result = transform_child.run(tmp_path / "var", {}, date(2024, 12, 1), ["usda_psd"], project)
     assert set(result.failed) == {"transform"}
     assert result.failed["transform"].startswith("SQLMesh failed:")
     assert "staging_broken.sql" in result.failed["transform"]
@@ -80,7 +77,7 @@ def test_a_source_build_after_a_full_build_keeps_every_other_model(tmp_path: Pat
     before = json.loads(catalog_path.read_text())["datasets"]
     models_json = tmp_path / "var" / "state" / "models.json"
     all_models = set(json.loads(models_json.read_text()))
-    assert all_models == set(transform.model_files())
+    assert all_models == set(layout.models())
 
     (tmp_path / "var" / "state" / "transform.json").unlink()  # force the transform to run
     one = run_cli(*args, "--source", "usda_psd", cwd=tmp_path)

@@ -22,13 +22,8 @@ from typing import Any
 
 import yaml
 
-from beanflows import children, transform
+from beanflows import children, layout
 from beanflows.render import client_docs
-
-REPO = Path(__file__).resolve().parents[2]
-SITE = REPO / "site"
-MODELS = REPO / "models"
-INGEST = REPO / "ingest"
 
 
 def _md(text: Any) -> str:
@@ -38,7 +33,7 @@ def _md(text: Any) -> str:
 
 def model_files() -> dict[str, Path]:
     """SQLMesh model name -> its .sql file (the same scan the build selects models with)."""
-    return {name: path for name, (path, _) in transform.model_files().items()}
+    return {name: m.path for name, m in layout.models().items()}
 
 
 def _header(sql: str) -> str:
@@ -117,7 +112,7 @@ def _rows(tier: dict[str, Any] | None) -> str:
 
 
 def _source_page(name: str, meta: dict[str, Any]) -> str:
-    toml = INGEST / name / "source.toml"
+    toml = layout.INGEST_DIR / name / "source.toml"
     quirks = []
     if toml.is_file():
         for line in toml.read_text(encoding="utf-8").splitlines():
@@ -151,7 +146,7 @@ def _source_page(name: str, meta: dict[str, Any]) -> str:
 
 def _model_page(name: str, path: Path) -> str:
     sql = path.read_text(encoding="utf-8")
-    rel = path.relative_to(REPO).as_posix()
+    rel = path.relative_to(layout.REPO).as_posix()
     return f"# {name}\n\n{_header(sql)}\n\nFile: `{rel}`\n\n```sql\n{sql.rstrip()}\n```\n"
 
 
@@ -166,7 +161,7 @@ def _audits_page() -> str:
         "`accepted_values` (SQLMesh's standard audits, named in each model).",
         "",
     ]
-    for path in sorted((MODELS / "audits").glob("*.sql")):
+    for path in sorted((layout.MODELS_DIR / "audits").glob("*.sql")):
         sql = path.read_text(encoding="utf-8")
         out += [f"## {path.stem}", "", _header(sql), "", f"```sql\n{sql.rstrip()}\n```", ""]
     return "\n".join(out) + "\n"
@@ -255,11 +250,11 @@ class Build:
         self._tmp = tempfile.TemporaryDirectory(prefix="beanflows-mkdocs-")
         self.work = Path(self._tmp.name)
         docs = self.work / "docs"
-        shutil.copytree(SITE / "docs", docs)
+        shutil.copytree(layout.SITE_DIR / "docs", docs)
         nav = generate(docs, catalog)
-        cfg = yaml.safe_load((SITE / "mkdocs.yml").read_text(encoding="utf-8"))
+        cfg = yaml.safe_load((layout.SITE_DIR / "mkdocs.yml").read_text(encoding="utf-8"))
         cfg.update(nav=nav, docs_dir=str(docs), site_dir=str(self.work / "site"))
-        cfg["hooks"] = [str(SITE / "mkdocs_hooks.py")]  # compiled-template cache
+        cfg["hooks"] = [str(layout.SITE_DIR / "mkdocs_hooks.py")]  # compiled-template cache
         config = self.work / "mkdocs.yml"
         config.write_text(yaml.safe_dump(cfg, sort_keys=False))
         # sitemap dates from the catalog's build time (identical rebuilds stay identical)
@@ -281,11 +276,6 @@ class Build:
             return _sync(self.work / "site", self.out_dir / "methodology")
         finally:
             self._tmp.cleanup()
-
-
-def build(out_dir: Path, catalog: dict[str, Any]) -> int:
-    """Build the methodology into out_dir/methodology; return the number of pages."""
-    return Build(out_dir, catalog).finish()
 
 
 def _sync(src: Path, dst: Path) -> int:

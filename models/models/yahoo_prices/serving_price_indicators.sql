@@ -10,9 +10,9 @@
 --                   previous bar is more than 10 days earlier (a hole, not a weekend). The series
 --                   is a continuous front month: returns across a contract roll include the roll.
 -- Rounded to 6 decimals so the published files are byte-stable.
--- Grain: one row per (symbol, date). Source: serving.yahoo_prices_daily. Unit: US cents/lb, %.
+-- Grain: one row per (symbol, date). Source: serving.prices_daily. Unit: US cents/lb, %.
 MODEL (
-  name serving.yahoo_prices_indicators,
+  name serving.price_indicators,
   kind FULL,
   grain (symbol, date),
   audits (
@@ -33,7 +33,7 @@ WITH bars AS (
     LAG(close) OVER (PARTITION BY symbol ORDER BY date) AS prev_close,
     LAG(date) OVER (PARTITION BY symbol ORDER BY date) AS prev_date,
     MIN(date) OVER (PARTITION BY symbol) AS first_date
-  FROM serving.yahoo_prices_daily
+  FROM serving.prices_daily
 ), windows AS (
   SELECT
     *,

@@ -3,7 +3,7 @@
 -- kept in close_quoted / quote_unit.
 -- Grain: one row per (symbol, date). Source: staging.yahoo_prices_bars. Unit: US cents/lb.
 MODEL (
-  name serving.yahoo_prices_daily,
+  name serving.prices_daily,
   kind FULL,
   grain (symbol, date),
   audits (

@@ -1,7 +1,7 @@
 -- Coffee C price against fundamentals, month by month, with rolling correlations.
 -- How to reproduce it:
 --   1. kc_close_avg: mean of the daily KC=F closes (Yahoo continuous front month, US cents/lb,
---      serving.yahoo_prices_daily) of the calendar month; price_days counts them.
+--      serving.prices_daily) of the calendar month; price_days counts them.
 --   2. certified_bags_avg: mean of the canonical ICE certified Arabica stock of the month's
 --      trading days (serving.ice_certified_stocks), and certified_bags_eom, the month's last value.
 --   3. world_stock_to_use: USDA world ending stocks / world domestic consumption, in %, of the
@@ -11,7 +11,7 @@
 --   4. corr_*: Pearson correlation of the monthly levels over the trailing N calendar months
 --      ending with the month (N = 12 or 36), computed only when all N months have both
 --      values (otherwise NULL), and when neither series is constant over the window.
--- Grain: one row per month. Source: serving.yahoo_prices_daily, serving.ice_certified_stocks,
+-- Grain: one row per month. Source: serving.prices_daily, serving.ice_certified_stocks,
 -- serving.coffee_balance. Unit: US cents/lb, bags of 60 kg, %, correlation coefficient.
 MODEL (
   name serving.fundamentals_monthly,
@@ -29,7 +29,7 @@ WITH price AS (
     DATE_TRUNC('month', date) AS month,
     ROUND(AVG(close), 4) AS kc_close_avg,
     COUNT(*) AS price_days
-  FROM serving.yahoo_prices_daily
+  FROM serving.prices_daily
   WHERE
     symbol = 'KC=F' AND NOT close IS NULL
   GROUP BY

@@ -115,3 +115,31 @@ def test_account_page_sets_and_lists_alerts(tmp_path: Path) -> None:
             rule_id = svc.state.conn.execute("SELECT MIN(id) FROM alert_rules").fetchone()[0]
             client.post_form(f"/account/alerts/{rule_id}/delete", {}, "/account")
             assert "300.00 US cents/lb" not in client.get("/account").text
+
+
+def test_a_v1_database_upgrades_in_place(tmp_path: Path) -> None:
+    """An accounts database made before the brief gains its tables, keeping every row."""
+    from beanflows.auth import db
+
+    path = tmp_path / "old.sqlite3"
+    conn = db.connect(path)
+    conn.execute(
+        "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, "
+        "applied_at TEXT NOT NULL)"
+    )
+    conn.execute("BEGIN")
+    for statement in db._statements(db.migrations()[0][2]):  # noqa: SLF001 - v1 exactly
+        conn.execute(statement)
+    conn.execute("INSERT INTO schema_migrations VALUES (1, '0001_init.sql', 'x')")
+    conn.execute(
+        "INSERT INTO accounts (ref, email, status, created_at, newsletter) "
+        "VALUES ('acct_old', 'old@example.test', 'active', 'x', 1)"
+    )
+    conn.execute("COMMIT")
+    conn.close()
+    conn = db.open_db(path)
+    assert tuple(conn.execute("SELECT email, newsletter FROM accounts").fetchone()) == (
+        "old@example.test",
+        1,
+    )
+    assert conn.execute("SELECT COUNT(*) FROM mail_sends").fetchone()[0] == 0

@@ -12,8 +12,8 @@ from email.policy import default as email_policy
 import pytest
 
 from beanflows.brief import make
-from beanflows.render.serve import background
 from tests.brief_data import WEEK, write_dist
+from tests.site_server import background
 from tests.test_browser_site import SCREENS, browser, open_page  # noqa: F401 (fixture)
 
 pytestmark = pytest.mark.browser

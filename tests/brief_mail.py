@@ -8,7 +8,6 @@ import sqlite3
 import ssl
 import subprocess
 import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -132,9 +131,3 @@ def sends(db: Path, kind: str = "brief") -> dict[str, str]:
         return dict(conn.execute("SELECT email, status FROM mail_sends WHERE kind = ?", (kind,)))
     finally:
         conn.close()
-
-
-def wait_count(box: Mailbox, n: int, timeout: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout
-    while len(box.messages) < n and time.monotonic() < deadline:
-        time.sleep(0.02)

@@ -143,3 +143,23 @@ def test_a_v1_database_upgrades_in_place(tmp_path: Path) -> None:
         1,
     )
     assert conn.execute("SELECT COUNT(*) FROM mail_sends").fetchone()[0] == 0
+
+
+def test_alerts_send_command(tmp_path: Path) -> None:
+    """`beanflows alerts send`: one line, exit 0; a second run mails nothing."""
+    from tests.conftest import run_cli
+
+    db = tmp_path / "auth.sqlite3"
+    add_accounts(db, [("cli@example.test", True, False, True)])
+    _rule(db, "cli@example.test", "price_above", 400.0)
+    with smtp_server(tmp_path, tls=False) as (url, box, ca):
+        e = env(db, url, ca)
+        write_dist(tmp_path / "dist")
+        res = run_cli("alerts", "send", "--out", str(tmp_path / "dist"), cwd=tmp_path, env=e)
+        assert res.returncode == 0 and "0 new event(s)" in res.stdout, res.stderr
+        write_dist(tmp_path / "dist", kc_last_close=420.0)
+        res = run_cli("alerts", "send", "--out", str(tmp_path / "dist"), cwd=tmp_path, env=e)
+        assert res.returncode == 0 and "1 new event(s); mailed: 1 sent" in res.stdout
+        res = run_cli("alerts", "send", "--out", str(tmp_path / "dist"), cwd=tmp_path, env=e)
+        assert "0 new event(s); mailed: 0 sent" in res.stdout
+        assert len(box.messages) == 1

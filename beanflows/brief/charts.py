@@ -68,7 +68,7 @@ def _x(field: str) -> dict[str, Any]:
 
 
 def price_chart(con, sunday: date) -> tuple[str, bytes, str] | None:
-    if not select._has(con, "prices_daily"):
+    if not select.has(con, "prices_daily"):
         return None
     rows = _rows(
         con,
@@ -134,7 +134,7 @@ def positioning_chart(con, sunday: date, pos: dict[str, Any]) -> tuple[str, byte
 
 
 def stocks_chart(con, sunday: date) -> tuple[str, bytes, str] | None:
-    if not select._has(con, "ice_certified_stocks"):
+    if not select.has(con, "ice_certified_stocks"):
         return None
     rows = _rows(
         con,

@@ -41,7 +41,7 @@ def connect(out_dir: Path) -> duckdb.DuckDBPyConnection:
     return con
 
 
-def _has(con: duckdb.DuckDBPyConnection, name: str) -> bool:
+def has(con: duckdb.DuckDBPyConnection, name: str) -> bool:
     return bool(con.execute("SELECT 1 FROM duckdb_views() WHERE view_name = ?", [name]).fetchone())
 
 
@@ -82,7 +82,7 @@ def prices(con: duckdb.DuckDBPyConnection, monday: date, sunday: date) -> dict[s
     """Coffee C and Robusta: close, change over a week, 52-week range (US cents/lb)."""
     items = []
     for symbol, label in ((KC, "Coffee C"), (RC, "Robusta")):
-        row = _rows(con, _PRICE, [symbol, sunday]) if _has(con, "prices_daily") else []
+        row = _rows(con, _PRICE, [symbol, sunday]) if has(con, "prices_daily") else []
         if not row:
             continue
         r = row[0]
@@ -109,7 +109,7 @@ def positioning(con: duckdb.DuckDBPyConnection, monday: date, sunday: date) -> d
     non-commercial net, and says so: the section never mixes the two in one number.
     """
     rows = []
-    if _has(con, "cot_positioning"):
+    if has(con, "cot_positioning"):
         rows = _rows(
             con,
             """SELECT report_date, mm_net, mm_net_change, cot_index_mm_52w, noncomm_net,
@@ -154,7 +154,7 @@ ORDER BY ABS(a.bags - b.bags) DESC, a.port
 def stocks(con: duckdb.DuckDBPyConnection, monday: date, sunday: date) -> dict[str, Any]:
     """ICE certified Arabica stocks: level, change over a week, the ports that moved most."""
     total = []
-    if _has(con, "ice_certified_stocks"):
+    if has(con, "ice_certified_stocks"):
         total = _rows(
             con,
             """WITH now AS (SELECT date, bags FROM ice_certified_stocks WHERE date <= ?
@@ -167,7 +167,7 @@ def stocks(con: duckdb.DuckDBPyConnection, monday: date, sunday: date) -> dict[s
                FROM now""",
             [sunday],
         )
-    ports = _rows(con, _PORTS, [sunday]) if _has(con, "ice_certified_stocks_by_port") else []
+    ports = _rows(con, _PORTS, [sunday]) if has(con, "ice_certified_stocks_by_port") else []
     ports = ports[:3]  # a port missing on either day has no weekly change: not ranked
     if not total:
         return _section("stocks", "Certified stocks", None, monday, items=[], ports=[])
@@ -208,7 +208,7 @@ def supply(con: duckdb.DuckDBPyConnection, monday: date, sunday: date) -> dict[s
     USDA dates a release by month only: a release counts as out in the first ISO week whose
     Sunday falls in its month (docs/brief.md).
     """
-    if not _has(con, "psd_coffee_vintages"):
+    if not has(con, "psd_coffee_vintages"):
         return _section("supply", "Supply", None, monday, release=None, new=False, revisions=[])
     month = sunday.strftime("%Y-%m")
     release = con.execute(
@@ -232,7 +232,7 @@ def supply(con: duckdb.DuckDBPyConnection, monday: date, sunday: date) -> dict[s
 
 def weather(con: duckdb.DuckDBPyConnection, monday: date, sunday: date) -> dict[str, Any]:
     """Frost and dry-spell alerts running in the 7 days up to the newest weather day."""
-    if not (_has(con, "weather_alerts") and _has(con, "weather_daily")):
+    if not (has(con, "weather_alerts") and has(con, "weather_daily")):
         return _section("weather", "Weather", None, monday, alerts=[])
     day = con.execute("SELECT MAX(date) FROM weather_daily WHERE date <= ?", [sunday]).fetchone()[0]
     if day is None:

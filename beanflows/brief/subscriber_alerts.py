@@ -42,7 +42,7 @@ def _one(con, sql: str, params: list[Any]) -> tuple | None:
 
 
 def _price(con, rule: sqlite3.Row) -> list[dict[str, Any]]:
-    if not select._has(con, "prices_daily"):
+    if not select.has(con, "prices_daily"):
         return []
     x = rule["price_us_cents_per_lb"]
     op = ">" if rule["kind"] == "price_above" else "<"
@@ -68,7 +68,7 @@ def _price(con, rule: sqlite3.Row) -> list[dict[str, Any]]:
 
 
 def _cot(con, rule: sqlite3.Row) -> list[dict[str, Any]]:
-    if not select._has(con, "cot_positioning"):
+    if not select.has(con, "cot_positioning"):
         return []
     low, high = select.COT_EXTREME_POINTS, 100 - select.COT_EXTREME_POINTS
     idx = "COALESCE(cot_index_mm_52w, cot_index_noncomm_52w)"
@@ -103,7 +103,7 @@ def _cot(con, rule: sqlite3.Row) -> list[dict[str, Any]]:
 
 
 def _frost(con, rule: sqlite3.Row) -> list[dict[str, Any]]:
-    if not (select._has(con, "weather_alerts") and select._has(con, "weather_daily")):
+    if not (select.has(con, "weather_alerts") and select.has(con, "weather_daily")):
         return []
     newest = _one(con, "SELECT MAX(date) FROM weather_daily", [])[0]
     if newest is None:
@@ -122,7 +122,7 @@ def _frost(con, rule: sqlite3.Row) -> list[dict[str, Any]]:
 
 
 def _release(con, rule: sqlite3.Row) -> list[dict[str, Any]]:
-    if not select._has(con, "psd_coffee_vintages"):
+    if not select.has(con, "psd_coffee_vintages"):
         return []
     release = _one(con, "SELECT MAX(release) FROM psd_coffee_vintages", [])[0]
     if release is None:

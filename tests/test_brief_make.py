@@ -114,3 +114,28 @@ def test_nightly_hook_weekday_rule(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     shutil.rmtree(dist / "data")
     (dist / "data").mkdir()
     assert brief_cli.after_build(S, date(2026, 12, 16)) == 1  # a failure is exit 1, one line
+
+
+@pytest.mark.parametrize(
+    "missing",
+    [
+        ("cot_positioning",),
+        ("ice_certified_stocks", "ice_certified_stocks_by_port"),
+        ("cot_positioning", "ice_certified_stocks", "ice_certified_stocks_by_port",
+         "psd_coffee_vintages", "weather_alerts"),
+    ],
+)  # fmt: skip
+def test_a_dist_without_some_datasets_still_gives_a_brief(tmp_path: Path, missing) -> None:
+    """A build of some sources only (`--source`) publishes some datasets: each absent one is a
+    section saying there is no data yet, never a failed brief."""
+    dist = write_dist(tmp_path / "dist")
+    for name in missing:
+        for tier in ("pro", "free"):
+            (dist / "data" / tier / f"{name}.parquet").unlink(missing_ok=True)
+    make.make(dist, tmp_path / "var", WEEK, "https://site.test", "https://acct.test")
+    page = (dist / "briefs" / WEEK / "index.html").read_text()
+    if "cot_positioning" in missing:
+        assert "No positioning data yet." in page
+    if "ice_certified_stocks" in missing:
+        assert "No certified-stocks data yet." in page
+    assert "closed at" in page  # the price section still has its numbers

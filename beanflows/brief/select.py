@@ -119,7 +119,7 @@ def positioning(con: duckdb.DuckDBPyConnection, monday: date, sunday: date) -> d
             [COFFEE_C_MARKET, sunday],
         )
     if not rows:
-        return _section("positioning", "Positioning", None, monday, items=[])
+        return _section("positioning", "Positioning", None, monday, net=None, items=[])
     r, ds = rows[0], "cot_positioning"
     group = "mm" if r["mm_net"] is not None else "noncomm"
     label = "Managed money" if group == "mm" else "Non-commercial (legacy report)"
@@ -170,7 +170,7 @@ def stocks(con: duckdb.DuckDBPyConnection, monday: date, sunday: date) -> dict[s
     ports = _rows(con, _PORTS, [sunday]) if has(con, "ice_certified_stocks_by_port") else []
     ports = ports[:3]  # a port missing on either day has no weekly change: not ranked
     if not total:
-        return _section("stocks", "Certified stocks", None, monday, items=[], ports=[])
+        return _section("stocks", "Certified stocks", None, monday, bags=None, ports=[])
     r, ds = total[0], "ice_certified_stocks"
     change = r["bags"] - r["prev_bags"] if r["prev_bags"] is not None else None
     pds = "ice_certified_stocks_by_port"
@@ -265,11 +265,11 @@ def changes(sections: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
         out.append({"what": f"{item['label']} close", "now": item["close"],
                     "change": item["change"]})  # fmt: skip
     pos = sections["positioning"]
-    if "net" in pos:
+    if pos["net"] is not None:
         out.append({"what": f"{pos['label']} net", "now": pos["net"], "change": pos["change"]})
         out.append({"what": "COT index 52 w", "now": pos["index"], "change": None})
     st = sections["stocks"]
-    if "bags" in st:
+    if st["bags"] is not None:
         out.append({"what": "ICE certified stocks", "now": st["bags"], "change": st["change"]})
     sup = sections["supply"]
     if sup["new"]:

@@ -318,3 +318,14 @@ def test_every_chart_is_drawn_in_the_html(site):
             classes = re.findall(r'<svg [^>]*class="marks (w-[nmw])"', block)
             assert classes == (["w-n", "w-m", "w-w"] if full else ["w-n", "w-m"]), (page, cid)
             assert block.count('aria-hidden="true" focusable="false"') == len(classes)
+
+
+def test_the_briefs_home_refresh_keeps_the_drawings(site):
+    """The nightly brief re-renders the home page: same inputs, same bytes (drawings too)."""
+    from beanflows.brief import make
+
+    out, _, _ = site
+    before = (out / "index.html").read_bytes()
+    assert b'<div class="static">' in before
+    assert make.refresh_home(out)
+    assert (out / "index.html").read_bytes() == before

@@ -79,7 +79,7 @@ def refresh_home(out_dir: Path) -> bool:
     """Re-render the home page so it links the newest brief (the nightly writes the brief
     after the site's render). Same inputs as the render's own pass: same bytes. False when
     the site was never rendered into OUT."""
-    from beanflows.render import _nav, pages_home
+    from beanflows.render import _nav, pages_home, static_charts
     from beanflows.render import layout as L
     from beanflows.render.charts import dark_config_json
     from beanflows.render.data import Data
@@ -101,5 +101,6 @@ def refresh_home(out_dir: Path) -> bool:
         page = pages_home.build(data)
     finally:
         data.close()
+    static_charts.draw_pages([page])  # the charts' build-time drawings, as the render makes them
     L.write_if_changed(out_dir / "index.html", L.render_page(L.environment(), page, ctx))
     return True

@@ -180,3 +180,15 @@ def finish_page(pg: dict[str, Any]) -> None:
         except Exception as exc:  # noqa: BLE001 - one chart must not take a page down
             log.error("chart %s not drawn at build time: %s", b["id"], exc)
             b["svg"] = Markup("")
+
+
+def draw_pages(pages: list[dict[str, Any]]) -> None:
+    """Draw every chart of these pages now (for a page rendered outside `render_site`)."""
+    drawer = Drawer()
+    try:
+        for pg in pages:
+            submit_page(drawer, pg)
+    finally:
+        for pg in pages:
+            finish_page(pg)
+        drawer.close()

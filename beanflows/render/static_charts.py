@@ -20,6 +20,7 @@ import json
 import logging
 import os
 import re
+import threading
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from importlib.metadata import version
@@ -36,6 +37,7 @@ HALF = (("w-n", 310), ("w-m", 540))
 FULL = (("w-n", 310), ("w-m", 700), ("w-w", 1110))
 log = logging.getLogger(__name__)
 CACHE_DAYS = 14  # cached drawings unused this long are removed
+KEY_VERSION = 1  # bump when `sized` changes what a spec draws
 
 
 def widths(full: bool) -> tuple[tuple[str, int], ...]:
@@ -96,10 +98,10 @@ class Drawer:
         self.drawn = 0
         self.cached = 0
 
-    def _one(self, spec_text: str, key: str, cls: str, prefix: str) -> str:
-        return tidy(self._raw(spec_text, key), cls, prefix)
+    def _one(self, spec: dict[str, Any], width: int, key: str, cls: str, prefix: str) -> str:
+        return tidy(self._raw(spec, width, key), cls, prefix)
 
-    def _raw(self, spec_text: str, key: str) -> str:
+    def _raw(self, spec: dict[str, Any], width: int, key: str) -> str:
         path = self.cache / key[:2] / f"{key}.svg" if self.cache else None
         if path is not None and path.is_file():
             os.utime(path)  # still in use: pruning keeps it
@@ -107,25 +109,35 @@ class Drawer:
             return path.read_text(encoding="utf-8")
         import vl_convert
 
-        svg = vl_convert.vegalite_to_svg(json.loads(spec_text))
+        svg = vl_convert.vegalite_to_svg(sized(spec, width))
         self.drawn += 1
         if path is not None:
             try:
                 path.parent.mkdir(parents=True, exist_ok=True)
-                tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+                tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
                 tmp.write_text(svg, encoding="utf-8")
                 os.replace(tmp, path)
             except OSError:  # a read-only cache: the next build draws again
                 pass
         return svg
 
-    def submit(self, spec: dict[str, Any], full: bool, prefix: str) -> list[Future[str]]:
-        """Start drawing one chart at each of its widths; futures of tidied SVG text."""
+    def submit(
+        self, spec: dict[str, Any], full: bool, prefix: str, spec_text: str | None = None
+    ) -> list[Future[str]]:
+        """Start drawing one chart at each of its widths; futures of tidied SVG text.
+
+        `spec_text` is the spec as canonical JSON when the caller has it already (the page
+        embeds it): the cache key is its hash, so a cached chart costs no copy of its data.
+        """
+        if spec_text is None:
+            spec_text = json.dumps(spec, sort_keys=True, separators=(",", ":"))
+        digest = hashlib.sha256(spec_text.encode())
         futures = []
         for cls, width in widths(full):
-            text = json.dumps(sized(spec, width), sort_keys=True, separators=(",", ":"))
-            key = hashlib.sha256(f"{width}\n{text}".encode()).hexdigest()
-            futures.append(self.pool.submit(self._one, text, key, cls, prefix))
+            key = digest.copy()
+            key.update(f"\n{width}\n{MEASURE_FONT}\n{KEY_VERSION}".encode())
+            args = (spec, width, key.hexdigest(), cls, prefix)
+            futures.append(self.pool.submit(self._one, *args))
         return futures
 
     def close(self) -> None:
@@ -165,7 +177,8 @@ def submit_page(drawer: Drawer, pg: dict[str, Any]) -> None:
     """Start drawing every chart of a page (each block keeps its futures until finished)."""
     for b in pg["blocks"]:
         if b["type"] == "chart" and b.get("spec") is not None:
-            b["svg_futures"] = drawer.submit(b.pop("spec"), bool(b.get("full")), b["id"])
+            text = str(b.get("spec_json") or "") or None
+            b["svg_futures"] = drawer.submit(b.pop("spec"), bool(b.get("full")), b["id"], text)
 
 
 def finish_page(pg: dict[str, Any]) -> None:

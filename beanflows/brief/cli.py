@@ -78,7 +78,7 @@ def after_build(settings: Any, today: date | None, demo: bool = False) -> int:
         if today.isoweekday() >= s.brief_weekday:
             week = weeks.last_complete(today)
             if not (var / "briefs" / week / "brief.eml").is_file():
-                made = make.make(out, var, week, s.site_url, s.base_url)
+                made = make.make(out, var, week, settings.site_url, s.base_url)
                 make.refresh_home(out)
                 print(f"brief {week}: written ({made['bytes']:,} bytes)")
             if s.can_send:

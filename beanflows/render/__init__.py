@@ -164,7 +164,7 @@ def render_site(
         except Exception as exc:  # noqa: BLE001
             log.error("methodology failed: %s", _why())
             errors.append(f"methodology: {exc!r}")
-    L.write_sitemap(out_dir, slugs, ctx["built_at"], base_url)
+    L.write_sitemap(out_dir, slugs + L.brief_slugs(out_dir), ctx["built_at"], base_url)
     return {
         "pages": len(slugs),
         "charts": charts,

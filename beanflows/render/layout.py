@@ -252,6 +252,12 @@ def methodology_slugs(out_dir: Path) -> list[str]:
     return [p.parent.relative_to(out_dir).as_posix() for p in root.rglob("index.html")]
 
 
+def brief_slugs(out_dir: Path) -> list[str]:
+    """The weekly briefs' archive and pages (written by `beanflows brief`, beside the site)."""
+    pages = sorted(p.parent.name for p in (out_dir / "briefs").glob("*/index.html"))
+    return ["briefs", *(f"briefs/{week}" for week in pages)] if pages else []
+
+
 def write_sitemap(out_dir: Path, slugs: list[str], lastmod: str, base_url: str) -> None:
     """sitemap.xml: absolute locations (the protocol requires them) under `base_url`."""
     lines = ['<?xml version="1.0" encoding="UTF-8"?>']

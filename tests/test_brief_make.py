@@ -98,7 +98,7 @@ def test_nightly_hook_weekday_rule(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     dist = write_dist(tmp_path / "dist")
 
     class S:
-        out_dir, var_dir = dist, tmp_path / "var"
+        out_dir, var_dir, site_url = dist, tmp_path / "var", "https://site.test"
 
     monkeypatch.setenv("BEANFLOWS_BRIEF_WEEKDAY", "wednesday")
     monkeypatch.setenv("BEANFLOWS_AUTH_DB", str(tmp_path / "no-accounts.sqlite3"))

@@ -33,7 +33,8 @@ WITH d AS (
     prod_merc_long - prod_merc_short AS prod_merc_net,
     swap_long - swap_short AS swap_net,
     mm_long - mm_short AS mm_net,
-    other_long - other_short AS other_net
+    other_long - other_short AS other_net,
+    raw_sha256
   FROM cleaned.cftc_cot_disaggregated
 ), l AS (
   SELECT
@@ -43,7 +44,8 @@ WITH d AS (
     market_name,
     open_interest,
     noncomm_long - noncomm_short AS noncomm_net,
-    comm_long - comm_short AS comm_net
+    comm_long - comm_short AS comm_net,
+    raw_sha256
   FROM cleaned.cftc_cot_legacy
 ), joined AS (
   SELECT
@@ -57,7 +59,8 @@ WITH d AS (
     d.mm_net,
     d.other_net,
     l.noncomm_net,
-    l.comm_net
+    l.comm_net,
+    LIST_VALUE(d.raw_sha256, l.raw_sha256) AS week_files
   FROM d
   FULL OUTER JOIN l
     ON d.report_type = l.report_type
@@ -128,7 +131,10 @@ WITH d AS (
     ) AS noncomm_min_156,
     MAX(noncomm_net) OVER (
       PARTITION BY market_code, report_type ORDER BY report_date ROWS BETWEEN 155 PRECEDING AND CURRENT ROW
-    ) AS noncomm_max_156
+    ) AS noncomm_max_156,
+    LIST(week_files) OVER (
+      PARTITION BY market_code, report_type ORDER BY report_date ROWS BETWEEN 155 PRECEDING AND CURRENT ROW
+    ) AS window_files
   FROM joined
 )
 SELECT
@@ -202,6 +208,7 @@ SELECT
     WHEN noncomm_n_156 = 156 AND noncomm_max_156 > noncomm_min_156
       AND first_date_156 >= report_date - INTERVAL 1095 DAY
     THEN CAST(ROUND(100.0 * (noncomm_net - noncomm_min_156) / (noncomm_max_156 - noncomm_min_156), 2) AS DOUBLE)
-  END AS cot_index_noncomm_156w -- COT index of the non-commercial net: 100 * (net - min) / (max - min) over the last 156 reports incl. this one; null until 156 reports exist, when they span more than 156 weeks + 3 days (reports missing), or when max = min [0-100]
+  END AS cot_index_noncomm_156w, -- COT index of the non-commercial net: 100 * (net - min) / (max - min) over the last 156 reports incl. this one; null until 156 reports exist, when they span more than 156 weeks + 3 days (reports missing), or when max = min [0-100]
+  LIST_SORT(LIST_DISTINCT(FLATTEN(window_files))) AS raw_sha256 -- Raw files (disaggregated and legacy) of the reports in the trailing 156-report window, this one included: the widest COT index window; weekly changes use the previous report, inside it. Sorted, distinct (a list)
 FROM windowed
 WINDOW w AS (PARTITION BY market_code, report_type ORDER BY report_date)

@@ -12,6 +12,7 @@ from typing import Any
 
 from beanflows import freshness, gate
 from beanflows.errors import without_paths
+from ingest import provenance
 
 
 def source_entries(
@@ -32,9 +33,13 @@ def source_entries(
         prev = previous.get(name, {})
         is_failed = name in failed
         as_of = max((r["release"] or "" for r in rows), default=None) or None
+        terms = provenance.public_metadata(name)  # publisher, license, citation: source.toml
         entry = {
             "title": cfg.get("title", name),
             "homepage": cfg.get("homepage"),
+            "publisher": terms["publisher"],
+            "license": terms["license"],
+            "citation": terms["citation"],
             "schedule": cfg.get("schedule"),
             "stale_after_days": cfg.get("stale_after_days"),
             "urls": sorted(v for k, v in cfg.items() if k.endswith("_url") and isinstance(v, str)),

@@ -43,7 +43,8 @@ def _model_link(name: str, models: dict[str, Path]) -> str:
 
 
 def _rel(path: Path) -> str:
-    return path.relative_to(layout.REPO).as_posix()
+    """models/models/<family>/<file>.sql, also for a project copied elsewhere (tests)."""
+    return path.relative_to(path.parents[2].parent).as_posix()
 
 
 def trail(meta: dict[str, Any], models: dict[str, Path]) -> list[str]:

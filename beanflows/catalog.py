@@ -1,4 +1,5 @@
-"""catalog.json's `sources` part and the freshness of every entry (beanflows.freshness).
+"""catalog.json: assembled after the transform (`assemble`), with its `sources` part and the
+freshness of every entry (beanflows.freshness).
 
 The datasets part is written by beanflows.export; this module adds what each source did in
 this build and sets one status vocabulary (ok / stale / late) on sources and datasets alike,
@@ -8,11 +9,12 @@ so the catalog, the status page, the home page and `beanflows status` never disa
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 from typing import Any
 
-from beanflows import freshness, gate
+from beanflows import export, freshness, gate, layout
 from beanflows.errors import without_paths
-from ingest import provenance
+from ingest import archive, provenance
 
 
 def source_entries(
@@ -67,3 +69,52 @@ def apply_freshness(
         if entry.get("stale_reason"):
             entry["stale_reason"] = without_paths(entry["stale_reason"])
         entry["failed_audits"] = gate.failed_audits(entry.get("lineage") or [], gate_state)
+
+
+def assemble(
+    var_dir: Path,
+    out_dir: Path,
+    names: list[str],
+    configs: dict[str, dict[str, Any]],
+    failed: dict[str, str],
+    stale: dict[str, str],
+    notes: dict[str, list[str]],
+    gate_state: gate.Gate,
+    demo: bool,
+    now: str,
+    today: date,
+    reuse: bool = False,
+) -> tuple[dict[str, Any], dict[str, str]]:
+    """Export the datasets of this build's sources and write catalog.json.
+
+    `failed` (source -> reason) and `stale` (dataset -> reason) come from beanflows.failures;
+    datasets of sources outside this build keep their previous entries untouched. Returns the
+    catalog and the datasets meant to be refreshed that could not be written (-> reason).
+    """
+    specs = layout.dataset_specs()
+    untouched = {d for d, spec in specs.items() if not set(spec["sources"]) <= set(names)}
+    fresh = set(specs) - set(stale) - untouched
+    manifest = archive.load_manifest(layout.raw_dir(var_dir))
+    raw_files = {n: [r for r in manifest if r["source"] == n] for n in names}
+    previous = export._previous(out_dir)
+    datasets = export.export_datasets(
+        var_dir, out_dir, fresh, stale, raw_files, demo, now, untouched=untouched, reuse=reuse
+    )
+    unwritten = {
+        name: datasets[name]["stale_reason"]
+        for name in sorted(fresh)
+        if datasets.get(name, {}).get("status") == "stale"
+    }
+    sources = source_entries(
+        names, configs, manifest, failed, notes, previous.get("sources", {}), now, today
+    )
+    apply_freshness(datasets, sources, gate_state)
+    catalog = {
+        "catalog_version": 1,
+        "built_at": now,
+        "demo": demo,
+        "datasets": datasets,
+        "sources": sources,
+    }
+    export.write_catalog(out_dir, catalog)
+    return catalog, unwritten

@@ -118,7 +118,7 @@ def _build(args: argparse.Namespace, settings: Settings, child: object) -> int:
             settings, files, demo=args.demo, today=today, child=child, restate=restate
         )
         _summary(report)
-        code = 0 if report.ok else 1
+        code = 0 if report.ok else errors.EXIT_FAILED
         return code
     finally:
         ops_cli.finish(run, code, report, sys.exc_info()[1])

@@ -38,7 +38,6 @@ from typing import Any
 from beanflows import layout, runs
 
 EARLIEST = date(1900, 1, 1)  # "all of history": SQLMesh clamps it to each model's start
-STATES = ("pending", "running", "done", "failed")
 
 
 def restate_ranges(source: str, first: date | None, last: date | None, today: date) -> dict:

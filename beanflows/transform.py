@@ -248,7 +248,7 @@ def write_model_metadata(ctx, path: Path) -> None:  # noqa: ANN001 - sqlmesh Con
     """Dump what the catalog and methodology need from the models: descriptions, column
     meanings and units, kind, grain, audits, upstream models and file. Export and render read
     this file instead of importing SQLMesh (which alone costs seconds)."""
-    repo = layout.REPO
+    repo = Path(ctx.path).parent  # file paths are given relative to the repository
     # A --source build loads only its models: keep the others' entries from earlier builds.
     old = json.loads(path.read_text()) if path.exists() else {}
     current = layout.models(Path(ctx.path))

@@ -83,7 +83,7 @@ def models_fingerprint() -> str:
     """Hash of the SQLMesh project files (a change needs a plan)."""
     h = hashlib.sha256()
     for p in sorted(layout.MODELS_DIR.rglob("*")):
-        if p.is_file() and ".cache" not in p.parts and "logs" not in p.parts:
+        if p.is_file() and not {".cache", "logs", "__pycache__"} & set(p.parts):
             h.update(p.relative_to(layout.MODELS_DIR).as_posix().encode() + p.read_bytes())
     return h.hexdigest()
 

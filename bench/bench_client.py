@@ -42,7 +42,7 @@ sys.path.insert(0, str(REPO))
 import pandas as pd  # noqa: E402
 
 import beanflows  # noqa: E402
-from beanflows.render.serve import background  # noqa: E402
+from tests.site_server import background  # noqa: E402
 
 DATES = re.compile(rb'^(".*?"),(\d{6}),(\d{4}-\d{2}-\d{2}),', re.M)
 COFFEE = "083731"

@@ -98,6 +98,7 @@ def bench_incremental(shared: Path, tmp: Path) -> None:
     for audit in (REPO / "models/audits").glob("cot_*.sql"):
         shutil.copy(audit, proj / "audits")
     shutil.copytree(REPO / "models/models/cftc_cot", proj / "models/cftc_cot")
+    shutil.copytree(REPO / "models/macros", proj / "macros")
     evaluated: dict[str, list[tuple[str, str]]] = {}
     collecting = transform._console
 

@@ -38,6 +38,7 @@ sys.path.insert(0, str(REPO))
 from beanflows import build as build_mod  # noqa: E402
 from beanflows.config import Settings  # noqa: E402
 from ingest.fetchguard import Limits  # noqa: E402
+from ingest.route import demo_files  # noqa: E402
 from ingest.run import load_source, source_names  # noqa: E402
 
 
@@ -113,7 +114,7 @@ def prime(root: Path) -> Path:
     """A var/ and dist/ made by a demo build (a nightly box has both)."""
     seed = root / "seed"
     settings = Settings(var_dir=seed / "var", out_dir=seed / "dist")
-    build_mod.build(settings, build_mod.demo_files(), demo=True)
+    build_mod.build(settings, demo_files(), demo=True)
     return seed
 
 

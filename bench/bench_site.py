@@ -22,8 +22,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from beanflows.render import render_site  # noqa: E402
-from beanflows.render.sample import write_sample  # noqa: E402
-from beanflows.render.serve import background  # noqa: E402
+from tests.sample_site import write_sample  # noqa: E402
+from tests.site_server import background  # noqa: E402
 
 TARGETS = {"render_s": 5.0, "page_kb": 150.0, "first_chart_s": 1.0}
 FLAGS = [

@@ -14,8 +14,8 @@ import json
 import pytest
 
 from beanflows.render.layout import NAV
-from beanflows.render.serve import background
 from tests.conftest import REPO, run_cli
+from tests.site_server import background
 from tests.test_browser_site import SCREENS, browser, open_page  # noqa: F401 - fixture
 
 pytestmark = pytest.mark.browser

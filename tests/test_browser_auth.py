@@ -14,8 +14,8 @@ from urllib.parse import urlparse
 
 import pytest
 
-from beanflows.render.serve import background
 from tests.auth_service import auth_stack
+from tests.site_server import background
 
 pytestmark = pytest.mark.browser
 

@@ -16,8 +16,8 @@ from urllib.parse import urlparse
 import pytest
 
 from beanflows.render import render_site
-from beanflows.render.sample import write_sample
-from beanflows.render.serve import background
+from tests.sample_site import write_sample
+from tests.site_server import background
 
 pytestmark = pytest.mark.browser
 

@@ -91,6 +91,7 @@ def _project(root: Path) -> Path:
     for audit in (REPO / "models" / "audits").glob("cot_*.sql"):
         shutil.copy(audit, proj / "audits")
     shutil.copytree(REPO / "models" / "models" / "cftc_cot", proj / "models" / "cftc_cot")
+    shutil.copytree(REPO / "models" / "macros", proj / "macros")
     for test in (REPO / "models" / "tests").glob("test_cftc_cot*.yaml"):
         shutil.copy(test, proj / "tests")
     return proj

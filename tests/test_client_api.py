@@ -20,8 +20,8 @@ import pyarrow.parquet as pq
 import pytest
 
 import beanflows
-from beanflows.render.serve import background
 from tests.httpserver import serve
+from tests.site_server import background
 
 
 def _write(root: Path, rel: str, table: pa.Table, row_group_size: int) -> dict:

@@ -20,9 +20,9 @@ from pathlib import Path
 import pytest
 
 import beanflows.client
-from beanflows.render.serve import background
 from tests.conftest import REPO
 from tests.demo_site import demo_dist
+from tests.site_server import background
 from tests.worker_server import WorkerUnavailable, release_objects, worker_server
 
 PIPELINE_ONLY = {"duckdb", "sqlmesh", "mkdocs", "mkdocs-material", "jinja2", "altair", "boto3"}

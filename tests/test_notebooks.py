@@ -14,10 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from beanflows.render.serve import background
 from tests.conftest import REPO
 from tests.demo_site import demo_dist
 from tests.httpserver import serve
+from tests.site_server import background
 
 nbformat = pytest.importorskip("nbformat")
 nbclient = pytest.importorskip("nbclient")

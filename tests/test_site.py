@@ -18,8 +18,8 @@ import pyarrow.parquet as pq
 import pytest
 
 from beanflows.render import render_site
-from beanflows.render.sample import write_sample
-from beanflows.render.serve import background
+from tests.sample_site import write_sample
+from tests.site_server import background
 
 PAGES = [
     "index.html", "supply/index.html", "origins/index.html", "origins/brazil/index.html",

@@ -16,8 +16,8 @@ import duckdb
 import pytest
 
 from beanflows.render import pages_sql
-from beanflows.render.serve import background
 from tests.demo_site import demo_dist
+from tests.site_server import background
 from tests.test_a11y import AXE, axe_run
 
 pytestmark = pytest.mark.browser

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from beanflows.render import pages_sql, render_site
-from beanflows.render.sample import write_sample
+from tests.sample_site import write_sample
 
 
 def _render(out: Path) -> dict:

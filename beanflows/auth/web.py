@@ -63,7 +63,6 @@ class State:
     conn: sqlite3.Connection
     limiter: RateLimiter = field(default_factory=RateLimiter)
     publisher: Any = None  # keys.KeyPublisher when R2 is configured
-    mails_sent: int = 0
     # A new API key waits here for the one page view that shows it (keyed by the session's
     # CSRF token, which survives cookie rotation); never written to disk.
     new_keys: dict[str, tuple[str, float]] = field(default_factory=dict)
@@ -232,5 +231,4 @@ async def send_link(state: State, account_id: int, email: str, purpose: str) -> 
         subject, path = "Your BeanFlows sign-in link", f"/auth/{raw}"
         text = "Sign in to BeanFlows (link valid for 15 minutes, usable once):"
     body = f"{text}\n\n{base}{path}\n\nIf you did not ask for this, ignore this message.\n"
-    if await mail.send(state.settings.smtp_url, state.settings.mail_from, email, subject, body):
-        state.mails_sent += 1
+    await mail.send(state.settings.smtp_url, state.settings.mail_from, email, subject, body)

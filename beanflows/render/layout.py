@@ -35,11 +35,6 @@ NAV = [
     {"key": "status", "label": "Status", "href": "/status/"},
 ]
 
-FREE_NOTE = (
-    "Public pages show at most the most recent 5 years (the free tier). Full history: "
-    "the Pro files on the Downloads page."
-)
-
 
 def environment() -> jinja2.Environment:
     env = jinja2.Environment(

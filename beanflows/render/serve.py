@@ -12,7 +12,6 @@ import functools
 import http.server
 import io
 import re
-import threading
 from pathlib import Path
 
 HOST = "127.0.0.1"
@@ -109,10 +108,3 @@ def serve(out_dir: Path, port: int) -> None:
         pass
     finally:
         server.server_close()
-
-
-def background(out_dir: Path) -> tuple[http.server.ThreadingHTTPServer, str]:
-    """Start a server in a daemon thread (tests, benchmarks); return it and its base URL."""
-    server = make_server(Path(out_dir), 0)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return server, f"http://{HOST}:{server.server_address[1]}"

@@ -22,40 +22,6 @@ MODEL (
   description 'CFTC disaggregated COT positions: one row per week and market, newest published figures.'
 );
 
-WITH versions AS (
-  SELECT
-    *
-  FROM staging.cftc_cot_disaggregated
-  WHERE
-    report_date BETWEEN @start_date AND @end_date
-), ranked AS (
-  SELECT
-    *,
-    ROW_NUMBER() OVER (
-      PARTITION BY report_type, market_code, report_date
-      ORDER BY release DESC, raw_sha256 DESC
-    ) AS newest_rank
-  FROM versions
-), first_publication AS (
-  SELECT
-    v.report_type,
-    v.market_code,
-    v.report_date,
-    v.release,
-    v.raw_sha256,
-    v.raw_line,
-    ROW_NUMBER() OVER (
-      PARTITION BY v.report_type, v.market_code, v.report_date
-      ORDER BY v.release, v.raw_sha256
-    ) AS first_rank
-  FROM versions AS v
-  JOIN ranked AS r
-    ON r.newest_rank = 1
-    AND v.report_type = r.report_type
-    AND v.market_code = r.market_code
-    AND v.report_date = r.report_date
-    AND v.values_key = r.values_key
-)
 SELECT
   w.report_type, -- futures_only or combined (futures and options, delta-adjusted)
   w.report_date, -- Date the positions are as of (a Tuesday)
@@ -91,14 +57,7 @@ SELECT
   w.traders_other_long, -- Other reportable traders long [traders]
   w.traders_other_short, -- Other reportable traders short [traders]
   w.traders_other_spread, -- Other reportable traders spreading [traders]
-  f.release, -- Newest report date of the first file that published these figures
-  f.raw_sha256, -- sha256 of that raw file
-  f.raw_line -- Line of the row in that raw file
-FROM ranked AS w
-JOIN first_publication AS f
-  ON f.first_rank = 1
-  AND w.report_type = f.report_type
-  AND w.market_code = f.market_code
-  AND w.report_date = f.report_date
-WHERE
-  w.newest_rank = 1
+  w.first_release AS release, -- Newest report date of the first file that published these figures
+  w.first_raw_sha256 AS raw_sha256, -- sha256 of that raw file
+  w.first_raw_line AS raw_line -- Line of the row in that raw file
+FROM @cot_newest_figures(staging.cftc_cot_disaggregated, @start_date, @end_date) AS w

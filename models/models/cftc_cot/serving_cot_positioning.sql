@@ -66,76 +66,6 @@ WITH d AS (
     ON d.report_type = l.report_type
     AND d.market_code = l.market_code
     AND d.report_date = l.report_date
-), windowed AS (
-  SELECT
-    *,
-    MIN(report_date) OVER (
-      PARTITION BY market_code, report_type ORDER BY report_date ROWS BETWEEN 25 PRECEDING AND CURRENT ROW
-    ) AS first_date_26,
-    MIN(report_date) OVER (
-      PARTITION BY market_code, report_type ORDER BY report_date ROWS BETWEEN 51 PRECEDING AND CURRENT ROW
-    ) AS first_date_52,
-    MIN(report_date) OVER (
-      PARTITION BY market_code, report_type ORDER BY report_date ROWS BETWEEN 155 PRECEDING AND CURRENT ROW
-    ) AS first_date_156,
-    COUNT(mm_net) OVER (
-      PARTITION BY market_code, report_type ORDER BY report_date ROWS BETWEEN 25 PRECEDING AND CURRENT ROW
-    ) AS mm_n_26,
-    MIN(mm_net) OVER (
-      PARTITION BY market_code, report_type ORDER BY report_date ROWS BETWEEN 25 PRECEDING AND CURRENT ROW
-    ) AS mm_min_26,
-    MAX(mm_net) OVER (
-      PARTITION BY market_code, report_type ORDER BY report_date ROWS BETWEEN 25 PRECEDING AND CURRENT ROW
-    ) AS mm_max_26,
-    COUNT(mm_net) OVER (
-      PARTITION BY market_code, report_type ORDER BY report_date ROWS BETWEEN 51 PRECEDING AND CURRENT ROW
-    ) AS mm_n_52,
-    MIN(mm_net) OVER (
-      PARTITION BY market_code, report_type ORDER BY report_date ROWS BETWEEN 51 PRECEDING AND CURRENT ROW
-    ) AS mm_min_52,
-    MAX(mm_net) OVER (
-      PARTITION BY market_code, report_type ORDER BY report_date ROWS BETWEEN 51 PRECEDING AND CURRENT ROW
-    ) AS mm_max_52,
-    COUNT(mm_net) OVER (
-      PARTITION BY market_code, report_type ORDER BY report_date ROWS BETWEEN 155 PRECEDING AND CURRENT ROW
-    ) AS mm_n_156,
-    MIN(mm_net) OVER (
-      PARTITION BY market_code, report_type ORDER BY report_date ROWS BETWEEN 155 PRECEDING AND CURRENT ROW
-    ) AS mm_min_156,
-    MAX(mm_net) OVER (
-      PARTITION BY market_code, report_type ORDER BY report_date ROWS BETWEEN 155 PRECEDING AND CURRENT ROW
-    ) AS mm_max_156,
-    COUNT(noncomm_net) OVER (
-      PARTITION BY market_code, report_type ORDER BY report_date ROWS BETWEEN 25 PRECEDING AND CURRENT ROW
-    ) AS noncomm_n_26,
-    MIN(noncomm_net) OVER (
-      PARTITION BY market_code, report_type ORDER BY report_date ROWS BETWEEN 25 PRECEDING AND CURRENT ROW
-    ) AS noncomm_min_26,
-    MAX(noncomm_net) OVER (
-      PARTITION BY market_code, report_type ORDER BY report_date ROWS BETWEEN 25 PRECEDING AND CURRENT ROW
-    ) AS noncomm_max_26,
-    COUNT(noncomm_net) OVER (
-      PARTITION BY market_code, report_type ORDER BY report_date ROWS BETWEEN 51 PRECEDING AND CURRENT ROW
-    ) AS noncomm_n_52,
-    MIN(noncomm_net) OVER (
-      PARTITION BY market_code, report_type ORDER BY report_date ROWS BETWEEN 51 PRECEDING AND CURRENT ROW
-    ) AS noncomm_min_52,
-    MAX(noncomm_net) OVER (
-      PARTITION BY market_code, report_type ORDER BY report_date ROWS BETWEEN 51 PRECEDING AND CURRENT ROW
-    ) AS noncomm_max_52,
-    COUNT(noncomm_net) OVER (
-      PARTITION BY market_code, report_type ORDER BY report_date ROWS BETWEEN 155 PRECEDING AND CURRENT ROW
-    ) AS noncomm_n_156,
-    MIN(noncomm_net) OVER (
-      PARTITION BY market_code, report_type ORDER BY report_date ROWS BETWEEN 155 PRECEDING AND CURRENT ROW
-    ) AS noncomm_min_156,
-    MAX(noncomm_net) OVER (
-      PARTITION BY market_code, report_type ORDER BY report_date ROWS BETWEEN 155 PRECEDING AND CURRENT ROW
-    ) AS noncomm_max_156,
-    LIST(week_files) OVER (
-      PARTITION BY market_code, report_type ORDER BY report_date ROWS BETWEEN 155 PRECEDING AND CURRENT ROW
-    ) AS window_files
-  FROM joined
 )
 SELECT
   report_date, -- Date the positions are as of (the Tuesday; Monday when Tuesday is a US holiday)
@@ -144,71 +74,30 @@ SELECT
   report_type, -- futures_only or combined (futures and options, delta-adjusted)
   open_interest, -- Open interest [contracts]
   prod_merc_net, -- Producer/merchant/processor/user net position, long minus short [contracts]
-  CAST(ROUND(100.0 * prod_merc_net / NULLIF(open_interest, 0), 2) AS DOUBLE) AS prod_merc_net_pct_oi, -- Producer/merchant/processor/user net as a share of open interest [% of open interest]
-  CASE
-    WHEN LAG(report_date) OVER w >= report_date - INTERVAL 14 DAY
-    THEN prod_merc_net - LAG(prod_merc_net) OVER w
-  END AS prod_merc_net_change, -- Producer/merchant/processor/user net change since the previous report, null if that is more than 14 days earlier [contracts]
+  @cot_pct_oi(prod_merc_net) AS prod_merc_net_pct_oi, -- Producer/merchant/processor/user net as a share of open interest [% of open interest]
+  @cot_net_change(prod_merc_net) AS prod_merc_net_change, -- Producer/merchant/processor/user net change since the previous report, null if that is more than 14 days earlier [contracts]
   swap_net, -- Swap dealer net position, long minus short [contracts]
-  CAST(ROUND(100.0 * swap_net / NULLIF(open_interest, 0), 2) AS DOUBLE) AS swap_net_pct_oi, -- Swap dealer net as a share of open interest [% of open interest]
-  CASE
-    WHEN LAG(report_date) OVER w >= report_date - INTERVAL 14 DAY
-    THEN swap_net - LAG(swap_net) OVER w
-  END AS swap_net_change, -- Swap dealer net change since the previous report, null if that is more than 14 days earlier [contracts]
+  @cot_pct_oi(swap_net) AS swap_net_pct_oi, -- Swap dealer net as a share of open interest [% of open interest]
+  @cot_net_change(swap_net) AS swap_net_change, -- Swap dealer net change since the previous report, null if that is more than 14 days earlier [contracts]
   mm_net, -- Managed money net position, long minus short [contracts]
-  CAST(ROUND(100.0 * mm_net / NULLIF(open_interest, 0), 2) AS DOUBLE) AS mm_net_pct_oi, -- Managed money net as a share of open interest [% of open interest]
-  CASE
-    WHEN LAG(report_date) OVER w >= report_date - INTERVAL 14 DAY
-    THEN mm_net - LAG(mm_net) OVER w
-  END AS mm_net_change, -- Managed money net change since the previous report, null if that is more than 14 days earlier [contracts]
+  @cot_pct_oi(mm_net) AS mm_net_pct_oi, -- Managed money net as a share of open interest [% of open interest]
+  @cot_net_change(mm_net) AS mm_net_change, -- Managed money net change since the previous report, null if that is more than 14 days earlier [contracts]
   other_net, -- Other reportable net position, long minus short [contracts]
-  CAST(ROUND(100.0 * other_net / NULLIF(open_interest, 0), 2) AS DOUBLE) AS other_net_pct_oi, -- Other reportable net as a share of open interest [% of open interest]
-  CASE
-    WHEN LAG(report_date) OVER w >= report_date - INTERVAL 14 DAY
-    THEN other_net - LAG(other_net) OVER w
-  END AS other_net_change, -- Other reportable net change since the previous report, null if that is more than 14 days earlier [contracts]
+  @cot_pct_oi(other_net) AS other_net_pct_oi, -- Other reportable net as a share of open interest [% of open interest]
+  @cot_net_change(other_net) AS other_net_change, -- Other reportable net change since the previous report, null if that is more than 14 days earlier [contracts]
   noncomm_net, -- Non-commercial (legacy) net position, long minus short [contracts]
-  CAST(ROUND(100.0 * noncomm_net / NULLIF(open_interest, 0), 2) AS DOUBLE) AS noncomm_net_pct_oi, -- Non-commercial (legacy) net as a share of open interest [% of open interest]
-  CASE
-    WHEN LAG(report_date) OVER w >= report_date - INTERVAL 14 DAY
-    THEN noncomm_net - LAG(noncomm_net) OVER w
-  END AS noncomm_net_change, -- Non-commercial (legacy) net change since the previous report, null if that is more than 14 days earlier [contracts]
+  @cot_pct_oi(noncomm_net) AS noncomm_net_pct_oi, -- Non-commercial (legacy) net as a share of open interest [% of open interest]
+  @cot_net_change(noncomm_net) AS noncomm_net_change, -- Non-commercial (legacy) net change since the previous report, null if that is more than 14 days earlier [contracts]
   comm_net, -- Commercial (legacy) net position, long minus short [contracts]
-  CAST(ROUND(100.0 * comm_net / NULLIF(open_interest, 0), 2) AS DOUBLE) AS comm_net_pct_oi, -- Commercial (legacy) net as a share of open interest [% of open interest]
-  CASE
-    WHEN LAG(report_date) OVER w >= report_date - INTERVAL 14 DAY
-    THEN comm_net - LAG(comm_net) OVER w
-  END AS comm_net_change, -- Commercial (legacy) net change since the previous report, null if that is more than 14 days earlier [contracts]
-  CASE
-    WHEN mm_n_26 = 26 AND mm_max_26 > mm_min_26
-      AND first_date_26 >= report_date - INTERVAL 185 DAY
-    THEN CAST(ROUND(100.0 * (mm_net - mm_min_26) / (mm_max_26 - mm_min_26), 2) AS DOUBLE)
-  END AS cot_index_mm_26w, -- COT index of the managed money net: 100 * (net - min) / (max - min) over the last 26 reports incl. this one; null until 26 reports exist, when they span more than 26 weeks + 3 days (reports missing), or when max = min [0-100]
-  CASE
-    WHEN mm_n_52 = 52 AND mm_max_52 > mm_min_52
-      AND first_date_52 >= report_date - INTERVAL 367 DAY
-    THEN CAST(ROUND(100.0 * (mm_net - mm_min_52) / (mm_max_52 - mm_min_52), 2) AS DOUBLE)
-  END AS cot_index_mm_52w, -- COT index of the managed money net: 100 * (net - min) / (max - min) over the last 52 reports incl. this one; null until 52 reports exist, when they span more than 52 weeks + 3 days (reports missing), or when max = min [0-100]
-  CASE
-    WHEN mm_n_156 = 156 AND mm_max_156 > mm_min_156
-      AND first_date_156 >= report_date - INTERVAL 1095 DAY
-    THEN CAST(ROUND(100.0 * (mm_net - mm_min_156) / (mm_max_156 - mm_min_156), 2) AS DOUBLE)
-  END AS cot_index_mm_156w, -- COT index of the managed money net: 100 * (net - min) / (max - min) over the last 156 reports incl. this one; null until 156 reports exist, when they span more than 156 weeks + 3 days (reports missing), or when max = min [0-100]
-  CASE
-    WHEN noncomm_n_26 = 26 AND noncomm_max_26 > noncomm_min_26
-      AND first_date_26 >= report_date - INTERVAL 185 DAY
-    THEN CAST(ROUND(100.0 * (noncomm_net - noncomm_min_26) / (noncomm_max_26 - noncomm_min_26), 2) AS DOUBLE)
-  END AS cot_index_noncomm_26w, -- COT index of the non-commercial net: 100 * (net - min) / (max - min) over the last 26 reports incl. this one; null until 26 reports exist, when they span more than 26 weeks + 3 days (reports missing), or when max = min [0-100]
-  CASE
-    WHEN noncomm_n_52 = 52 AND noncomm_max_52 > noncomm_min_52
-      AND first_date_52 >= report_date - INTERVAL 367 DAY
-    THEN CAST(ROUND(100.0 * (noncomm_net - noncomm_min_52) / (noncomm_max_52 - noncomm_min_52), 2) AS DOUBLE)
-  END AS cot_index_noncomm_52w, -- COT index of the non-commercial net: 100 * (net - min) / (max - min) over the last 52 reports incl. this one; null until 52 reports exist, when they span more than 52 weeks + 3 days (reports missing), or when max = min [0-100]
-  CASE
-    WHEN noncomm_n_156 = 156 AND noncomm_max_156 > noncomm_min_156
-      AND first_date_156 >= report_date - INTERVAL 1095 DAY
-    THEN CAST(ROUND(100.0 * (noncomm_net - noncomm_min_156) / (noncomm_max_156 - noncomm_min_156), 2) AS DOUBLE)
-  END AS cot_index_noncomm_156w, -- COT index of the non-commercial net: 100 * (net - min) / (max - min) over the last 156 reports incl. this one; null until 156 reports exist, when they span more than 156 weeks + 3 days (reports missing), or when max = min [0-100]
-  LIST_SORT(LIST_DISTINCT(FLATTEN(window_files))) AS raw_sha256 -- Raw files (disaggregated and legacy) of the reports in the trailing 156-report window, this one included: the widest COT index window; weekly changes use the previous report, inside it. Sorted, distinct (a list)
-FROM windowed
-WINDOW w AS (PARTITION BY market_code, report_type ORDER BY report_date)
+  @cot_pct_oi(comm_net) AS comm_net_pct_oi, -- Commercial (legacy) net as a share of open interest [% of open interest]
+  @cot_net_change(comm_net) AS comm_net_change, -- Commercial (legacy) net change since the previous report, null if that is more than 14 days earlier [contracts]
+  @cot_index(mm_net, 26) AS cot_index_mm_26w, -- COT index of the managed money net: 100 * (net - min) / (max - min) over the last 26 reports incl. this one; null until 26 reports exist, when they span more than 26 weeks + 3 days (reports missing), or when max = min [0-100]
+  @cot_index(mm_net, 52) AS cot_index_mm_52w, -- COT index of the managed money net: 100 * (net - min) / (max - min) over the last 52 reports incl. this one; null until 52 reports exist, when they span more than 52 weeks + 3 days (reports missing), or when max = min [0-100]
+  @cot_index(mm_net, 156) AS cot_index_mm_156w, -- COT index of the managed money net: 100 * (net - min) / (max - min) over the last 156 reports incl. this one; null until 156 reports exist, when they span more than 156 weeks + 3 days (reports missing), or when max = min [0-100]
+  @cot_index(noncomm_net, 26) AS cot_index_noncomm_26w, -- COT index of the non-commercial net: 100 * (net - min) / (max - min) over the last 26 reports incl. this one; null until 26 reports exist, when they span more than 26 weeks + 3 days (reports missing), or when max = min [0-100]
+  @cot_index(noncomm_net, 52) AS cot_index_noncomm_52w, -- COT index of the non-commercial net: 100 * (net - min) / (max - min) over the last 52 reports incl. this one; null until 52 reports exist, when they span more than 52 weeks + 3 days (reports missing), or when max = min [0-100]
+  @cot_index(noncomm_net, 156) AS cot_index_noncomm_156w, -- COT index of the non-commercial net: 100 * (net - min) / (max - min) over the last 156 reports incl. this one; null until 156 reports exist, when they span more than 156 weeks + 3 days (reports missing), or when max = min [0-100]
+  LIST_SORT(LIST_DISTINCT(FLATTEN(LIST(week_files) OVER (
+    PARTITION BY market_code, report_type ORDER BY report_date ROWS BETWEEN 155 PRECEDING AND CURRENT ROW
+  )))) AS raw_sha256 -- Raw files (disaggregated and legacy) of the reports in the trailing 156-report window, this one included: the widest COT index window; weekly changes use the previous report, inside it. Sorted, distinct (a list)
+FROM joined

@@ -49,26 +49,25 @@ SELECT
   traders_other_rept_long_all AS traders_other_long, -- Other reportable traders long [traders]
   traders_other_rept_short_all AS traders_other_short, -- Other reportable traders short [traders]
   traders_other_rept_spread_all AS traders_other_spread, -- Other reportable traders spreading [traders]
-  CONCAT_WS(
-    '|',
+  @cot_values_key(
     market_and_exchange_names,
-    COALESCE(CAST(open_interest_all AS VARCHAR), ''),
-    COALESCE(CAST(prod_merc_positions_long_all AS VARCHAR), ''),
-    COALESCE(CAST(prod_merc_positions_short_all AS VARCHAR), ''),
-    COALESCE(CAST(swap_positions_long_all AS VARCHAR), ''),
-    COALESCE(CAST(swap_positions_short_all AS VARCHAR), ''),
-    COALESCE(CAST(swap_positions_spread_all AS VARCHAR), ''),
-    COALESCE(CAST(m_money_positions_long_all AS VARCHAR), ''),
-    COALESCE(CAST(m_money_positions_short_all AS VARCHAR), ''),
-    COALESCE(CAST(m_money_positions_spread_all AS VARCHAR), ''),
-    COALESCE(CAST(other_rept_positions_long_all AS VARCHAR), ''),
-    COALESCE(CAST(other_rept_positions_short_all AS VARCHAR), ''),
-    COALESCE(CAST(other_rept_positions_spread_all AS VARCHAR), ''),
-    COALESCE(CAST(nonrept_positions_long_all AS VARCHAR), ''),
-    COALESCE(CAST(nonrept_positions_short_all AS VARCHAR), ''),
-    COALESCE(CAST(traders_tot_all AS VARCHAR), ''),
-    COALESCE(CAST(traders_m_money_long_all AS VARCHAR), ''),
-    COALESCE(CAST(traders_m_money_short_all AS VARCHAR), '')
+    open_interest_all,
+    prod_merc_positions_long_all,
+    prod_merc_positions_short_all,
+    swap_positions_long_all,
+    swap_positions_short_all,
+    swap_positions_spread_all,
+    m_money_positions_long_all,
+    m_money_positions_short_all,
+    m_money_positions_spread_all,
+    other_rept_positions_long_all,
+    other_rept_positions_short_all,
+    other_rept_positions_spread_all,
+    nonrept_positions_long_all,
+    nonrept_positions_short_all,
+    traders_tot_all,
+    traders_m_money_long_all,
+    traders_m_money_short_all
   ) AS values_key, -- The published figures as one string, to tell versions apart
   _release AS release, -- Newest report date in the file this version comes from
   _raw_sha256 AS raw_sha256, -- sha256 of the raw file in the archive

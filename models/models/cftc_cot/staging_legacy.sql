@@ -37,20 +37,19 @@ SELECT
   traders_noncommercial_spreading_all AS traders_noncomm_spread, -- Non-commercial traders spreading [traders]
   traders_commercial_long_all AS traders_comm_long, -- Commercial traders long [traders]
   traders_commercial_short_all AS traders_comm_short, -- Commercial traders short [traders]
-  CONCAT_WS(
-    '|',
+  @cot_values_key(
     market_and_exchange_names,
-    COALESCE(CAST(open_interest_all AS VARCHAR), ''),
-    COALESCE(CAST(noncommercial_positions_long_all AS VARCHAR), ''),
-    COALESCE(CAST(noncommercial_positions_short_all AS VARCHAR), ''),
-    COALESCE(CAST(noncommercial_positions_spreading_all AS VARCHAR), ''),
-    COALESCE(CAST(commercial_positions_long_all AS VARCHAR), ''),
-    COALESCE(CAST(commercial_positions_short_all AS VARCHAR), ''),
-    COALESCE(CAST(nonreportable_positions_long_all AS VARCHAR), ''),
-    COALESCE(CAST(nonreportable_positions_short_all AS VARCHAR), ''),
-    COALESCE(CAST(traders_total_all AS VARCHAR), ''),
-    COALESCE(CAST(traders_noncommercial_long_all AS VARCHAR), ''),
-    COALESCE(CAST(traders_noncommercial_short_all AS VARCHAR), '')
+    open_interest_all,
+    noncommercial_positions_long_all,
+    noncommercial_positions_short_all,
+    noncommercial_positions_spreading_all,
+    commercial_positions_long_all,
+    commercial_positions_short_all,
+    nonreportable_positions_long_all,
+    nonreportable_positions_short_all,
+    traders_total_all,
+    traders_noncommercial_long_all,
+    traders_noncommercial_short_all
   ) AS values_key, -- The published figures as one string, to tell versions apart
   _release AS release, -- Newest report date in the file this version comes from
   _raw_sha256 AS raw_sha256, -- sha256 of the raw file in the archive

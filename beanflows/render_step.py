@@ -1,0 +1,76 @@
+"""The build's render step: render the site from the published files, or skip it.
+
+The site reads only dist/data (catalog.json and the datasets), never the warehouse, so it is
+skipped when neither the catalog nor the render code and templates changed since the last
+successful render (fingerprint in VAR/state/render-state). The renderer is imported here,
+lazily: a broken renderer becomes a failure in the summary, never a crash of the build.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+import traceback
+from pathlib import Path
+from typing import Any
+
+from beanflows import errors, layout
+
+
+def fingerprint(out_dir: Path) -> str:
+    """Hash of what the site is made from: the catalog and the render code and templates."""
+    h = hashlib.sha256((out_dir / "data" / "catalog.json").read_bytes())
+    for folder in ("templates", "site", "beanflows/render"):
+        for path in sorted((layout.REPO / folder).rglob("*")):
+            if path.is_file() and "__pycache__" not in path.parts:
+                h.update(path.relative_to(layout.REPO).as_posix().encode() + path.read_bytes())
+    return h.hexdigest()
+
+
+def prestart_methodology() -> Any:
+    """A mkdocs process loading its libraries while SQLMesh runs (None if unavailable)."""
+    try:
+        from beanflows.render import methodology
+
+        return methodology.prestart()
+    except Exception:  # noqa: BLE001 - an optimisation only: render starts its own
+        return None
+
+
+def _stop(mkdocs: Any) -> None:
+    if mkdocs is not None:
+        mkdocs.kill()
+        mkdocs.communicate()
+
+
+def run(
+    out_dir: Path, var_dir: Path, catalog: dict[str, Any], mkdocs: Any = None
+) -> tuple[dict[str, Any] | None, list[str], float]:
+    """(render summary or None, errors, seconds). `mkdocs` (a prestarted methodology process)
+    is handed to the render, or stopped here when the render is skipped."""
+    try:
+        from beanflows import render
+    except Exception as exc:  # noqa: BLE001 - a broken renderer must not hide the summary
+        if errors.debug():
+            traceback.print_exc()
+        _stop(mkdocs)
+        return None, [f"render import failed: {exc!r}"], 0.0
+    # Internal state lives in var/, never in the published folder (publish refuses dot files).
+    (out_dir / "data" / ".render-state").unlink(missing_ok=True)  # where older builds kept it
+    state = layout.state_file(var_dir, "render-state")
+    current = f"{out_dir}\n{fingerprint(out_dir)}"  # one var/ may render two outs
+    if state.exists() and state.read_text() == current and (out_dir / "index.html").exists():
+        _stop(mkdocs)
+        return {"skipped": True}, [], 0.0
+    t0 = time.perf_counter()
+    try:
+        summary = render.render_site(out_dir, catalog, mkdocs) or {}
+    except Exception as exc:  # noqa: BLE001 - a render bug must not hide the build summary
+        if errors.debug():
+            traceback.print_exc()
+        summary = {"errors": [repr(exc)]}
+    problems = [str(e) for e in summary.get("errors") or []]
+    if not problems:
+        state.parent.mkdir(parents=True, exist_ok=True)
+        state.write_text(current)
+    return summary, problems, time.perf_counter() - t0

@@ -187,7 +187,9 @@ def source_page(name: str, meta: dict[str, Any]) -> str:
             elif (
                 "#" in line
                 and "=" in line
-                and not line.lstrip().startswith(("citation", "license"))
+                and not line.lstrip().startswith(
+                    ("citation", "license", "canonical_urls", "publisher")
+                )
             ):
                 key, _, comment = line.partition("#")
                 quirks.append(f"`{key.split('=')[0].strip()}`: {comment.strip()}")

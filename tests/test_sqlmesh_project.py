@@ -50,6 +50,20 @@ def test_only_raw_models_read_files(ctx) -> None:
             assert not DUCKDB_ONLY.search(sql), f"{name} reads files outside the raw layer"
 
 
+def test_raw_models_read_landing_with_duckdb_reader(ctx) -> None:
+    """`@landing` renders DuckDB's reader exactly as the models spelled it before the macro
+    (same SQL, same warehouse); tests/test_spark.py covers Spark's reader."""
+    raw = {n: m for n, m in ctx.models.items() if n.split(".")[-2].strip('"') == "raw"}
+    assert len(raw) >= 10
+    for name, model in raw.items():
+        sql = model.render_query_or_raise().sql(dialect="duckdb")
+        assert re.fullmatch(
+            r"SELECT \* FROM READ_PARQUET\('landing/\w+/\w+/\*\.parquet', "
+            r'"union_by_name" = TRUE\) AS "_0"',
+            sql,
+        ), f"{name}: {sql}"
+
+
 @pytest.mark.parametrize("dialect", ["trino", "spark"])
 def test_non_raw_models_render_for_distributed_engines(ctx, dialect: str) -> None:
     from sqlglot import ErrorLevel

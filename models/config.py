@@ -75,13 +75,17 @@ def spark_settings(master: str | None, spark_dir: Path) -> dict[str, str]:
         "spark.ui.showConsoleProgress": "false",
         "spark.sql.warehouse.dir": str(spark_dir / "warehouse"),
         "spark.local.dir": str(tmp),
+        # Small tables on one machine: planning, not data, costs the time. Adaptive
+        # re-planning after every stage and whole-stage code generation (a Java compile per
+        # query) spend more CPU than they save here.
+        "spark.sql.adaptive.enabled": "false",
+        "spark.sql.codegen.wholeStage": "false",
         # Derby (the local Hive metastore) writes metastore_db/ and derby.log into the
-        # current directory unless told otherwise. A short-lived JVM on few cores: the
-        # quick JIT tier and the serial collector spend less CPU than the server defaults.
+        # current directory unless told otherwise.
         "spark.driver.extraJavaOptions": (
             f"-Dderby.system.home={spark_dir / 'metastore'} "
             f"-Dderby.stream.error.file={spark_dir / 'derby.log'} -Djava.io.tmpdir={tmp} "
-            "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC"
+            "-XX:+UseSerialGC"
         ),
     }
 

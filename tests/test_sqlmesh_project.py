@@ -64,6 +64,15 @@ def test_raw_models_read_landing_with_duckdb_reader(ctx) -> None:
         ), f"{name}: {sql}"
 
 
+def test_incremental_models_are_not_partitioned_by_day(ctx) -> None:
+    """On Spark a table partitioned by its time column gets one partition per day (thousands of
+    tiny files and metastore entries); the tables are small enough to need none."""
+    incremental = [m for m in ctx.models.values() if m.kind.is_incremental_by_time_range]
+    assert len(incremental) >= 10
+    for model in incremental:
+        assert not model.partitioned_by, f"{model.name}: add partition_by_time_column FALSE"
+
+
 @pytest.mark.parametrize("dialect", ["trino", "spark"])
 def test_non_raw_models_render_for_distributed_engines(ctx, dialect: str) -> None:
     from sqlglot import ErrorLevel

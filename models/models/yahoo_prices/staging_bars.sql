@@ -6,7 +6,7 @@
 -- Grain: one row per (symbol, date). Source: raw.yahoo_prices_bars. Unit: US cents/lb.
 MODEL (
   name staging.yahoo_prices_bars,
-  kind INCREMENTAL_BY_TIME_RANGE (time_column date),
+  kind INCREMENTAL_BY_TIME_RANGE (time_column date, partition_by_time_column FALSE),
   start '2000-01-01',
   grain (symbol, date),
   audits (

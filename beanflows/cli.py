@@ -119,6 +119,9 @@ def _build(args: argparse.Namespace, settings: Settings, child: object) -> int:
         )
         _summary(report)
         code = 0 if report.ok else errors.EXIT_FAILED
+        from beanflows.brief.cli import after_build  # weekly brief + subscriber alerts
+
+        code = max(code, after_build(settings, today, demo=args.demo))
         return code
     finally:
         ops_cli.finish(run, code, report, sys.exc_info()[1])
@@ -179,6 +182,9 @@ def main(argv: list[str] | None = None) -> int:
     from beanflows import ops_cli
 
     ops_cli.add_parsers(sub, common)
+    from beanflows.brief.cli import add_parsers as brief_parsers
+
+    brief_parsers(sub, common)
     args = parser.parse_args(argv)
     return errors.run_clean(args.func, args, debug=getattr(args, "debug", False))
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import copy
 import hashlib
 import hmac
+import itertools
 import json
 import os
 import re
@@ -23,6 +24,7 @@ from http.cookies import SimpleCookie
 from pathlib import Path
 
 import httpx
+import pytest
 from aiosmtpd.controller import Controller
 
 from tests.s3_server import free_port
@@ -280,3 +282,40 @@ def create_key(client: Client, name: str = "k") -> str:
     m = re.search(r'id="new-key">(bf_live_[A-Za-z0-9_-]+)<', client.get("/account").text)
     assert m, "the new key is not on the account page"
     return m.group(1)
+
+
+# --- shared by the attack suites (test_auth_security.py, test_auth_webhook_attacks.py) -------
+_ips = itertools.count(1)
+
+
+@pytest.fixture(scope="module", name="stack")
+def attack_stack(tmp_path_factory):  # noqa: ANN001, ANN201 - registered in conftest.py
+    """One service stack per module; each client poses as its own IP (rate limits apart)."""
+    tmp = tmp_path_factory.mktemp("auth")
+    with auth_stack(tmp, BEANFLOWS_CLIENT_IP_HEADER="X-Test-IP") as st:
+        yield st
+
+
+def client(stack, origin: str | None = None) -> Client:  # noqa: ANN001
+    c = stack.client(origin)
+    c.headers["X-Test-IP"] = f"10.0.{next(_ips)}.1"
+    return c
+
+
+def fresh_email() -> str:
+    return f"u{uuid.uuid4().hex[:10]}@example.com"
+
+
+def count(stack, table: str) -> int:  # noqa: ANN001
+    return stack.db(f"SELECT count(*) FROM {table}")[0][0]
+
+
+def member(stack) -> tuple[Client, str, int]:  # noqa: ANN001
+    """A signed-in, admitted account: (client, email, account id)."""
+    c, email = client(stack), fresh_email()
+    admitted_account(c, stack.box, email, stack.svc)
+    return c, email, stack.db("SELECT id FROM accounts WHERE email = ?", email)[0][0]
+
+
+def events_of(stack, event_id: str) -> list:  # noqa: ANN001
+    return stack.db("SELECT outcome FROM webhook_events WHERE event_id = ?", event_id)

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.auth_service import attack_stack  # noqa: F401 - the `stack` fixture of auth suites
 from tests.httpserver import serve
 
 REPO = Path(__file__).resolve().parents[1]

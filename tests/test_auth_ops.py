@@ -82,7 +82,7 @@ def test_cli_says_what_is_missing_in_one_line(tmp_path):
 
 def test_migrations_apply_once(tmp_path):
     conn = db.connect(tmp_path / "a.db")
-    assert db.migrate(conn) == ["0001_init.sql"]
+    assert db.migrate(conn) == ["0001_init.sql", "0002_brief_alerts.sql"]
     assert db.migrate(conn) == []
     assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     assert conn.execute("PRAGMA foreign_keys").fetchone()[0] == 1

@@ -5,7 +5,6 @@ Paddle API); each test poses as its own client IP through BEANFLOWS_CLIENT_IP_HE
 
 from __future__ import annotations
 
-import itertools
 import json
 import uuid
 
@@ -17,48 +16,17 @@ from tests.auth_service import (
     PADDLE_DIR,
     PRICE_STARTER,
     Client,
-    admitted_account,
-    auth_stack,
+    client,
+    count,
     create_key,
     deliver,
+    fresh_email,
+    member,
     sign_in,
     subscription_event,
 )
 
 pytestmark = pytest.mark.skipif(not PADDLE_DIR.is_dir(), reason=f"no Paddle data in {PADDLE_DIR}")
-_ips = itertools.count(1)
-
-
-@pytest.fixture(scope="module")
-def stack(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("auth")
-    with auth_stack(tmp, BEANFLOWS_CLIENT_IP_HEADER="X-Test-IP") as st:
-        yield st
-
-
-def client(stack, origin: str | None = None) -> Client:
-    c = stack.client(origin)
-    c.headers["X-Test-IP"] = f"10.0.{next(_ips)}.1"
-    return c
-
-
-def fresh_email() -> str:
-    return f"u{uuid.uuid4().hex[:10]}@example.com"
-
-
-def count(stack, table: str) -> int:
-    return stack.db(f"SELECT count(*) FROM {table}")[0][0]
-
-
-def member(stack) -> tuple[Client, str, int]:
-    """A signed-in, admitted account: (client, email, account id)."""
-    c, email = client(stack), fresh_email()
-    admitted_account(c, stack.box, email, stack.svc)
-    return c, email, stack.db("SELECT id FROM accounts WHERE email = ?", email)[0][0]
-
-
-def events_of(stack, event_id: str) -> list:
-    return stack.db("SELECT outcome FROM webhook_events WHERE event_id = ?", event_id)
 
 
 # --- magic links ---------------------------------------------------------------------------

@@ -4,7 +4,6 @@ service runs for real (uvicorn, SQLite, aiosmtpd, a local Paddle API)."""
 
 from __future__ import annotations
 
-import itertools
 import json
 import time
 import uuid
@@ -15,49 +14,17 @@ from beanflows.auth import accounts
 from tests.auth_service import (
     PADDLE_DIR,
     PRICE_STARTER,
-    Client,
-    admitted_account,
-    auth_stack,
+    client,
+    count,
     deliver,
     event,
+    events_of,
+    member,
     signature,
     subscription_event,
 )
 
 pytestmark = pytest.mark.skipif(not PADDLE_DIR.is_dir(), reason=f"no Paddle data in {PADDLE_DIR}")
-_ips = itertools.count(1)
-
-
-@pytest.fixture(scope="module")
-def stack(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("auth")
-    with auth_stack(tmp, BEANFLOWS_CLIENT_IP_HEADER="X-Test-IP") as st:
-        yield st
-
-
-def client(stack, origin: str | None = None) -> Client:
-    c = stack.client(origin)
-    c.headers["X-Test-IP"] = f"10.0.{next(_ips)}.1"
-    return c
-
-
-def fresh_email() -> str:
-    return f"u{uuid.uuid4().hex[:10]}@example.com"
-
-
-def count(stack, table: str) -> int:
-    return stack.db(f"SELECT count(*) FROM {table}")[0][0]
-
-
-def member(stack) -> tuple[Client, str, int]:
-    """A signed-in, admitted account: (client, email, account id)."""
-    c, email = client(stack), fresh_email()
-    admitted_account(c, stack.box, email, stack.svc)
-    return c, email, stack.db("SELECT id FROM accounts WHERE email = ?", email)[0][0]
-
-
-def events_of(stack, event_id: str) -> list:
-    return stack.db("SELECT outcome FROM webhook_events WHERE event_id = ?", event_id)
 
 
 # --- webhooks ---------------------------------------------------------------------------

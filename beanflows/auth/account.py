@@ -9,7 +9,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from beanflows import tokens
-from beanflows.auth import accounts, keys, paddle
+from beanflows.auth import accounts, keys, paddle, subscriber
 from beanflows.auth.web import (
     SESSION_COOKIE,
     form_or_refusal,
@@ -36,6 +36,7 @@ def account_page(request: Request, status: int = 200, **extra) -> Response:
         plan=plan,
         renews_at=renews,
         keys=keys.list_keys(state.conn, me["account_id"]),
+        **subscriber.context(state.conn, me["account_id"]),
         **extra,
     )
 

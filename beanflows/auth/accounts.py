@@ -189,7 +189,8 @@ def plan_of(conn: sqlite3.Connection, account_id: int) -> tuple[str, str | None,
 
 def delete_account(conn: sqlite3.Connection, account_id: int) -> None:
     """Remove personal data: the account row goes (keys, links, sessions cascade), its
-    feedback stays anonymous, the Paddle customer's e-mail copy goes; subscriptions keep no
+    feedback stays anonymous, the Paddle customer's e-mail copy and the address's rows in
+    the brief's send log go (alert rules and events cascade); subscriptions keep no
     link to it (billing records stay with Paddle)."""
     with Tx(conn):
         row = account(conn, account_id)
@@ -203,4 +204,6 @@ def delete_account(conn: sqlite3.Connection, account_id: int) -> None:
             "DELETE FROM customers WHERE id = ? OR email = ?",
             (row["paddle_customer_id"], row["email"]),
         )
+        for table in ("mail_sends", "mail_failures"):  # the brief's send log (docs/brief.md)
+            conn.execute(f"DELETE FROM {table} WHERE email = ?", (row["email"],))
         conn.execute("DELETE FROM accounts WHERE id = ?", (account_id,))

@@ -16,7 +16,7 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Route
 
-from beanflows.auth import account, accounts, admin, keys, paddle
+from beanflows.auth import account, accounts, admin, keys, paddle, subscriber
 from beanflows.auth.db import open_db
 from beanflows.auth.settings import Settings
 from beanflows.auth.web import (
@@ -246,6 +246,7 @@ def create_app(settings: Settings, publisher_client=None) -> Starlette:
         Route("/feedback", feedback, methods=["POST"]),
         Route("/webhooks/paddle", webhook, methods=["POST"]),
         *admin.ROUTES,
+        *subscriber.ROUTES,
     ]
     app = Starlette(routes=routes, lifespan=lifespan)
     app.state.svc = state

@@ -6,6 +6,7 @@ others stay live.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from beanflows.render import charts
@@ -32,6 +33,15 @@ SECTIONS = [
 def _day(rows: list[dict[str, Any]]) -> str:
     """The date of the newest point of a series, as YYYY-MM-DD."""
     return str(rows[-1]["t"])[:10]
+
+
+def _brief_link(data: Data) -> list[tuple[str, str, str]]:
+    """The latest weekly brief (beanflows/brief/), first among the sections, when one exists."""
+    weeks = sorted(p.parent.name for p in Path(data.out_dir, "briefs").glob("*-W*/brief.json"))
+    if not weeks:
+        return []
+    return [(f"/briefs/{weeks[-1]}/", f"Weekly brief {weeks[-1]}", "The Coffee Data Brief; "
+             "all briefs at /briefs/")]  # fmt: skip
 
 
 def build(data: Data) -> dict[str, Any]:
@@ -153,7 +163,8 @@ def build(data: Data) -> dict[str, Any]:
             )
         )
     links = "".join(
-        f'<li><a href="{h}">{t}</a> <span class="sub">— {d}</span></li>' for h, t, d in SECTIONS
+        f'<li><a href="{h}">{t}</a> <span class="sub">— {d}</span></li>'
+        for h, t, d in _brief_link(data) + SECTIONS
     )
     blocks.append(L.html_block("sections", "Sections", f'<ul class="sections">{links}</ul>'))
     # Every headline value carries its own date: old data must never read as today's.

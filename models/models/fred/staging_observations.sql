@@ -17,33 +17,6 @@ MODEL (
   description 'FRED monthly observations, every vintage, typed; missing values dropped.'
 );
 
-WITH landed AS (
-  SELECT
-    *
-  FROM raw.fred_observations
-  WHERE
-    date BETWEEN @start_date AND @end_date AND NOT value IS NULL
-), winner AS (
-  SELECT
-    _release,
-    series_id,
-    date,
-    MAX(_raw_sha256) AS _raw_sha256
-  FROM landed
-  GROUP BY
-    _release,
-    series_id,
-    date
-), ranked AS (
-  SELECT
-    l.*
-  FROM landed AS l
-  JOIN winner AS w
-    ON l._release = w._release
-    AND l.series_id = w.series_id
-    AND l.date = w.date
-    AND l._raw_sha256 = w._raw_sha256
-)
 SELECT
   _release AS vintage, -- FRED vintage (YYYY-MM): month after the last observation, or the fred_vintage_YYYY-MM folder
   series_id, -- FRED series id, e.g. PCOFFOTMUSDM
@@ -55,4 +28,4 @@ SELECT
   configured, -- Series listed in ingest/fred/source.toml (published)
   _raw_sha256 AS raw_sha256, -- sha256 of the raw file
   _line AS raw_line -- Line in the raw file
-FROM ranked
+FROM @release_rows(raw.fred_observations, @start_date, @end_date) AS ranked

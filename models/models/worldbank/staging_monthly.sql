@@ -16,33 +16,6 @@ MODEL (
   description 'World Bank Pink Sheet monthly coffee prices, every release, in US cents/lb.'
 );
 
-WITH landed AS (
-  SELECT
-    *
-  FROM raw.worldbank_monthly
-  WHERE
-    date BETWEEN @start_date AND @end_date AND NOT value IS NULL
-), winner AS (
-  SELECT
-    _release,
-    series_id,
-    date,
-    MAX(_raw_sha256) AS _raw_sha256
-  FROM landed
-  GROUP BY
-    _release,
-    series_id,
-    date
-), ranked AS (
-  SELECT
-    l.*
-  FROM landed AS l
-  JOIN winner AS w
-    ON l._release = w._release
-    AND l.series_id = w.series_id
-    AND l.date = w.date
-    AND l._raw_sha256 = w._raw_sha256
-)
 SELECT
   _release AS release, -- Release of the workbook: its "Updated on" date (YYYY-MM-DD)
   series_id, -- BeanFlows id of the column: COFFEE_ARABIC, COFFEE_ROBUS
@@ -55,4 +28,4 @@ SELECT
   CASE unit WHEN '($/kg)' THEN value * 100 / 2.20462 END AS price, -- Monthly average price [US cents/lb]
   _raw_sha256 AS raw_sha256, -- sha256 of the raw workbook
   _line AS raw_line -- Row of the sheet
-FROM ranked
+FROM @release_rows(raw.worldbank_monthly, @start_date, @end_date) AS ranked

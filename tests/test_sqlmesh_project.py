@@ -75,7 +75,7 @@ def test_incremental_models_are_not_partitioned_by_day(ctx) -> None:
 
 @pytest.mark.parametrize("dialect", ["trino", "spark"])
 def test_non_raw_models_render_for_distributed_engines(ctx, dialect: str) -> None:
-    from sqlglot import ErrorLevel
+    from sqlglot import ErrorLevel, exp, parse_one
 
     rendered = 0
     for name, model in ctx.models.items():
@@ -84,6 +84,10 @@ def test_non_raw_models_render_for_distributed_engines(ctx, dialect: str) -> Non
         query = model.render_query_or_raise()
         sql = query.sql(dialect=dialect, unsupported_level=ErrorLevel.RAISE)
         assert sql.strip(), name
+        # Spark's SQL has no nested WITH: sqlglot hoists every CTE to the top, where two of the
+        # same name (e.g. one macro called twice) are a syntax error on the engine.
+        ctes = [cte.alias for cte in parse_one(sql, read=dialect).find_all(exp.CTE)]
+        assert len(ctes) == len(set(ctes)), f"{name}: CTE names repeat: {sorted(ctes)}"
         rendered += 1
     assert rendered >= 10
 

@@ -4,7 +4,8 @@ The same landing files go through the whole project twice: on the default DuckDB
 child process exactly as the build runs it, and on the Spark gateway (`BEANFLOWS_GATEWAY=spark`,
 pyspark in local mode on OpenJDK 17, the metastore and warehouse under the test's var folder).
 Every serving table must hold the same rows on both engines: same columns, same row count,
-same values (dates, strings and integers exactly, floats to 1e-9 relative).
+same values (dates, strings and integers exactly, floats to 1e-9 relative or one unit of the
+6th decimal, the models' rounding).
 
 Marked `spark` (`pytest -m spark`); skipped with the reason when pyspark or Java 17 is missing
 (`./dev.sh test` installs both). The JVM is stopped at the end: nothing keeps running.
@@ -72,7 +73,9 @@ def _same(a: Any, b: Any) -> bool:
     if isinstance(a, float) or isinstance(b, float):
         if a is None or b is None:
             return a is b
-        return math.isclose(float(a), float(b), rel_tol=1e-9, abs_tol=1e-12)
+        # Models round to 6 decimals; a sum of doubles may differ in its last bit between
+        # engines, which can move the rounded value by one unit of the 6th decimal.
+        return math.isclose(float(a), float(b), rel_tol=1e-9, abs_tol=1.000001e-6)
     return a == b
 
 

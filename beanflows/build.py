@@ -183,7 +183,7 @@ def build(
     errors.checkpoint("render")
     with console.status("[bold]render[/bold] site"):
         report.render, problems, seconds = render_step.run(
-            settings.out_dir, settings.var_dir, catalog, step.mkdocs
+            settings.out_dir, settings.var_dir, catalog, step.mkdocs, settings.site_url
         )
     for problem in problems:
         report.failed_models.setdefault("render", problem)

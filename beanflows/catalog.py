@@ -14,7 +14,7 @@ from typing import Any
 
 from beanflows import export, freshness, gate, layout
 from beanflows.errors import without_paths
-from ingest import archive
+from ingest import archive, provenance
 
 
 def source_entries(
@@ -35,9 +35,13 @@ def source_entries(
         prev = previous.get(name, {})
         is_failed = name in failed
         as_of = max((r["release"] or "" for r in rows), default=None) or None
+        terms = provenance.public_metadata(name)  # publisher, license, citation: source.toml
         entry = {
             "title": cfg.get("title", name),
             "homepage": cfg.get("homepage"),
+            "publisher": terms["publisher"],
+            "license": terms["license"],
+            "citation": terms["citation"],
             "schedule": cfg.get("schedule"),
             "stale_after_days": cfg.get("stale_after_days"),
             "urls": sorted(v for k, v in cfg.items() if k.endswith("_url") and isinstance(v, str)),

@@ -6,6 +6,7 @@ BEANFLOWS_CONFIG environment variable) overrides any of it:
 
     var_dir = "/srv/beanflows/var"
     out_dir = "/srv/beanflows/dist"
+    site_url = "https://beanflows.example"   # absolute URLs in sitemap.xml (or BEANFLOWS_SITE_URL)
     [http]                           # every key and its default: docs/fetching.md
     timeout_seconds = 30
     connect_timeout_seconds = 10
@@ -40,6 +41,9 @@ class Settings:
     sources: dict[str, dict[str, Any]] = field(default_factory=dict)
     only: tuple[str, ...] = ()  # restrict the build to these sources (empty = all)
     alerts: dict[str, Any] = field(default_factory=dict)  # [alerts]: see beanflows/alerts.py
+    # Where the site is served (scheme + host [+ path]): sitemap.xml needs absolute URLs.
+    # The accounts service reads the same BEANFLOWS_SITE_URL (docs/auth.md).
+    site_url: str = "http://127.0.0.1:8000"  # = DEFAULT_SITE_URL
 
 
 def load(
@@ -64,6 +68,11 @@ def load(
         fetchguard.limits(data.get("http", {}))
     except ValueError as exc:  # a setting the build would not honour: exit 2, one line
         raise UsageError(f"{path}: {exc}") from None
+    site_url = os.environ.get("BEANFLOWS_SITE_URL") or data.get("site_url") or DEFAULT_SITE_URL
+    try:
+        site_url = checked_site_url(str(site_url))
+    except ValueError as exc:
+        raise UsageError(f"{path or 'BEANFLOWS_SITE_URL'}: {exc}") from None
     var = var_dir or os.environ.get("BEANFLOWS_VAR") or data.get("var_dir") or "var"
     out = out_dir or os.environ.get("BEANFLOWS_OUT") or data.get("out_dir") or "dist"
     return Settings(
@@ -73,4 +82,20 @@ def load(
         sources=data.get("sources", {}),
         only=tuple(only or data.get("only", ())),
         alerts=data.get("alerts", {}),
+        site_url=site_url,
     )
+
+
+DEFAULT_SITE_URL = "http://127.0.0.1:8000"  # `beanflows serve`: the preview works unconfigured
+
+
+def checked_site_url(url: str) -> str:
+    """An absolute http(s) URL without query or fragment, kept without its trailing slash."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url.strip())
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
+        raise ValueError(
+            f"site_url must be an absolute http(s) URL such as https://host, not {url!r}"
+        )
+    return url.strip().rstrip("/")

@@ -20,6 +20,7 @@ import duckdb
 
 from beanflows import layout
 from beanflows.errors import checkpoint
+from ingest import provenance
 
 DEMO_LABEL = "DEMO DATA (invented numbers from the project's fixtures, not real markets):"
 UNIT = re.compile(r"\s*\[([^\]]+)\]\s*$")
@@ -193,12 +194,13 @@ def _export_one(
             cut = f"(SELECT MAX({t}) FROM {relation}) - {years}"
         else:
             cut = f"(SELECT MAX({t}) FROM {relation}) - INTERVAL {years} YEAR"
-        free_query = f"SELECT * FROM {relation} WHERE {t} > {cut} ORDER BY {order}"
+        free_where = f"{t} > {cut}"
+        free_query = f"SELECT * FROM {relation} WHERE {free_where} ORDER BY {order}"
         files["free"] = _write(con, free_query, data_dir / "free" / name, demo)
         free_window = f"most recent {years} years of {tcol}"
     else:
         files["free"] = None
-        free_window = None
+        free_window = free_where = None
     for tier, fmts in files.items():
         for fmt, facts in (fmts or {}).items():
             facts["path"] = f"data/{tier}/{name}.{fmt}"
@@ -241,12 +243,46 @@ def _export_one(
         "stale_reason": None,
         "lineage": lineage,
         "audits": sorted({a for m in lineage for a in models[m]["audits"]}),
-        "raw_files": [
-            {k: f.get(k) for k in ("name", "sha256", "release", "url")}
-            for s in spec["sources"]
-            for f in raw_files.get(s, [])
-        ],
+        "raw_files": lineage_files(con, relation, types, free_where, spec["sources"], raw_files),
     }
+
+
+def lineage_files(
+    con: duckdb.DuckDBPyConnection,
+    relation: str,
+    types: dict[str, str],
+    free_where: str | None,
+    sources: list[str],
+    raw_files: dict[str, list[dict[str, Any]]],
+) -> list[dict[str, Any]]:
+    """Exactly the raw files whose rows the dataset holds: the distinct `raw_sha256` over its
+    rows (a list column unnested), each with its manifest facts and the tiers holding rows
+    from it (`free` holds fewer years than `pro`). Sorted by sha256.
+
+    A hash the manifest does not know is a broken trail: the dataset is not published.
+    """
+    if "raw_sha256" not in types:
+        raise duckdb.Error("no raw_sha256 column: every published row must name its raw files")
+    col = "UNNEST(raw_sha256)" if types["raw_sha256"].endswith("[]") else "raw_sha256"
+    free = f"BOOL_OR({free_where})" if free_where else "FALSE"
+    query = (
+        f"SELECT sha256, {free} FROM (SELECT *, {col} AS sha256 FROM {relation}) "
+        "WHERE sha256 IS NOT NULL GROUP BY sha256 ORDER BY sha256"
+    )
+    facts: dict[str, dict[str, Any]] = {}
+    for source in reversed(sources):  # the dataset's first source wins a shared file
+        for row in provenance.fill_urls(raw_files.get(source, [])):
+            facts[row["sha256"]] = row
+    out = []
+    for digest, in_free in con.execute(query).fetchall():
+        row = facts.get(digest)
+        if row is None:
+            raise duckdb.Error(f"raw file {digest} of its rows is not in the raw manifest")
+        entry = {k: row.get(k) for k in ("name", "sha256", "source", "release", "url")}
+        entry["fetched_at"] = row.get("fetched_at")
+        entry["tiers"] = ["free", "pro"] if in_free else ["pro"]
+        out.append(entry)
+    return out
 
 
 def write_catalog(out_dir: Path, catalog: dict[str, Any]) -> bool:

@@ -44,7 +44,11 @@ def _stop(mkdocs: Any) -> None:
 
 
 def run(
-    out_dir: Path, var_dir: Path, catalog: dict[str, Any], mkdocs: Any = None
+    out_dir: Path,
+    var_dir: Path,
+    catalog: dict[str, Any],
+    mkdocs: Any = None,
+    site_url: str | None = None,
 ) -> tuple[dict[str, Any] | None, list[str], float]:
     """(render summary or None, errors, seconds). `mkdocs` (a prestarted methodology process)
     is handed to the render, or stopped here when the render is skipped."""
@@ -58,13 +62,14 @@ def run(
     # Internal state lives in var/, never in the published folder (publish refuses dot files).
     (out_dir / "data" / ".render-state").unlink(missing_ok=True)  # where older builds kept it
     state = layout.state_file(var_dir, "render-state")
-    current = f"{out_dir}\n{fingerprint(out_dir)}"  # one var/ may render two outs
+    # one var/ may render two outs; the base URL is in every sitemap entry
+    current = f"{out_dir}\n{site_url}\n{fingerprint(out_dir)}"
     if state.exists() and state.read_text() == current and (out_dir / "index.html").exists():
         _stop(mkdocs)
         return {"skipped": True}, [], 0.0
     t0 = time.perf_counter()
     try:
-        summary = render.render_site(out_dir, catalog, mkdocs) or {}
+        summary = render.render_site(out_dir, catalog, mkdocs, site_url=site_url) or {}
     except Exception as exc:  # noqa: BLE001 - a render bug must not hide the build summary
         if errors.debug():
             traceback.print_exc()

@@ -97,6 +97,7 @@ def store(
         "kind": meta["kind"],
         "name": meta["name"],
         "url": meta.get("url"),
+        "url_derived": bool(meta.get("url_derived")),
         "import_path": meta.get("import_path"),
         "fetched_at": meta.get("fetched_at"),
         "etag": meta.get("etag"),
@@ -126,9 +127,15 @@ def reject(var_dir: Path, data: bytes, reason: str, **meta: Any) -> str:
     return digest
 
 
+def fetched_from(row: dict[str, Any]) -> str | None:
+    """The URL a stored file was really fetched from; None for an imported file, whose `url`
+    is the canonical upstream URL derived from its name (ingest.provenance), never fetched."""
+    return None if row.get("url_derived") else row.get("url")
+
+
 def latest_for_url(manifest: list[dict[str, Any]], url: str) -> dict[str, Any] | None:
     """The most recently stored row fetched from `url` (for conditional requests)."""
     for row in reversed(manifest):
-        if row.get("url") == url:
+        if fetched_from(row) == url:
             return row
     return None

@@ -25,7 +25,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from beanflows import layout
-from ingest import archive, http, sniff
+from ingest import archive, http, provenance, sniff
 from ingest.errors import NotPublishedYet, SourceError
 from ingest.route import ImportItem, owners, unpack
 
@@ -220,6 +220,11 @@ def take_file(
         if meta.get("url"):
             _explain(mod, load_source(mod.SOURCE)[1], meta["url"], exc.reason, res)
         return
+    if not meta.get("url"):  # imported: the URL the source would fetch it from (provenance)
+        url = provenance.canonical_url(
+            mod, kind, name, release, provenance.source_config(mod.SOURCE)
+        )
+        meta = {**meta, "url": url, "url_derived": True}
     row, new = archive.store(
         raw_dir, manifest, data, source=mod.SOURCE, kind=kind, name=name, release=release, **meta
     )
@@ -281,13 +286,15 @@ def ingest_source(
             taken = owners((path, fname, meta))
             if mod.SOURCE not in taken:
                 continue
-            extra = {k: meta.get(k) for k in ("url", "etag", "last_modified")}
+            extra = {k: meta.get(k) for k in ("url", "url_derived", "etag", "last_modified")}
             take_file(var_dir, mod, manifest, index, res, path.read_bytes(), taken[mod.SOURCE],
                       fname, place=meta.get("place"), fetched_at=meta.get("fetched_at") or _now(),
                       import_path=meta.get("import_path") or str(path), **extra)  # fmt: skip
     else:
         guard = guard or http.Guard(http_settings)
-        stored = {r["url"] for r in manifest if r["source"] == name and r.get("url")}
+        stored = {  # URLs fetched before (a derived URL of an imported file was never fetched)
+            r["url"] for r in manifest if r["source"] == name and archive.fetched_from(r)
+        }
         try:  # a source may fetch to know what to fetch (World Bank's page): same guard
             reqs = mod.requests({**cfg, "http": http_settings, "http_guard": guard}, today, stored)
         except SourceError as exc:

@@ -74,6 +74,10 @@ def test_site_index_feed_and_home_link(tmp_path: Path) -> None:
     assert feed.find("a:updated", ns).text == "2026-12-06T23:59:59Z"
     home = (dist / "index.html").read_text()
     assert f'href="/briefs/{WEEK}/"' in home
+    sitemap = (dist / "sitemap.xml").read_text()  # the briefs join the site's pages
+    for loc in ("", "supply/", "briefs/", f"briefs/{WEEK}/", "briefs/2026-W47/"):
+        assert f"<loc>https://site.test/{loc}</loc>" in sitemap, loc
+    assert sitemap.count("<loc>https://site.test/methodology/") > 10
 
 
 def test_weeks_and_usage_errors(tmp_path: Path) -> None:
@@ -94,7 +98,7 @@ def test_nightly_hook_weekday_rule(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     dist = write_dist(tmp_path / "dist")
 
     class S:
-        out_dir, var_dir = dist, tmp_path / "var"
+        out_dir, var_dir, site_url = dist, tmp_path / "var", "https://site.test"
 
     monkeypatch.setenv("BEANFLOWS_BRIEF_WEEKDAY", "wednesday")
     monkeypatch.setenv("BEANFLOWS_AUTH_DB", str(tmp_path / "no-accounts.sqlite3"))

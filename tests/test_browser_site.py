@@ -149,7 +149,9 @@ def test_range_switch_and_legend_selection(browser, base_url):
     ctx, page, log = open_page(browser, base_url)
     try:
         page.goto(base_url + "/positioning/", wait_until="load")
-        page.wait_for_selector("#c-nets svg")
+        # the build-time drawing becomes interactive Vega when the reader reaches for it
+        page.hover("#c-nets")
+        page.wait_for_selector("#c-nets[data-drawn] .vega-embed svg")
         # clicking a legend entry isolates that series (the other one fades)
         page.locator("#c-nets .role-legend-label text").first.click()
         page.wait_for_timeout(300)

@@ -17,6 +17,8 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
+from beanflows import config
+from beanflows.render import layout as L
 from beanflows.render import render_site
 from tests.sample_site import write_sample
 from tests.site_server import background
@@ -25,7 +27,7 @@ PAGES = [
     "index.html", "supply/index.html", "origins/index.html", "origins/brazil/index.html",
     "revisions/index.html", "positioning/index.html", "prices/index.html",
     "warehouse/index.html", "weather/index.html", "downloads/index.html", "status/index.html",
-    "methodology/index.html", "404.html", "sitemap.xml",
+    "methodology/index.html", "404.html", "sitemap.xml", "pro/index.html",
 ]  # fmt: skip
 VOID = {"meta", "link", "br", "img", "input", "hr", "col", "area", "base", "source", "wbr"}
 
@@ -147,7 +149,7 @@ def test_assets_are_content_hashed_and_shared(site):
     vega = [n for n in names if n.startswith("vega.")]
     assert len(vega) == 1
     home = (out / "index.html").read_text()
-    assert f'src="/assets/{vega[0]}"' in home
+    assert f'<meta name="bf-vega" content="/assets/{vega[0]}">' in home  # loaded on demand
     assert "__vega_bundle__" not in "".join(p.read_text() for p in out.rglob("*.html"))
 
 
@@ -266,12 +268,27 @@ def test_methodology_covers_every_published_field(site):
     assert "stock-to-use" in (out / "methodology/formulas/index.html").read_text().lower()
 
 
-def test_sitemap_lists_pages(site):
-    out, _, _ = site
+def test_sitemap_lists_pages(site, tmp_path, monkeypatch):
+    out, catalog, _ = site
     sm = (out / "sitemap.xml").read_text()
-    for loc in ("/", "/supply/", "/origins/brazil/", "/methodology/", "/status/"):
-        assert f"<loc>{loc}</loc>" in sm
+    base = L.site_url()  # the preview's address unless BEANFLOWS_SITE_URL says otherwise
+    locs = re.findall(r"<loc>([^<]+)</loc>", sm)
+    assert all(loc.startswith(base + "/") for loc in locs), locs[:3]
+    for path in ("/", "/supply/", "/origins/brazil/", "/methodology/", "/status/",
+                 "/methodology/datasets/coffee_balance/", "/methodology/formulas/"):  # fmt: skip
+        assert f"<loc>{base}{path}</loc>" in sm
+    assert "/sql/" not in sm or (out / "sql" / "index.html").is_file()
     assert "<lastmod>2024-11-29</lastmod>" in sm
+    # the base URL is configuration: the setting, else the environment
+    L.write_sitemap(tmp_path, ["", "origins/brazil"], "", L.site_url("https://beans.example/x/"))
+    text = (tmp_path / "sitemap.xml").read_text()
+    assert "<loc>https://beans.example/x/origins/brazil/</loc>" in text
+    monkeypatch.setenv("BEANFLOWS_SITE_URL", "https://env.example")
+    assert L.site_url() == "https://env.example"
+    assert config.load().site_url == "https://env.example"
+    for bad in ("beans.example", "ftp://beans.example", "https://beans.example/?q=1"):
+        with pytest.raises(ValueError):
+            L.site_url(bad)
 
 
 def test_serve_pretty_urls_and_404(site):
@@ -287,3 +304,28 @@ def test_serve_pretty_urls_and_404(site):
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_every_chart_is_drawn_in_the_html(site):
+    """Charts before scripts: each chart carries its build-time drawings, one per width."""
+    out, _, _ = site
+    for page in sorted(out.rglob("index.html")):
+        html = page.read_text()
+        charts = re.findall(r'<div class="chart" id="(c-[^"]+)"', html)
+        for cid in charts:
+            block = html[html.index(f'id="{cid}"') : html.index(f'id="d-{cid[2:]}"')]
+            full = '<div class="static full">' in block
+            classes = re.findall(r'<svg [^>]*class="marks (w-[nmw])"', block)
+            assert classes == (["w-n", "w-m", "w-w"] if full else ["w-n", "w-m"]), (page, cid)
+            assert block.count('aria-hidden="true" focusable="false"') == len(classes)
+
+
+def test_the_briefs_home_refresh_keeps_the_drawings(site):
+    """The nightly brief re-renders the home page: same inputs, same bytes (drawings too)."""
+    from beanflows.brief import make
+
+    out, _, _ = site
+    before = (out / "index.html").read_bytes()
+    assert b'<div class="static">' in before
+    assert make.refresh_home(out)
+    assert (out / "index.html").read_bytes() == before

@@ -64,6 +64,8 @@ def assert_no_leak(r: httpx.Response) -> None:
     assert r.headers.get("etag") not in {PRO_ETAG}
     if r.status_code in (401, 403, 429):
         assert r.headers["cache-control"] == "private, no-store"
+        # docs/tokens.md: gated answers vary on the credential (refusals also on Accept)
+        assert r.headers["vary"].startswith("Authorization, Cookie"), r.headers.get("vary")
 
 
 # -- the shared vectors, judged by the Worker -------------------------------------------------

@@ -56,6 +56,10 @@ def test_limit_then_429_with_retry_after(client: httpx.Client) -> None:
     assert r.status_code == 429
     assert 0 < int(r.headers["retry-after"]) <= 3600
     assert r.headers["cache-control"] == "private, no-store"
+    # the RateLimit-* headers the README promises, and Vary as docs/tokens.md says
+    assert r.headers["ratelimit-limit"] == str(LIMIT) and r.headers["ratelimit-remaining"] == "0"
+    assert r.headers["ratelimit-reset"] == r.headers["retry-after"]
+    assert r.headers["vary"] == "Authorization, Cookie"
     assert PRO_MARKER not in r.content
     # HEAD and Range count too and are refused the same way
     assert client.head(PRO, headers=auth).status_code == 429

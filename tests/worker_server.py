@@ -77,6 +77,8 @@ def _content_type(path: str) -> str:
         "parquet": "application/vnd.apache.parquet",
         "js": "text/javascript; charset=utf-8",
         "xml": "application/xml",
+        "css": "text/css; charset=utf-8",
+        "svg": "image/svg+xml",
     }.get(ext, "application/octet-stream")
 
 

@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import time
+from html import unescape
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote, urlsplit
 
 from beanflows.brief import charts as charts_mod
 from beanflows.brief import message, pages, select, weeks
@@ -75,11 +78,11 @@ def make(out_dir: Path, var_dir: Path, week: str, site_url: str, account_url: st
             "charts": len(charts), "seconds": round(time.perf_counter() - t0, 3)}  # fmt: skip
 
 
-def refresh_home(out_dir: Path) -> bool:
-    """Re-render the home page so it links the newest brief (the nightly writes the brief
-    after the site's render). Same inputs as the render's own pass: same bytes. False when
-    the site was never rendered into OUT."""
-    from beanflows.render import _nav, pages_home
+def refresh_home(out_dir: Path, site_url: str | None = None) -> bool:
+    """Re-render the home page so it links the newest brief, and list the briefs in
+    sitemap.xml (the nightly writes the brief after the site's render). Same inputs as the
+    render's own pass: same bytes. False when the site was never rendered into OUT."""
+    from beanflows.render import _nav, pages_home, static_charts
     from beanflows.render import layout as L
     from beanflows.render.charts import dark_config_json
     from beanflows.render.data import Data
@@ -101,5 +104,12 @@ def refresh_home(out_dir: Path) -> bool:
         page = pages_home.build(data)
     finally:
         data.close()
+    static_charts.draw_pages([page])  # the charts' build-time drawings, as the render makes them
     L.write_if_changed(out_dir / "index.html", L.render_page(L.environment(), page, ctx))
+    base = L.site_url(site_url)
+    sitemap = out_dir / "sitemap.xml"
+    old = re.findall(r"<loc>([^<]*)</loc>", sitemap.read_text()) if sitemap.is_file() else []
+    slugs = [unquote(urlsplit(unescape(u)).path).strip("/") for u in old]
+    L.write_sitemap(out_dir, slugs + L.brief_slugs(out_dir),
+                    ctx["built_at"], base)  # fmt: skip
     return True

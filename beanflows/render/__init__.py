@@ -21,12 +21,17 @@ from beanflows.render import layout as L
 from beanflows.render import (
     methodology,
     pages_home,
-    pages_market,
     pages_meta,
     pages_origins,
+    pages_positioning,
+    pages_prices,
+    pages_pro,
     pages_revisions,
     pages_sql,
     pages_supply,
+    pages_warehouse,
+    pages_weather,
+    static_charts,
 )
 from beanflows.render.assets import VEGA_PLACEHOLDER, Assets
 from beanflows.render.charts import dark_config_json
@@ -44,11 +49,12 @@ BUILDERS: list[tuple[str, str, Builder]] = [
     ("supply", "supply", pages_supply.build),
     ("origins", "origins", pages_origins.build),
     ("revisions", "revisions", pages_revisions.build),
-    ("positioning", "positioning", lambda d: [pages_market.positioning(d)]),
-    ("prices", "prices", lambda d: [pages_market.prices(d)]),
-    ("warehouse", "warehouse", lambda d: [pages_market.warehouse(d)]),
-    ("weather", "weather", lambda d: [pages_market.weather(d)]),
+    ("positioning", "positioning", lambda d: [pages_positioning.positioning(d)]),
+    ("prices", "prices", lambda d: [pages_prices.prices(d)]),
+    ("warehouse", "warehouse", lambda d: [pages_warehouse.warehouse(d)]),
+    ("weather", "weather", lambda d: [pages_weather.weather(d)]),
     ("downloads", "downloads", lambda d: [pages_meta.downloads(d)]),
+    ("pro", "downloads", lambda d: [pages_pro.pro(d)]),
     ("status", "status", lambda d: [pages_meta.status(d)]),
 ]
 
@@ -84,12 +90,16 @@ def _failed_page(slug: str, nav: str, exc: BaseException) -> dict[str, Any]:
     )
 
 
-def render_site(out_dir: Path, catalog: dict[str, Any], mkdocs_proc: Any = None) -> dict[str, Any]:
+def render_site(
+    out_dir: Path, catalog: dict[str, Any], mkdocs_proc: Any = None, site_url: str | None = None
+) -> dict[str, Any]:
     """Write the whole site under out_dir; return {'pages', 'charts', 'seconds', 'errors'}.
 
-    `mkdocs_proc` is a methodology build process started ahead (`methodology.prestart()`).
+    `mkdocs_proc` is a methodology build process started ahead (`methodology.prestart()`);
+    `site_url` the absolute base of sitemap.xml (default: BEANFLOWS_SITE_URL, else the preview).
     """
     t0 = time.perf_counter()
+    base_url = L.site_url(site_url)
     out_dir = Path(out_dir)
     errors: list[str] = []
     assets = Assets(out_dir)  # may start bundling Vega in a child process
@@ -110,7 +120,8 @@ def render_site(out_dir: Path, catalog: dict[str, Any], mkdocs_proc: Any = None)
         "chart_dark": dark_config_json(),
     }
     html: dict[str, str] = {}
-    charts = 0
+    built: list[dict[str, Any]] = []
+    drawer = static_charts.Drawer()  # draws each chart to SVG while the next page is built
     try:
         for slug, nav, build in BUILDERS:
             try:
@@ -120,10 +131,17 @@ def render_site(out_dir: Path, catalog: dict[str, Any], mkdocs_proc: Any = None)
                 errors.append(f"{nav}: {exc!r}")
                 pages = [_failed_page(slug, nav, exc)]
             for pg in pages:
-                html[pg["slug"]] = L.render_page(env, pg, ctx)
-                charts += sum(b["type"] == "chart" for b in pg["blocks"])
+                static_charts.submit_page(drawer, pg)
+            built.extend(pages)
     finally:
         data.close()
+        for pg in built:
+            static_charts.finish_page(pg)
+        drawer.close()
+    charts = 0
+    for pg in built:
+        html[pg["slug"]] = L.render_page(env, pg, ctx)
+        charts += sum(b["type"] == "chart" for b in pg["blocks"])
     if sql is not None:
         try:
             html["sql"] = pages_sql.render(env, catalog, sql, ctx)
@@ -142,11 +160,11 @@ def render_site(out_dir: Path, catalog: dict[str, Any], mkdocs_proc: Any = None)
     if mkdocs is not None:
         try:
             mkdocs.finish()
-            slugs.append("methodology")
+            slugs.extend(L.methodology_slugs(out_dir))
         except Exception as exc:  # noqa: BLE001
             log.error("methodology failed: %s", _why())
             errors.append(f"methodology: {exc!r}")
-    L.write_sitemap(out_dir, slugs, ctx["built_at"])
+    L.write_sitemap(out_dir, slugs + L.brief_slugs(out_dir), ctx["built_at"], base_url)
     return {
         "pages": len(slugs),
         "charts": charts,

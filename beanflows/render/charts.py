@@ -320,7 +320,7 @@ def spark_svg(values: list[float | None], width: int = 120, height: int = 28) ->
         if v is None:
             continue
         coords.append(f"{1 + i * step:.1f},{height - 2 - (v - lo) / span * (height - 4):.1f}")
-    trend = "up" if pts[-1] >= pts[0] else "down"
+    trend = "flat" if pts[-1] == pts[0] else "up" if pts[-1] > pts[0] else "down"
     return (
         f'<svg class="spark {trend}" viewBox="0 0 {width} {height}" width="{width}" '
         f'height="{height}" aria-hidden="true" focusable="false">'

@@ -12,9 +12,10 @@ import os
 import re
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import jinja2
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from beanflows.render import chart_text
 from beanflows.render.data import Data, Dataset
@@ -44,9 +45,13 @@ def environment() -> jinja2.Environment:
         lstrip_blocks=False,
         keep_trailing_newline=True,
     )
-    # The accounts service (docs/auth.md): the footer's sign-up and feedback forms post there.
-    env.globals["account_url"] = os.environ.get("BEANFLOWS_BASE_URL", "").rstrip("/")
+    env.globals["account_url"] = account_url()
     return env
+
+
+def account_url() -> str:
+    """The accounts service (docs/auth.md): sign-up, sign-in and feedback go there ('' = none)."""
+    return os.environ.get("BEANFLOWS_BASE_URL", "").rstrip("/")
 
 
 def slugify(text: str) -> str:
@@ -107,6 +112,7 @@ def chart_block(
         "id": bid,
         "title": title,
         "spec_json": Markup(text),
+        "spec": spec,  # drawn to SVG at build time (static_charts), then dropped
         "aria": aria,
         "desc": f"{aria} {latest}".strip(),
         "table": table or chart_text.table(spec),
@@ -232,12 +238,32 @@ def render_404(env: jinja2.Environment, ctx: dict[str, Any]) -> str:
     return env.get_template("404.html").render(page=pg, **ctx)
 
 
-def write_sitemap(out_dir: Path, slugs: list[str], lastmod: str) -> None:
-    """sitemap.xml with root-relative locations (the host is set where the site is served)."""
+def site_url(explicit: str | None = None) -> str:
+    """The site's absolute base URL: the build's `site_url` setting, else BEANFLOWS_SITE_URL,
+    else the local preview's (beanflows/config.py)."""
+    from beanflows.config import DEFAULT_SITE_URL, checked_site_url
+
+    return checked_site_url(explicit or os.environ.get("BEANFLOWS_SITE_URL") or DEFAULT_SITE_URL)
+
+
+def methodology_slugs(out_dir: Path) -> list[str]:
+    """Every page of the built methodology (mkdocs writes one index.html per page)."""
+    root = out_dir / "methodology"
+    return [p.parent.relative_to(out_dir).as_posix() for p in root.rglob("index.html")]
+
+
+def brief_slugs(out_dir: Path) -> list[str]:
+    """The weekly briefs' archive and pages (written by `beanflows brief`, beside the site)."""
+    pages = sorted(p.parent.name for p in (out_dir / "briefs").glob("*/index.html"))
+    return ["briefs", *(f"briefs/{week}" for week in pages)] if pages else []
+
+
+def write_sitemap(out_dir: Path, slugs: list[str], lastmod: str, base_url: str) -> None:
+    """sitemap.xml: absolute locations (the protocol requires them) under `base_url`."""
     lines = ['<?xml version="1.0" encoding="UTF-8"?>']
     lines.append('<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">')
     for slug in sorted(set(slugs)):
-        loc = "/" + (slug + "/" if slug else "")
+        loc = escape(f"{base_url}/" + (quote(slug) + "/" if slug else ""))
         mod = f"<lastmod>{lastmod}</lastmod>" if lastmod else ""
         lines.append(f"  <url><loc>{loc}</loc>{mod}</url>")
     lines.append("</urlset>")

@@ -10,9 +10,8 @@ from pathlib import Path
 from typing import Any
 
 from beanflows.render import charts
+from beanflows.render import helpers as H
 from beanflows.render import layout as L
-from beanflows.render import pages_market as M
-from beanflows.render import pages_supply as PS
 from beanflows.render import series as S
 from beanflows.render.data import Data, fmt, iso
 
@@ -48,10 +47,10 @@ def build(data: Data) -> dict[str, Any]:
     kpis: list[dict[str, Any]] = []
     said: list[str] = []
     blocks: list[dict[str, Any]] = []
-    price = S.pick(data, M.PRICES, ("close", "settle", "price"), prefer=("KC",))
+    price = S.pick(data, H.PRICES, ("close", "settle", "price"), prefer=("KC",))
     prows = S.points(data, price) if price else []
     kpis.append(
-        M.kpi(
+        H.kpi(
             "Coffee C front month", prows, digits=2, unit=" ¢/lb", pct_change=True, href="/prices/"
         )
     )
@@ -59,21 +58,21 @@ def build(data: Data) -> dict[str, Any]:
         said.append(f"Coffee C {fmt(prows[-1]['v'], 2)} ¢/lb on {_day(prows)}")
     st = S.pick(data, "ice_certified_stocks", ("bags", "value"), group_cols=())
     srows = S.points(data, st) if st else []
-    kpis.append(M.kpi("ICE certified stocks", srows, unit=" bags", href="/warehouse/"))
+    kpis.append(H.kpi("ICE certified stocks", srows, unit=" bags", href="/warehouse/"))
     if srows:
         said.append(f"certified stocks {fmt(srows[-1]['v'])} bags on {_day(srows)}")
-    cot = M.cot_series(data)
+    cot = H.cot_series(data)
     crows = S.points(data, cot) if cot else []
-    kpis.append(M.kpi("Managed money net", crows, unit=" lots", href="/positioning/"))
+    kpis.append(H.kpi("Managed money net", crows, unit=" lots", href="/positioning/"))
     if cot and crows:
         said.append(
             f"managed money {'long' if crows[-1]['v'] >= 0 else 'short'} "
             f"{fmt(abs(crows[-1]['v']))} lots in the report of {_day(crows)}"
         )
-        idx = S.value_column(cot.ds, M.COT_IDX[52])
+        idx = S.value_column(cot.ds, H.COT_IDX[52])
         if idx:
             irows = S.points(data, S.Series(cot.ds, cot.t, idx, cot.g, cot.group))
-            kpis.append(M.kpi("COT index 52 w", irows, href="/positioning/", change_unit=" pt"))
+            kpis.append(H.kpi("COT index 52 w", irows, href="/positioning/", change_unit=" pt"))
     else:
         kpis.append(
             {
@@ -84,9 +83,9 @@ def build(data: Data) -> dict[str, Any]:
             }
         )
     bal = data.get("coffee_balance")
-    if bal.ok and (world := PS.world_rows(data)):
+    if bal.ok and (world := H.world_rows(data)):
         kpis.append(
-            PS._kpi_pct("World stock-to-use", world, "stock_to_use", world[-1]["marketing_year"])
+            H.kpi_pct("World stock-to-use", world, "stock_to_use", world[-1]["marketing_year"])
         )
         said.append(
             f"world stock-to-use {fmt(world[-1]['stock_to_use'], 1)}% "
@@ -101,8 +100,8 @@ def build(data: Data) -> dict[str, Any]:
                 "href": "/supply/",
             }
         )
-    if data.get(M.ALERTS).ok:
-        alerts = M.active_alerts(data)
+    if data.get(H.ALERTS).ok:
+        alerts = H.active_alerts(data)
         kpis.append(
             {
                 "label": "Active weather alerts",
@@ -111,7 +110,7 @@ def build(data: Data) -> dict[str, Any]:
                 "href": "/weather/",
             }
         )
-        said.append(f"{len(alerts)} weather alert(s) as of {L.as_of(data, [M.ALERTS]) or '?'}")
+        said.append(f"{len(alerts)} weather alert(s) as of {L.as_of(data, [H.ALERTS]) or '?'}")
     else:
         kpis.append(
             {
@@ -135,12 +134,12 @@ def build(data: Data) -> dict[str, Any]:
                     fmt=",.2f",
                 ),
                 "Line chart of the Coffee C front-month close, one point per week.",
-                dataset=M.PRICES,
+                dataset=H.PRICES,
             )
         )
-    elif bal.ok and (world := PS.world_rows(data)):
+    elif bal.ok and (world := H.world_rows(data)):
         long = [
-            {"market_year": r["market_year"], "series": s, "mbags": PS.mbags(r[c])}
+            {"market_year": r["market_year"], "series": s, "mbags": H.mbags(r[c])}
             for r in world
             for s, c in (("Production", "production"), ("Consumption", "domestic_consumption"))
         ]
@@ -182,5 +181,5 @@ def build(data: Data) -> dict[str, Any]:
         banners=L.banners_for(data, DS),
         kpis=kpis,
         blocks=blocks,
-        tier_note=PS.tier_note(data, [n for n in DS if data.get(n).ok]),
+        tier_note=H.tier_note(data, [n for n in DS if data.get(n).ok]),
     )

@@ -86,6 +86,29 @@ def read_csv_html(name: str, cols: list[dict[str, Any]], files: dict[str, Any] |
     )
 
 
+def terms_html(name: str, meta: dict[str, Any], sources: dict[str, Any]) -> str:
+    """Each source's licence and citation for a dataset, and the link to its trail (every
+    row's raw_sha256 -> raw files -> upstream URLs, on the methodology page)."""
+    parts = []
+    for s in meta.get("sources") or [meta.get("source")]:
+        src = sources.get(s) or {}
+        lic = src.get("license") or {}
+        if not lic.get("name"):
+            continue
+        parts.append(
+            f"<li><strong>{escape(src.get('title') or s)}</strong> · licence "
+            f'<a href="{escape(lic.get("url") or "")}">{escape(lic["name"])}</a>'
+            f"{' · ' + escape(lic['notes']) if lic.get('notes') else ''}"
+            f"<br>Cite: {escape(src.get('citation') or '–')}</li>"
+        )
+    trail = (
+        f'<a href="/methodology/datasets/{escape(name)}/">lineage</a>: every row names its raw '
+        "files in <code>raw_sha256</code>; the methodology page follows them to upstream."
+    )
+    listed = f'<p class="note">Licence and citation</p><ul>{"".join(parts)}</ul>' if parts else ""
+    return f'<div class="terms">{listed}<p class="note">{trail}</p></div>'
+
+
 def downloads(data: Data) -> dict[str, Any]:
     ds_all = data.catalog.get("datasets", {})
     blocks = []
@@ -125,7 +148,8 @@ def downloads(data: Data) -> dict[str, Any]:
             )
             + "</tbody></table></div></div></details>"
         )
-        html = head + table_html + read_csv_html(name, cols, free or pro)
+        terms = terms_html(name, meta, data.catalog.get("sources", {}))
+        html = head + terms + table_html + read_csv_html(name, cols, free or pro)
         blocks.append(L.html_block(L.slugify(name), name, html, full=True))
     if not blocks:
         blocks.append(L.empty_block("none", "Datasets", "No datasets published yet.", full=True))

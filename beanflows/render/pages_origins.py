@@ -13,8 +13,7 @@ from markupsafe import Markup, escape
 from beanflows.render import charts
 from beanflows.render import layout as L
 from beanflows.render.data import Data, direction, fmt, signed
-from beanflows.render.pages_revisions import country_vintages
-from beanflows.render.pages_supply import WORLD, balance_table, mbags, pct, tier_note
+from beanflows.render.helpers import WORLD, balance_table, country_vintages, mbags, pct, tier_note
 
 DS = ["coffee_balance", "psd_coffee", "psd_coffee_vintages"]
 TYPES = {"029": "Arabica", "053": "Robusta", "056": "Other"}

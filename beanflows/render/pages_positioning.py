@@ -6,11 +6,17 @@ from beanflows.render import charts
 from beanflows.render import layout as L
 from beanflows.render import series as S
 from beanflows.render.data import Data, fmt, iso
-from beanflows.render.market_common import _base, _t, _table, kpi
-from beanflows.render.pages_prices import PRICES
+from beanflows.render.helpers import (
+    COT,
+    COT_IDX,
+    PRICES,
+    clean_rows,
+    cot_series,
+    kpi,
+    latest_table,
+    page_base,
+)
 
-COT = "cot_positioning"
-MM_NET = ("mm_net", "managed_money_net", "m_money_net", "money_manager_net", "mm_net_contracts")
 COMM_NET = (
     "commercial_net",
     "comm_net",
@@ -19,13 +25,6 @@ COMM_NET = (
     "commercials_net",
 )
 MM_PCT = ("mm_net_pct_oi", "mm_net_oi_pct", "mm_pct_oi", "managed_money_net_pct_oi", "mm_net_pct")
-COT_IDX = {
-    w: (f"cot_index_mm_{w}w", f"cot_index_{w}w", f"mm_cot_index_{w}w") for w in (26, 52, 156)
-}
-
-
-def cot_series(data: Data) -> S.Series | None:
-    return S.pick(data, COT, MM_NET, prefer=("coffee c", "kc", "coffee"))
 
 
 def positioning(data: Data) -> dict[str, Any]:
@@ -42,7 +41,7 @@ def positioning(data: Data) -> dict[str, Any]:
             blocks=[
                 L.empty_block("none", "Commitments of Traders", L.no_data(data.get(COT)), full=True)
             ],
-            **_base(data, names),
+            **page_base(data, names),
         )
     ds = s.ds
     comm = S.value_column(ds, COMM_NET)
@@ -57,7 +56,7 @@ def positioning(data: Data) -> dict[str, Any]:
             "Positioning",
             desc,
             takeaway="No positioning rows yet.",
-            **_base(data, names),
+            **page_base(data, names),
         )
     last = rows[-1]
     i52 = idx.get(52)
@@ -91,9 +90,11 @@ def positioning(data: Data) -> dict[str, Any]:
         L.chart_block(
             "nets",
             "Net positions",
-            charts.line(_t(long), "t", "net", y_title="Contracts", color="group", zero=True),
+            charts.line(
+                clean_rows(long), "t", "net", y_title="Contracts", color="group", zero=True
+            ),
             "Line chart of weekly net positions of managed money and commercials.",
-            table=_table(
+            table=latest_table(
                 rows,
                 [("Week", "t", 0), ("MM net", "v", 0)]
                 + ([("Commercial net", comm, 0)] if comm else []),
@@ -111,7 +112,7 @@ def positioning(data: Data) -> dict[str, Any]:
                 "cotidx",
                 "COT index (managed money)",
                 charts.line(
-                    _t([r for r in idx_rows if r["index"] is not None]),
+                    clean_rows([r for r in idx_rows if r["index"] is not None]),
                     "t",
                     "index",
                     y_title="0 = lowest, 100 = highest net",
@@ -133,7 +134,7 @@ def positioning(data: Data) -> dict[str, Any]:
                 "pctoi",
                 "Managed money net, % of open interest",
                 charts.line(
-                    _t([{"t": r["t"], "pct": r[mpct]} for r in rows]),
+                    clean_rows([{"t": r["t"], "pct": r[mpct]} for r in rows]),
                     "t",
                     "pct",
                     y_title="%",
@@ -168,7 +169,7 @@ def positioning(data: Data) -> dict[str, Any]:
         takeaway=takeaway,
         kpis=kpis,
         blocks=blocks,
-        **_base(data, names),
+        **page_base(data, names),
     )
 
 

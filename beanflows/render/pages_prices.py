@@ -10,10 +10,8 @@ from beanflows.render import charts
 from beanflows.render import layout as L
 from beanflows.render import series as S
 from beanflows.render.data import Data, fmt, iso, signed
-from beanflows.render.market_common import _base, _t, _table, kpi
-from beanflows.render.pages_supply import pct
+from beanflows.render.helpers import PRICES, clean_rows, kpi, latest_table, page_base, pct
 
-PRICES = "prices_daily"
 INDICATORS = "price_indicators"
 NAMES = {"KC=F": "Coffee C (arabica)", "RC=F": "Robusta"}
 
@@ -74,7 +72,7 @@ def prices(data: Data) -> dict[str, Any]:
         takeaway=takeaway,
         kpis=kpis,
         blocks=blocks,
-        **_base(data, names),
+        **page_base(data, names),
     )
 
 
@@ -97,9 +95,11 @@ def _price_chart(
     return L.chart_block(
         f"p-{L.slugify(str(sym or 'price'))}",
         label,
-        charts.line(_t(weekly), "t", "price", y_title=unit or "Price", color="series", fmt=",.2f"),
+        charts.line(
+            clean_rows(weekly), "t", "price", y_title=unit or "Price", color="series", fmt=",.2f"
+        ),
         f"Line chart of {label} closes with moving averages.",
-        table=_table(rows, [("Day", "t", 0), ("Close", "v", 2)]),
+        table=latest_table(rows, [("Day", "t", 0), ("Close", "v", 2)]),
         dataset=PRICES,
         note="Every 5th trading day is drawn; moving averages are weekly points.",
         full=True,
@@ -134,7 +134,7 @@ def _monthly(data: Data) -> list[dict[str, Any]]:
             "monthly",
             "Monthly reference prices",
             charts.line(
-                _t(rows),
+                clean_rows(rows),
                 "t",
                 "v",
                 y_title=s.ds.unit(s.v) or "Price",

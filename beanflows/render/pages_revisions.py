@@ -9,10 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from beanflows.render import charts
 from beanflows.render import layout as L
 from beanflows.render.data import Data, fmt, signed
-from beanflows.render.pages_supply import mbags, pct, tier_note
+from beanflows.render.helpers import country_vintages, pct, tier_note
 
 DS = ["psd_coffee_vintages"]
 
@@ -36,60 +35,6 @@ def vintages(data: Data) -> list[dict[str, Any]]:
         f"""SELECT release, release_type, COUNT(*) AS n, COUNT(DISTINCT country_code) AS countries,
                   MIN(marketing_year) AS first_year, MAX(marketing_year) AS last_year
            FROM "{ds.view}" GROUP BY ALL ORDER BY release, release_type"""
-    )
-
-
-def country_vintages(
-    data: Data, code: str, attribute_id: str, name: str, bid: str, title: str
-) -> dict[str, Any] | None:
-    """Chart + table: one key's value per market year in every vintage (USDA's view then)."""
-    ds = data.get("psd_coffee_vintages")
-    rows = data.rows(
-        f"""SELECT release || ' ' || REPLACE(release_type, '_', ' ') AS vintage, market_year,
-                  marketing_year, value
-           FROM "{ds.view}" WHERE country_code = ? AND attribute_id = ?
-           ORDER BY release, release_type, market_year""",
-        [code, attribute_id],
-    )
-    if not rows:
-        return None
-    vins = list(dict.fromkeys(r["vintage"] for r in rows))
-    years = sorted({(r["market_year"], r["marketing_year"]) for r in rows}, reverse=True)
-    cell = {(r["vintage"], r["market_year"]): r["value"] for r in rows}
-    table_rows = []
-    for my, label in years:
-        vals = [cell.get((v, my)) for v in vins]
-        known = [x for x in vals if x is not None]
-        change = known[-1] - known[0] if len(known) > 1 else None
-        table_rows.append([label, *[fmt(x) for x in vals], signed(change)])
-    spec = charts.line(
-        [
-            {"vintage": r["vintage"], "market_year": r["market_year"], "mbags": mbags(r["value"])}
-            for r in rows
-        ],
-        "market_year",
-        "mbags",
-        x_type="O",
-        y_title="M bags",
-        color="vintage",
-        color_title="USDA release",
-        point=True,
-        fmt=",.2f",
-    )
-    latest = years[0][1]
-    return L.chart_block(
-        bid,
-        title,
-        spec,
-        f"Line chart of {name}'s estimate by market year, one line per USDA release "
-        f"({', '.join(vins)}).",
-        table=L.table(
-            [("Market year", False), *[(v, True) for v in vins], ("Revised by", True)],
-            table_rows,
-            f"{name}, 1000 60 kg bags; latest market year {latest}",
-        ),
-        full=True,
-        dataset="psd_coffee_vintages",
     )
 
 

@@ -6,39 +6,22 @@ million bags, the unit traders quote.
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from beanflows.render import charts
 from beanflows.render import layout as L
 from beanflows.render.data import Data, direction, fmt, signed
+from beanflows.render.helpers import (
+    WORLD,
+    balance_table,
+    kpi_pct,
+    mbags,
+    pct,
+    tier_note,
+    world_rows,
+)
 
 DS = ["coffee_balance"]
-WORLD = "WORLD"
-
-
-def mbags(v: float | None) -> float | None:
-    return None if v is None else round(v / 1000.0, 3)
-
-
-def pct(new: float | None, old: float | None) -> float | None:
-    if new is None or old in (None, 0):
-        return None
-    return (new - old) / abs(old) * 100.0
-
-
-def tier_note(data: Data, names: list[str]) -> str:
-    """The free-tier notice, with the windows the catalog states for the page's datasets."""
-    years = set()
-    for n in names:
-        m = re.search(r"(\d+) (?:market )?years?", str(data.get(n).meta.get("free_window") or ""))
-        if m:
-            years.add(int(m.group(1)))
-    span = f"the most recent {max(years)} years" if years else "the most recent years"
-    return (
-        f"Public page (free tier): {span} of each dataset. The full history is in the Pro "
-        "files listed on the Downloads page."
-    )
 
 
 def range_buttons(years_available: int) -> list[dict[str, Any]]:
@@ -56,33 +39,6 @@ def range_buttons(years_available: int) -> list[dict[str, Any]]:
             }
         )
     return out
-
-
-def world_rows(data: Data) -> list[dict[str, Any]]:
-    ds = data.get("coffee_balance")
-    return data.rows(
-        f"""SELECT market_year, marketing_year, production, imports, exports, domestic_consumption,
-                  ending_stocks, stock_to_use
-           FROM "{ds.view}" WHERE country_code = ? ORDER BY market_year""",
-        [WORLD],
-    )
-
-
-def balance_table(rows: list[dict[str, Any]], caption: str, *, imports: bool) -> Any:
-    """The balance rows of coffee_balance as a table, newest market year first."""
-    cols = ["production", "imports", "exports", "domestic_consumption", "ending_stocks"]
-    cols = [c for c in cols if imports or c != "imports"]
-    heads = {"domestic_consumption": "Consumption", "ending_stocks": "Ending stocks"}
-    return L.table(
-        [("Market year", False)]
-        + [(heads.get(c, c.capitalize()), True) for c in cols]
-        + [("Stock-to-use %", True)],
-        [
-            [r["marketing_year"], *(fmt(r[c]) for c in cols), fmt(r["stock_to_use"], 1)]
-            for r in reversed(rows)
-        ],
-        caption,
-    )
 
 
 def build(data: Data) -> list[dict[str, Any]]:
@@ -124,7 +80,7 @@ def build(data: Data) -> list[dict[str, Any]]:
         _kpi("World production", world, "production", ym),
         _kpi("World consumption", world, "domestic_consumption", ym),
         _kpi("World ending stocks", world, "ending_stocks", ym),
-        _kpi_pct("World stock-to-use", world, "stock_to_use", ym),
+        kpi_pct("World stock-to-use", world, "stock_to_use", ym),
     ]
     years = len(world)
     long = [
@@ -210,22 +166,6 @@ def _kpi(label: str, rows: list[dict[str, Any]], col: str, ym: str) -> dict[str,
         "value": fmt(mbags(new), 1),
         "unit": "M bags",
         "change": f"{signed(ch, 1, '%')} y/y" if ch is not None else "",
-        "direction": direction(ch),
-        "sub": ym,
-        "spark": charts.spark_svg(vals),
-        "href": "/supply/",
-    }
-
-
-def _kpi_pct(label: str, rows: list[dict[str, Any]], col: str, ym: str) -> dict[str, Any]:
-    vals = [r[col] for r in rows]
-    new, old = vals[-1], (vals[-2] if len(vals) > 1 else None)
-    ch = None if new is None or old is None else new - old
-    return {
-        "label": label,
-        "value": fmt(new, 1),
-        "unit": "%",
-        "change": f"{signed(ch, 1)} pt y/y" if ch is not None else "",
         "direction": direction(ch),
         "sub": ym,
         "spark": charts.spark_svg(vals),

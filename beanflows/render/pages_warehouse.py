@@ -6,8 +6,7 @@ from beanflows.render import charts
 from beanflows.render import layout as L
 from beanflows.render import series as S
 from beanflows.render.data import Data, fmt, iso, signed
-from beanflows.render.market_common import _base, _t, _table, kpi
-from beanflows.render.pages_supply import pct
+from beanflows.render.helpers import clean_rows, kpi, latest_table, page_base, pct
 
 
 def warehouse(data: Data) -> dict[str, Any]:
@@ -42,13 +41,13 @@ def warehouse(data: Data) -> dict[str, Any]:
                     "total",
                     "Certified Arabica stocks",
                     charts.line(
-                        _t([{"t": r["t"], "bags": r["v"]} for r in weekly]),
+                        clean_rows([{"t": r["t"], "bags": r["v"]} for r in weekly]),
                         "t",
                         "bags",
                         y_title="Bags (60 kg)",
                     ),
                     "Line chart of ICE certified Arabica stocks, one point per week.",
-                    table=_table(rows, [("Day", "t", 0), ("Bags", "v", 0)]),
+                    table=latest_table(rows, [("Day", "t", 0), ("Bags", "v", 0)]),
                     dataset=main,
                     full=True,
                 )
@@ -65,7 +64,7 @@ def warehouse(data: Data) -> dict[str, Any]:
                 "ports",
                 "By delivery port (month-end)",
                 charts.line(
-                    _t(prow),
+                    clean_rows(prow),
                     "t",
                     "bags",
                     y_title="Bags (60 kg)",
@@ -111,7 +110,7 @@ def warehouse(data: Data) -> dict[str, Any]:
         takeaway=takeaway,
         kpis=kpis,
         blocks=blocks,
-        **_base(data, names),
+        **page_base(data, names),
     )
 
 

@@ -6,24 +6,9 @@ from beanflows.render import charts
 from beanflows.render import layout as L
 from beanflows.render import series as S
 from beanflows.render.data import Data, fmt, iso
-from beanflows.render.market_common import _base, _t
+from beanflows.render.helpers import ALERTS, active_alerts, clean_rows, page_base
 
-ALERTS = "weather_alerts"
 DAILY = "weather_daily"
-
-
-def active_alerts(data: Data) -> list[dict[str, Any]]:
-    """Alerts on the newest alert day (the 'active' ones)."""
-    ds = data.get(ALERTS)
-    t = S.time_column(ds) if ds.ok else None
-    if not t:
-        return []
-    end = ds.column("end_date") or t
-    # active: still running on the newest day the dataset covers
-    return data.rows(
-        f"""SELECT * FROM "{ds.view}" WHERE "{end}" >= (SELECT MAX("{end}") FROM "{ds.view}")
-           ORDER BY ALL"""
-    )
 
 
 def weather(data: Data) -> dict[str, Any]:
@@ -104,7 +89,7 @@ def weather(data: Data) -> dict[str, Any]:
                     f"w-{L.slugify(label)}",
                     label + ", last 12 months",
                     charts.line(
-                        _t(rows),
+                        clean_rows(rows),
                         "t",
                         "v",
                         y_title=unit,
@@ -127,5 +112,5 @@ def weather(data: Data) -> dict[str, Any]:
         takeaway=takeaway,
         kpis=kpis,
         blocks=blocks,
-        **_base(data, names),
+        **page_base(data, names),
     )

@@ -100,6 +100,25 @@ def recognise(name: str, head: bytes) -> str | None:
     return None
 
 
+def canonical_url(
+    cfg: dict[str, Any], kind: str | None, name: str, release: str | None
+) -> str | None:
+    """The CFTC URL an imported file comes from (ingest.provenance): the history zip by its
+    name, otherwise the yearly zip of its newest report (an extracted `f_year.txt` or
+    `annual.txt` too), or the current-week file."""
+    key, _, container = (kind or "").rpartition("_")
+    spec = cfg.get("reports", {}).get(key)
+    if not spec:
+        return None
+    if container == "week":
+        return spec.get("week_url")
+    history = spec.get("history_url") or ""
+    if container == "zip" and history.rsplit("/", 1)[-1].lower() == name.lower():
+        return history
+    year = (release or "")[:4]
+    return spec["year_url"].format(year=year) if year.isdigit() else None
+
+
 def extract(kind: str, data: bytes, name: str, digest: str) -> tuple[str, dict[str, pa.Table]]:
     """Parse one raw file: (newest report date YYYY-MM-DD, {landing table: rows})."""
     key, container = kind.rsplit("_", 1)

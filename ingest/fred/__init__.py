@@ -135,6 +135,17 @@ def _rows(text: str, name: str) -> tuple[str, str, list[tuple[int, date, float |
     return series, date_header, out
 
 
+def canonical_url(
+    cfg: dict[str, Any], kind: str | None, name: str, release: str | None
+) -> str | None:
+    """fredgraph.csv of the series a file is named after (ingest.provenance); None for
+    other names (e.g. fred_vintage_*.csv), which then point at FRED itself."""
+    m = SERIES_NAME.match(name.rsplit("/", 1)[-1])
+    if not m or m.group(1).lower().startswith("fred"):
+        return None
+    return cfg["series_url"].format(series=m.group(1))
+
+
 def extract(kind: str, data: bytes, name: str, digest: str) -> tuple[str, dict[str, pa.Table]]:
     """Parse one fredgraph.csv: (vintage YYYY-MM, landing tables); SourceError if bad."""
     if kind != "series":

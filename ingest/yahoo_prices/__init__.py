@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import tomllib
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -116,6 +117,19 @@ def _tables(
         "_period": [date.fromisoformat(release[:10])],
     }  # fmt: skip
     return {"bars": parse.table(cols, parse.BARS), "files": parse.table(stats, parse.FILES)}
+
+
+def canonical_url(
+    cfg: dict[str, Any], kind: str | None, name: str, release: str | None
+) -> str | None:
+    """The download (CSV) or chart API (JSON) URL of the symbol a file is named after
+    (`KC=F.csv`, `chart-KC=F-2020-01-01-to-2020-01-03.json`), without its time range."""
+    m = re.match(r"^(?:chart[-_])?([A-Za-z0-9^.]+=[A-Za-z]|[A-Za-z0-9^.]+)", name)
+    if not m:
+        return None
+    base, _, query = cfg["csv_url" if kind == "csv" else "chart_url"].partition("?")
+    kept = "&".join(p for p in query.split("&") if not p.startswith(("period1", "period2")))
+    return base.format(symbol=quote(m.group(1), safe="")) + ("?" + kept if kept else "")
 
 
 def extract(kind: str, data: bytes, name: str, digest: str) -> tuple[str, dict[str, pa.Table]]:

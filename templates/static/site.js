@@ -1,7 +1,11 @@
 // Progressive enhancement; every page is complete without it.
-// - Charts: drawn with the locally shipped vega-embed into a child of each `.chart`, so the
-//   container keeps its own role, name and description (the library labels the element it
-//   draws into). Dark systems get the dark chart config; a scheme change redraws.
+// - Charts arrive drawn: the HTML holds each chart as SVG made at build time. The Vega bundle
+//   (~300 KB gzip) is fetched only when the reader reaches for a chart (pointer, touch, focus,
+//   a range button), or, when an earlier visit already has it in the browser's cache, once the
+//   browser is idle, for charts in view. A first visit thus costs no bundle at all.
+// - Upgraded charts are drawn with vega-embed into a child of each `.chart`, so the container
+//   keeps its own role, name and description (the library labels the element it draws into).
+//   Dark systems get the dark chart config; a scheme change redraws.
 // - Range buttons set the chart's `years` param (5 / 10 / max).
 // - Tables that overflow sideways are focusable (keyboard scrolling) and show a hint.
 // - Printing opens the collapsed data tables, and closes them again afterwards.
@@ -42,6 +46,68 @@
     return Math.max(1, Math.min(6, Math.floor((el.clientWidth - 60) / leg.labelLimit)));
   }
 
+  var vegaMeta = document.querySelector('meta[name="bf-vega"]');
+  var vegaSrc = vegaMeta ? vegaMeta.getAttribute("content") : null;
+  var vegaLoading = null;
+  var SEEN = "bf-vega";  // localStorage: the bundle URL an earlier visit fetched (cached forever)
+
+  function loadVega() {
+    if (window.vegaEmbed) { return Promise.resolve(); }
+    if (!vegaLoading) {
+      vegaLoading = new Promise(function (resolve, reject) {
+        var s = document.createElement("script");
+        s.src = vegaSrc;
+        s.async = true;
+        s.onload = function () {
+          try { localStorage.setItem(SEEN, vegaSrc); } catch (e) { /* private mode */ }
+          resolve();
+        };
+        s.onerror = function () { vegaLoading = null; reject(new Error("chart library unavailable")); };
+        document.head.appendChild(s);
+      });
+    }
+    return vegaLoading;
+  }
+
+  // The build-time drawing stays until Vega has drawn; if the library cannot load it simply stays.
+  function upgrade(el) {
+    if (el.getAttribute("data-drawn") || el.getAttribute("data-upgrading") || !vegaSrc) { return; }
+    el.setAttribute("data-upgrading", "1");
+    loadVega().then(function () { drawOne(el); }, function (err) {
+      el.removeAttribute("data-upgrading");
+      el.setAttribute("data-static-only", String(err));
+    });
+  }
+
+  var idle = window.requestIdleCallback || function (fn) { return setTimeout(fn, 200); };
+  var watcher = null;
+  // Every other chart follows when it comes into view, one per idle moment.
+  function upgradeInView() {
+    if (watcher || !("IntersectionObserver" in window)) { return; }
+    watcher = new IntersectionObserver(function (entries) {
+      entries.forEach(function (e) {
+        if (!e.isIntersecting) { return; }
+        watcher.unobserve(e.target);
+        idle(function () { upgrade(e.target); });
+      });
+    }, { rootMargin: "200px" });
+    document.querySelectorAll(".chart[data-spec]").forEach(function (el) { watcher.observe(el); });
+  }
+
+  function bindUpgrades() {
+    document.querySelectorAll(".chart[data-spec]").forEach(function (el) {
+      var card = el.closest("section") || el;
+      var go = function () { upgrade(el); upgradeInView(); };
+      el.addEventListener("pointerenter", go);
+      el.addEventListener("touchstart", go, { passive: true });
+      card.addEventListener("focusin", go);
+      if (!el.querySelector(".static")) { upgrade(el); }  // not drawn at build time: draw now
+    });
+    var seen = null;
+    try { seen = localStorage.getItem(SEEN); } catch (e) { /* private mode */ }
+    if (seen && seen === vegaSrc) { idle(upgradeInView); }
+  }
+
   function drawOne(el) {
     var src = document.getElementById(el.getAttribute("data-spec"));
     if (!src || !window.vegaEmbed) { return; }
@@ -67,6 +133,9 @@
       el.setAttribute("role", "img");
       el.setAttribute("aria-label", name);
       el.setAttribute("data-drawn", "1");
+      el.removeAttribute("data-upgrading");
+      var drawing = el.querySelector(".static");
+      if (drawing) { drawing.remove(); }
       views[el.id] = res.view;
       var years = pressedYears(el);
       if (years !== null && years !== 5) { res.view.signal("years", years).runAsync(); }
@@ -81,12 +150,15 @@
           b.setAttribute("aria-pressed", "true");
           var view = views[group.getAttribute("data-chart")];
           if (view) { view.signal("years", Number(b.getAttribute("data-years"))).runAsync(); }
+          // not drawn by Vega yet: drawOne applies the pressed range once it has drawn
+          else { var el = document.getElementById(group.getAttribute("data-chart")); if (el) { upgrade(el); } }
         });
       });
     });
   }
 
-  function drawAll() { document.querySelectorAll(".chart[data-spec]").forEach(drawOne); }
+  // Redraw what Vega drew (a scheme change); build-time drawings follow the scheme by CSS.
+  function drawAll() { document.querySelectorAll(".chart[data-drawn]").forEach(drawOne); }
 
   function markScrolling() {
     document.querySelectorAll(".tablebox").forEach(function (box) {
@@ -111,7 +183,7 @@
 
   function start() {
     bindRanges();
-    drawAll();
+    bindUpgrades();
     markScrolling();
     document.querySelectorAll("details").forEach(function (d) {
       d.addEventListener("toggle", markScrolling);
@@ -121,7 +193,7 @@
       clearTimeout(timer);
       timer = setTimeout(function () {
         markScrolling();
-        document.querySelectorAll(".chart[data-spec]").forEach(function (el) {
+        document.querySelectorAll(".chart[data-drawn]").forEach(function (el) {
           var spec = JSON.parse(document.getElementById(el.getAttribute("data-spec")).textContent);
           if (String(legendColumns(spec, el)) !== el.getAttribute("data-columns")) { drawOne(el); }
         });
@@ -129,5 +201,7 @@
     });
     if (dark && dark.addEventListener) { dark.addEventListener("change", drawAll); }
   }
-  if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", start); } else { start(); }
+  // After the first frame: the page (charts included) paints before any of this runs.
+  function soon() { requestAnimationFrame(function () { setTimeout(start, 0); }); }
+  if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", soon); } else { soon(); }
 })();

@@ -5,20 +5,13 @@ import { authorize } from "./gate.js";
 import { etagOf, noneMatch, parseRange, textResponse } from "./http.js";
 import { isGated, normalizePath } from "./path.js";
 import { checkRate } from "./ratelimit.js";
+import { GATED_VARY, refusal } from "./refusal.js";
 import { bucketPrefix, liveManifest, resolve } from "./release.js";
 
 export { RateLimiter } from "./ratelimit.js";
 
 const PRIVATE = "private, no-store";
 const DEFAULT_CACHE = "public, max-age=300";
-
-function denied(decision) {
-  const error = decision.status === 401 ? "" : ', error="invalid_token"';
-  return textResponse(decision.status, `${decision.status} ${decision.reason}`, {
-    "Cache-Control": PRIVATE,
-    "WWW-Authenticate": `Bearer realm="beanflows"${error}`,
-  });
-}
 
 function rateHeaders(headers, rate) {
   headers.set("RateLimit-Limit", String(rate.limit));
@@ -39,7 +32,7 @@ async function serveEntry(request, env, entry, status, gated) {
     "Accept-Ranges": "bytes",
     "X-Content-Type-Options": "nosniff",
   });
-  if (gated) headers.set("Vary", "Authorization, Cookie");
+  if (gated) headers.set("Vary", GATED_VARY);
   if (entry.content_encoding) headers.set("Content-Encoding", entry.content_encoding);
   if (status === 200 && noneMatch(request, etag)) {
     return new Response(null, { status: 304, headers });
@@ -86,8 +79,9 @@ async function serve(request, env, url, path, gated) {
   const found = resolve(manifest, path);
   if (found.redirect) {
     const location = `${url.pathname}/${url.search}`;
-    const cache = gated ? PRIVATE : DEFAULT_CACHE;
-    return textResponse(301, "301 moved", { Location: location, "Cache-Control": cache });
+    const headers = { Location: location, "Cache-Control": gated ? PRIVATE : DEFAULT_CACHE };
+    if (gated) headers.Vary = GATED_VARY;
+    return textResponse(301, "301 moved", headers);
   }
   if (found.notFound) return notFound(request, env, manifest, gated);
   return serveEntry(request, env, found.entry, 200, gated);
@@ -107,7 +101,7 @@ export default {
     if (!isGated(path)) return serve(request, env, url, path, false);
 
     const decision = await authorize(request, url, path, env, Math.floor(Date.now() / 1000));
-    if (!decision.claims) return denied(decision);
+    if (!decision.claims) return refusal(request, env, decision, path);
     // Authorised: count the request and prepare the response concurrently (the Durable Object
     // round trip overlaps the R2 read); nothing is sent before the counter has answered.
     const [rate, response] = await Promise.all([
@@ -116,8 +110,14 @@ export default {
     ]);
     if (!rate.ok) {
       await response.body?.cancel();
-      const headers = { "Cache-Control": PRIVATE, "Retry-After": String(rate.reset) };
-      return textResponse(429, "429 rate limited", headers);
+      const headers = {
+        "Cache-Control": PRIVATE,
+        "Retry-After": String(rate.reset),
+        Vary: GATED_VARY,
+      };
+      const limited = textResponse(429, "429 rate limited", headers);
+      rateHeaders(limited.headers, rate);
+      return limited;
     }
     rateHeaders(response.headers, rate);
     reportUse(env, ctx, decision.claims.sub);

@@ -33,7 +33,8 @@ WITH d AS (
     prod_merc_long - prod_merc_short AS prod_merc_net,
     swap_long - swap_short AS swap_net,
     mm_long - mm_short AS mm_net,
-    other_long - other_short AS other_net
+    other_long - other_short AS other_net,
+    raw_sha256
   FROM cleaned.cftc_cot_disaggregated
 ), l AS (
   SELECT
@@ -43,7 +44,8 @@ WITH d AS (
     market_name,
     open_interest,
     noncomm_long - noncomm_short AS noncomm_net,
-    comm_long - comm_short AS comm_net
+    comm_long - comm_short AS comm_net,
+    raw_sha256
   FROM cleaned.cftc_cot_legacy
 ), joined AS (
   SELECT
@@ -57,7 +59,8 @@ WITH d AS (
     d.mm_net,
     d.other_net,
     l.noncomm_net,
-    l.comm_net
+    l.comm_net,
+    LIST_VALUE(d.raw_sha256, l.raw_sha256) AS week_files
   FROM d
   FULL OUTER JOIN l
     ON d.report_type = l.report_type
@@ -93,5 +96,8 @@ SELECT
   @cot_index(mm_net, 156) AS cot_index_mm_156w, -- COT index of the managed money net: 100 * (net - min) / (max - min) over the last 156 reports incl. this one; null until 156 reports exist, when they span more than 156 weeks + 3 days (reports missing), or when max = min [0-100]
   @cot_index(noncomm_net, 26) AS cot_index_noncomm_26w, -- COT index of the non-commercial net: 100 * (net - min) / (max - min) over the last 26 reports incl. this one; null until 26 reports exist, when they span more than 26 weeks + 3 days (reports missing), or when max = min [0-100]
   @cot_index(noncomm_net, 52) AS cot_index_noncomm_52w, -- COT index of the non-commercial net: 100 * (net - min) / (max - min) over the last 52 reports incl. this one; null until 52 reports exist, when they span more than 52 weeks + 3 days (reports missing), or when max = min [0-100]
-  @cot_index(noncomm_net, 156) AS cot_index_noncomm_156w -- COT index of the non-commercial net: 100 * (net - min) / (max - min) over the last 156 reports incl. this one; null until 156 reports exist, when they span more than 156 weeks + 3 days (reports missing), or when max = min [0-100]
+  @cot_index(noncomm_net, 156) AS cot_index_noncomm_156w, -- COT index of the non-commercial net: 100 * (net - min) / (max - min) over the last 156 reports incl. this one; null until 156 reports exist, when they span more than 156 weeks + 3 days (reports missing), or when max = min [0-100]
+  LIST_SORT(LIST_DISTINCT(FLATTEN(LIST(DISTINCT week_files) OVER (
+    PARTITION BY market_code, report_type ORDER BY report_date ROWS BETWEEN 155 PRECEDING AND CURRENT ROW
+  )))) AS raw_sha256 -- Raw files (disaggregated and legacy) of the reports in the trailing 156-report window, this one included: the widest COT index window; weekly changes use the previous report, inside it. Sorted, distinct (a list)
 FROM joined

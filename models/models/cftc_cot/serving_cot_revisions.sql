@@ -20,5 +20,6 @@ SELECT
   old_release, -- Newest report date of the earlier file
   new_release, -- Newest report date of the later file
   old_raw_sha256, -- sha256 of the earlier raw file
-  new_raw_sha256 -- sha256 of the later raw file
+  new_raw_sha256, -- sha256 of the later raw file
+  LIST_SORT(LIST_DISTINCT(LIST_VALUE(old_raw_sha256, new_raw_sha256))) AS raw_sha256 -- Raw files the row compares: old_raw_sha256 and new_raw_sha256, sorted, distinct (a list)
 FROM cleaned.cftc_cot_revisions

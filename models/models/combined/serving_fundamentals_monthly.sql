@@ -28,7 +28,8 @@ WITH price AS (
   SELECT
     DATE_TRUNC('month', date) AS month,
     ROUND(AVG(close), 4) AS kc_close_avg,
-    COUNT(*) AS price_days
+    COUNT(*) AS price_days,
+    LIST(DISTINCT raw_sha256) AS price_files
   FROM serving.prices_daily
   WHERE
     symbol = 'KC=F' AND NOT close IS NULL
@@ -39,7 +40,8 @@ WITH price AS (
     DATE_TRUNC('month', date) AS month,
     ROUND(AVG(bags), 1) AS certified_bags_avg,
     MAX_BY(bags, date) AS certified_bags_eom,
-    COUNT(*) AS stock_days
+    COUNT(*) AS stock_days,
+    FLATTEN(LIST(raw_sha256)) AS stock_files
   FROM serving.ice_certified_stocks
   GROUP BY
     DATE_TRUNC('month', date)
@@ -59,7 +61,8 @@ WITH price AS (
     p.price_days,
     s.certified_bags_avg,
     s.certified_bags_eom,
-    s.stock_days
+    s.stock_days,
+    LIST_CONCAT(COALESCE(p.price_files, []), COALESCE(s.stock_files, [])) AS month_files
   FROM months AS m
   LEFT JOIN price AS p
     ON m.month = p.month
@@ -68,7 +71,8 @@ WITH price AS (
 ), with_balance AS (
   SELECT
     j.*,
-    b.stock_to_use AS world_stock_to_use
+    b.stock_to_use AS world_stock_to_use,
+    LIST_SORT(LIST_DISTINCT(LIST_CONCAT(j.month_files, [b.raw_sha256]))) AS raw_sha256
   FROM joined AS j
   LEFT JOIN serving.coffee_balance AS b
     ON b.country_code = 'WORLD' AND b.market_year = j.market_year
@@ -106,5 +110,6 @@ SELECT
   CAST(CASE WHEN n_stocks_12 = 12 AND sd_stocks_12 > 0 AND sd_price_12 > 0 THEN ROUND(c_stocks_12, 4) END AS DOUBLE) AS corr_price_certified_12m, -- Pearson correlation of kc_close_avg and certified_bags_avg over the 12 months ending here [coefficient]
   CAST(CASE WHEN n_stocks_36 = 36 AND sd_stocks_36 > 0 AND sd_price_36 > 0 THEN ROUND(c_stocks_36, 4) END AS DOUBLE) AS corr_price_certified_36m, -- Same over 36 months [coefficient]
   CAST(CASE WHEN n_stu_12 = 12 AND sd_stu_12 > 0 AND sd_price_12 > 0 THEN ROUND(c_stu_12, 4) END AS DOUBLE) AS corr_price_stock_to_use_12m, -- Pearson correlation of kc_close_avg and world_stock_to_use over 12 months (NULL when stock-to-use does not change in the window) [coefficient]
-  CAST(CASE WHEN n_stu_36 = 36 AND sd_stu_36 > 0 AND sd_price_36 > 0 THEN ROUND(c_stu_36, 4) END AS DOUBLE) AS corr_price_stock_to_use_36m -- Same over 36 months [coefficient]
+  CAST(CASE WHEN n_stu_36 = 36 AND sd_stu_36 > 0 AND sd_price_36 > 0 THEN ROUND(c_stu_36, 4) END AS DOUBLE) AS corr_price_stock_to_use_36m, -- Same over 36 months [coefficient]
+  raw_sha256 -- Raw files of the month's own inputs: its KC=F bars, its certified-stock days (every form) and the USDA release of its world stock-to-use, sorted, distinct (a list). The 12/36-month correlations are computed from the rows of their window, whose own raw_sha256 name their files (exact window lists would repeat hundreds of daily ICE reports per row)
 FROM windows

@@ -22,7 +22,8 @@ SELECT
   price, -- Monthly average price [US cents/lb]
   value_published, -- Value as published [unit_published]
   unit_published, -- Unit as published: US cents/lb (FRED) or ($/kg) (World Bank)
-  vintage -- Vintage the value comes from (the newest holding this month)
+  vintage, -- Vintage the value comes from (the newest holding this month)
+  raw_sha256 -- sha256 of the raw file of that vintage; one file per row
 FROM (
   SELECT
     *,

@@ -42,7 +42,8 @@ SELECT
   ROUND(f.price - w.price, 6) AS difference, -- fred_price - worldbank_price [US cents/lb]
   ROUND(100 * (f.price - w.price) / w.price, 6) AS pct_difference, -- 100 x difference / worldbank_price [%]
   CAST(1.0 AS DOUBLE) AS tolerance_pct, -- Tolerance beyond which a month is flagged [%]
-  ABS(100 * (f.price - w.price) / w.price) > 1.0 AS flagged -- True when |pct_difference| > tolerance_pct
+  ABS(100 * (f.price - w.price) / w.price) > 1.0 AS flagged, -- True when |pct_difference| > tolerance_pct
+  LIST_SORT(LIST_DISTINCT(LIST_VALUE(f.raw_sha256, w.raw_sha256))) AS raw_sha256 -- Raw files of the two prices compared (FRED, World Bank), sorted, distinct (a list)
 FROM fred AS f
 JOIN wb AS w
   ON f.coffee_type = w.coffee_type AND f.date = w.date

@@ -22,7 +22,8 @@ SELECT
   date, -- First day of the month
   price, -- Monthly average price [US cents/lb]
   value AS value_published, -- Value as published [unit_published]
-  unit AS unit_published -- Unit as published: US cents/lb (FRED) or ($/kg) (World Bank)
+  unit AS unit_published, -- Unit as published: US cents/lb (FRED) or ($/kg) (World Bank)
+  raw_sha256 -- sha256 of the raw file (FRED CSV download, Pink Sheet workbook) of the vintage; one file per row
 FROM staging.fred_observations
 WHERE
   configured
@@ -35,5 +36,6 @@ SELECT
   date,
   price,
   value AS value_published,
-  unit AS unit_published
+  unit AS unit_published,
+  raw_sha256
 FROM staging.worldbank_monthly

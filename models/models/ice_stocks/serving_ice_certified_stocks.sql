@@ -20,7 +20,8 @@ SELECT
   bags, -- Certified Arabica stock in ICE licensed warehouses [bags of 60 kg]
   source, -- Form the value comes from: ice_report_xls (ICE's daily .xls), series_csv, ports_json
   forms, -- Number of upstream forms that give a value for the day
-  disagrees -- True when the forms give different values (see ice_certified_stocks_reconciliation)
+  disagrees, -- True when the forms give different values (see ice_certified_stocks_reconciliation)
+  raw_sha256 -- Raw files of the day's values in every form (bags from the `source` form; forms and disagrees compare them all), sorted, distinct (a list)
 FROM (
   SELECT
     date,
@@ -28,7 +29,8 @@ FROM (
     origin_form AS source,
     COUNT(*) OVER (PARTITION BY date) AS forms,
     MIN(bags) OVER (PARTITION BY date) <> MAX(bags) OVER (PARTITION BY date) AS disagrees,
-    ROW_NUMBER() OVER (PARTITION BY date ORDER BY form_rank) AS rn
+    ROW_NUMBER() OVER (PARTITION BY date ORDER BY form_rank) AS rn,
+    LIST_SORT(LIST_DISTINCT(LIST(raw_sha256) OVER (PARTITION BY date))) AS raw_sha256
   FROM cleaned.ice_stocks_by_form
 ) AS ranked
 WHERE

@@ -28,7 +28,8 @@ SELECT
   c.origin, -- Origin country as printed by ICE
   COALESCE(p.port, c.port_code) AS port, -- Delivery port code as ICE prints it
   p.port_name, -- Delivery port name
-  c.bags -- Bags of that origin in that port [bags of 60 kg]
+  c.bags, -- Bags of that origin in that port [bags of 60 kg]
+  c.raw_sha256 -- sha256 of the daily report (.xls) the row comes from; one file per row
 FROM staging.ice_stocks_report_cells AS c
 JOIN chosen AS n
   ON c.date = n.date AND c.raw_sha256 = n.raw_sha256

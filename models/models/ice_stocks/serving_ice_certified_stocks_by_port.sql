@@ -22,6 +22,7 @@ WITH newest AS (
     p.port_name,
     o.bags,
     o.origin_form,
+    o.raw_sha256,
     ROW_NUMBER() OVER (
       PARTITION BY o.date, COALESCE(p.port, o.port_code)
       ORDER BY CASE o.origin_form WHEN 'ice_report_xls' THEN 1 ELSE 2 END, o.as_of DESC, o.raw_sha256
@@ -37,7 +38,8 @@ SELECT
   port, -- Delivery port code as ICE's report prints it (ANT, BAR, HA/BR, HOU, MIAMI, NOLA, NY, VA)
   port_name, -- Delivery port name
   bags, -- Certified stock in the port [bags of 60 kg]
-  origin_form AS source -- Form the day's port split comes from: ice_report_xls or ports_json
+  origin_form AS source, -- Form the day's port split comes from: ice_report_xls or ports_json
+  raw_sha256 -- sha256 of the raw file the port's value comes from; one file per row
 FROM newest
 WHERE
   rn = 1 AND form_rank = best_rank

@@ -22,12 +22,14 @@ WITH s AS (
   SELECT
     date,
     bags,
+    raw_sha256,
     DATE_DIFF('day', CAST('1970-01-01' AS DATE), date) AS day_no
   FROM serving.ice_certified_stocks
 ), w AS (
   SELECT
     date,
     bags,
+    raw_sha256,
     day_no,
     AVG(bags) OVER (ORDER BY day_no RANGE BETWEEN 29 PRECEDING AND CURRENT ROW) AS avg_30d,
     COUNT(*) OVER (ORDER BY day_no RANGE BETWEEN 29 PRECEDING AND CURRENT ROW) AS days_30d,
@@ -46,7 +48,8 @@ SELECT
   CAST(ROUND(100.0 * (w.bags - b.bags) / NULLIF(b.bags, 0), 2) AS DOUBLE) AS change_1w_pct, -- Weekly change relative to the base day [%]
   w.high_52w, -- Highest value in the 365 calendar days ending on date [bags of 60 kg]
   CAST(ROUND(100.0 * (w.bags - w.high_52w) / NULLIF(w.high_52w, 0), 2) AS DOUBLE) AS drawdown_52w_pct, -- (bags - high_52w) / high_52w x 100; 0 at a 52-week high [%]
-  w.day_no - w.first_day_no >= 364 AS full_52w_history -- True when the series covers the whole 52-week window
+  w.day_no - w.first_day_no >= 364 AS full_52w_history, -- True when the series covers the whole 52-week window
+  LIST_SORT(LIST_DISTINCT(LIST_CONCAT(w.raw_sha256, COALESCE(b.raw_sha256, [])))) AS raw_sha256 -- Raw files of the day's value and of the weekly change's base day, sorted, distinct (a list). avg_30d and high_52w are computed from the ice_certified_stocks rows of their window, whose own raw_sha256 name their files (one daily report per day: a full window list would repeat ~250 hashes per row)
 FROM w
 LEFT JOIN s AS b
   ON b.day_no = w.base_day_no

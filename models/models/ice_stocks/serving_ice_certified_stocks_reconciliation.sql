@@ -17,7 +17,8 @@ SELECT
   MAX(CASE WHEN origin_form = 'ports_json' THEN bags END) AS bags_ports_json, -- Value in the per-port JSON, NULL if none [bags of 60 kg]
   MAX(bags) - MIN(bags) AS spread_bags, -- Largest minus smallest value of the day [bags of 60 kg]
   MAX(CASE WHEN form_rank = min_rank THEN origin_form END) AS canonical_source, -- Form published in ice_certified_stocks
-  MAX(CASE WHEN form_rank = min_rank THEN bags END) AS canonical_bags -- Value published in ice_certified_stocks [bags of 60 kg]
+  MAX(CASE WHEN form_rank = min_rank THEN bags END) AS canonical_bags, -- Value published in ice_certified_stocks [bags of 60 kg]
+  LIST_SORT(LIST_DISTINCT(LIST(raw_sha256))) AS raw_sha256 -- Raw files of the values compared (one per form), sorted, distinct (a list)
 FROM (
   SELECT
     *,

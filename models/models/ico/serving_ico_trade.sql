@@ -28,7 +28,8 @@ SELECT
   coffee_type, -- Coffee types grown, predominant first (crop-year tables only)
   CAST(ROUND(value_raw / 60, 3) AS DOUBLE) AS value, -- Published value / 60 [1000 60 kg bags]
   '1000 60 kg bags' AS unit, -- Unit of value
-  value_raw AS value_published -- Value as published in the repackaged table (ICO figure x 60) [t]
+  value_raw AS value_published, -- Value as published in the repackaged table (ICO figure x 60) [t]
+  raw_sha256 -- sha256 of the raw file the value comes from (the newest table holding it); one file per row
 FROM (
   SELECT
     *,

@@ -32,7 +32,8 @@ WITH days AS (
     1 AS days,
     tmin_c,
     precip_mm,
-    is_forecast
+    is_forecast,
+    [raw_sha256] AS raw_sha256
   FROM days
   WHERE
     country = 'BR' AND coffee = 'arabica' AND EXTRACT(MONTH FROM date) BETWEEN 5 AND 9 AND tmin_c <= 3.0
@@ -53,7 +54,8 @@ WITH days AS (
     COUNT(*) AS days,
     MIN(tmin_c) AS tmin_c,
     ROUND(SUM(precip_mm), 1) AS precip_mm,
-    MAX(CASE WHEN is_forecast THEN 1 ELSE 0 END) = 1 AS is_forecast
+    MAX(CASE WHEN is_forecast THEN 1 ELSE 0 END) = 1 AS is_forecast,
+    LIST_SORT(LIST_DISTINCT(LIST(raw_sha256))) AS raw_sha256
   FROM dry
   GROUP BY
     region,
@@ -77,5 +79,6 @@ SELECT
   is_forecast, -- True when any day of the alert is a forecast
   CAST(3.0 AS DOUBLE) AS threshold_tmin_c, -- Frost risk when tmin_c <= this, Brazilian arabica regions, May-September [°C]
   CAST(1.0 AS DOUBLE) AS threshold_precip_mm, -- A dry day has less precipitation than this [mm]
-  14 AS threshold_days -- A dry spell is at least this many consecutive dry days [days]
+  14 AS threshold_days, -- A dry spell is at least this many consecutive dry days [days]
+  raw_sha256 -- Raw files (API responses) of the alert's days in weather_daily, sorted, distinct (a list)
 FROM alerts

@@ -29,7 +29,8 @@ SELECT
   d.day_timezone, -- IANA time zone whose calendar day `date` is
   d.is_forecast, -- True for forecast days (Open-Meteo forecast API), false for observed (ERA5 archive)
   d.forecast_issued, -- Day the forecast was issued (NULL for observed days)
-  d.basis -- daily = Open-Meteo daily values; hourly = aggregated here from hourly values
+  d.basis, -- daily = Open-Meteo daily values; hourly = aggregated here from hourly values
+  d.raw_sha256 -- sha256 of the raw file (API response) the day's values come from; one file per row
 FROM cleaned.open_meteo_days AS d
 JOIN cleaned.open_meteo_regions AS r
   ON d.region = r.region

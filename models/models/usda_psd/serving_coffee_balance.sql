@@ -27,7 +27,8 @@ WITH countries AS (
     CAST(SUM(CASE WHEN attribute_id = '088' THEN value END) AS DECIMAL(18, 4)) AS exports,
     CAST(SUM(CASE WHEN attribute_id = '125' THEN value END) AS DECIMAL(18, 4)) AS domestic_consumption,
     CAST(SUM(CASE WHEN attribute_id = '176' THEN value END) AS DECIMAL(18, 4)) AS ending_stocks,
-    CAST(SUM(CASE WHEN attribute_id = '178' THEN value END) AS DECIMAL(18, 4)) AS total_distribution
+    CAST(SUM(CASE WHEN attribute_id = '178' THEN value END) AS DECIMAL(18, 4)) AS total_distribution,
+    MIN(raw_sha256) AS raw_sha256
   FROM serving.psd_coffee
   GROUP BY
     country_code,
@@ -45,7 +46,8 @@ WITH countries AS (
     SUM(exports) AS exports,
     SUM(domestic_consumption) AS domestic_consumption,
     SUM(ending_stocks) AS ending_stocks,
-    SUM(total_distribution) AS total_distribution
+    SUM(total_distribution) AS total_distribution,
+    MIN(raw_sha256) AS raw_sha256
   FROM countries
   GROUP BY
     market_year
@@ -73,5 +75,6 @@ SELECT
       0
     ),
     2
-  ) AS DOUBLE) AS stock_to_use -- Ending stocks / use (country: consumption + exports; WORLD: consumption) [%]
+  ) AS DOUBLE) AS stock_to_use, -- Ending stocks / use (country: consumption + exports; WORLD: consumption) [%]
+  raw_sha256 -- sha256 of the bulk raw file of the newest release, which every row (WORLD too) is computed from; one file per row (psd_coffee's unique key makes a release one file)
 FROM combined

@@ -31,7 +31,8 @@ SELECT
   a.attribute, -- Attribute name in the newest release
   a.unit, -- Unit as published
   CAST(v.value AS DOUBLE) AS value, -- Value [1000 60 kg bags]
-  v.release -- USDA release the row comes from (YYYY-MM)
+  v.release, -- USDA release the row comes from (YYYY-MM)
+  v.raw_sha256 -- sha256 of the bulk raw file (psd_coffee_csv.zip) the row comes from; one file per row
 FROM cleaned.usda_psd_vintages AS v
 JOIN latest
   ON v.release = latest.release

@@ -18,5 +18,6 @@ SELECT
   old_value, -- Value in the earlier delivery; null when the correction added the key [1000 60 kg bags]
   new_value, -- Value in the later delivery, the one published; null when it removed the key [1000 60 kg bags]
   old_raw_sha256, -- sha256 of the earlier (superseded) raw file
-  new_raw_sha256 -- sha256 of the later raw file, which wins
+  new_raw_sha256, -- sha256 of the later raw file, which wins
+  LIST_SORT(LIST_DISTINCT(LIST_VALUE(old_raw_sha256, new_raw_sha256))) AS raw_sha256 -- Raw files the row compares: old_raw_sha256 and new_raw_sha256, sorted, distinct (a list)
 FROM cleaned.usda_psd_corrections

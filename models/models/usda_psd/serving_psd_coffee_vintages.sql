@@ -18,7 +18,8 @@ SELECT
   CAST(v.market_year - 1 AS VARCHAR) || '/' || LPAD(CAST(MOD(v.market_year, 100) AS VARCHAR), 2, '0') AS marketing_year, -- Year label as in USDA's report tables
   v.attribute_id, -- USDA attribute code
   COALESCE(a.attribute, v.attribute_id) AS attribute, -- Attribute name (newest bulk spelling)
-  CAST(v.value AS DOUBLE) AS value -- Value in that release [1000 60 kg bags]
+  CAST(v.value AS DOUBLE) AS value, -- Value in that release [1000 60 kg bags]
+  v.raw_sha256 -- sha256 of the raw file the figure is read from: the release's bulk file, or for report tables the first (by sha256) of the release's tables printing that figure; one file per row
 FROM cleaned.usda_psd_vintages AS v
 LEFT JOIN cleaned.usda_psd_attributes AS a
   ON v.attribute_id = a.attribute_id

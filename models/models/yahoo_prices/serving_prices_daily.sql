@@ -26,7 +26,8 @@ SELECT
   close_quoted, -- Closing price in the exchange's quotation unit [quote_unit]
   quote_unit, -- Exchange quotation unit: US cents/lb (KC=F) or USD/t (RC=F)
   provisional, -- True for the last bar of the newest download: a later file may correct it
-  release -- As-of day of the download the bar comes from (YYYY-MM-DD)
+  release, -- As-of day of the download the bar comes from (YYYY-MM-DD)
+  raw_sha256 -- sha256 of the raw file the bar comes from (the newest download holding it); one file per row
 FROM staging.yahoo_prices_bars
 WHERE
   configured

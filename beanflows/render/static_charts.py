@@ -1,0 +1,207 @@
+"""Charts before scripts: every chart drawn to SVG at build time with vl-convert.
+
+The page carries each chart as inline SVG, so it is visible with the HTML (no JavaScript, no
+300 KB Vega bundle on a first visit); site.js upgrades it to interactive Vega when the reader
+reaches for it. A card's width depends on the screen, so each chart is drawn at a few widths
+(a phone's, a half card's, a full card's) and CSS container queries show the one that fits:
+text stays at its 12 px or a little larger, never shrunk below it on a phone.
+
+vl-convert runs in this process (one Deno runtime, ~0.6 s to start, then ~40-60 ms a drawing);
+four threads overlap its calls (each call mostly waits on the runtime). Drawings are cached by
+the hash of what they draw (spec, width, vl-convert version) under BEANFLOWS_CACHE_DIR, so a
+nightly rebuild redraws only the charts whose data changed.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+import logging
+import os
+import re
+import threading
+import time
+from concurrent.futures import Future, ThreadPoolExecutor
+from importlib.metadata import version
+from pathlib import Path
+from typing import Any
+
+from markupsafe import Markup, escape
+
+from beanflows.render.charts import CONFIG, DARK_CONFIG, FONT, PALETTE
+
+# (css class, width in px): a phone's card, a half card at 1280 px, a full card at 1280 px.
+# CSS shows the widest drawing that is not wider than the card (site.css, container queries).
+HALF = (("w-n", 310), ("w-m", 540))
+FULL = (("w-n", 310), ("w-m", 700), ("w-w", 1110))
+log = logging.getLogger(__name__)
+CACHE_DAYS = 14  # cached drawings unused this long are removed
+KEY_VERSION = 1  # bump when `sized` changes what a spec draws
+
+
+def widths(full: bool) -> tuple[tuple[str, int], ...]:
+    return FULL if full else HALF
+
+
+# Text is measured with DejaVu Sans, about the widest sans-serif a reader's system-ui can be
+# (Linux's; Segoe UI, San Francisco and Roboto are narrower), and then drawn with the site's
+# font stack: labels laid out at build time never overflow in the reader's font.
+MEASURE_FONT = "DejaVu Sans"
+
+
+def sized(spec: dict[str, Any], width: int) -> dict[str, Any]:
+    """The spec at a fixed width, with as many legend columns as site.js would give it."""
+    out = copy.deepcopy(spec)
+    out["width"] = width
+    out["config"] = {**out.get("config", {}), "font": MEASURE_FONT}
+    legend = ((out.get("encoding") or {}).get("color") or {}).get("legend")
+    if isinstance(legend, dict) and legend.get("labelLimit"):
+        legend["columns"] = max(1, min(6, (width - 60) // int(legend["labelLimit"])))
+    return out
+
+
+_ATTRS = re.compile(r'^<svg ([^>]*?)class="marks" width="(\d+)" height="(\d+)"')
+
+
+def tidy(svg: str, cls: str, prefix: str) -> str:
+    """Inline-ready SVG: no XML prolog, a width class, hidden from assistive technology (the
+    chart's container is the named image), ids made unique on the page."""
+    svg = svg[svg.index("<svg") :]
+    svg = svg.replace(f'font-family="{MEASURE_FONT}"', f'font-family="{escape(FONT)}"')
+    svg = _ATTRS.sub(
+        lambda m: (
+            f'<svg {m.group(1)}class="marks {cls}" width="{m.group(2)}" '
+            f'height="{m.group(3)}" aria-hidden="true" focusable="false"'
+        ),
+        svg,
+        count=1,
+    )
+    if ' id="' in svg:
+        svg = re.sub(r' id="([^"]+)"', rf' id="{prefix}-\1"', svg)
+        svg = re.sub(r"url\(#([^)]+)\)", rf"url(#{prefix}-\1)", svg)
+        svg = re.sub(r'href="#([^"]+)"', rf'href="#{prefix}-\1"', svg)
+    return svg
+
+
+def _cache_dir() -> Path | None:
+    root = os.environ.get("BEANFLOWS_CACHE_DIR")
+    return Path(root) / f"svg-{version('vl-convert-python')}" if root else None
+
+
+class Drawer:
+    """Draws charts to SVG in a few threads, with a content-addressed cache (state: the pool)."""
+
+    def __init__(self) -> None:
+        self.pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="svg")
+        self.cache = _cache_dir()
+        self.drawn = 0
+        self.cached = 0
+
+    def _one(self, spec: dict[str, Any], width: int, key: str, cls: str, prefix: str) -> str:
+        return tidy(self._raw(spec, width, key), cls, prefix)
+
+    def _raw(self, spec: dict[str, Any], width: int, key: str) -> str:
+        path = self.cache / key[:2] / f"{key}.svg" if self.cache else None
+        if path is not None and path.is_file():
+            os.utime(path)  # still in use: pruning keeps it
+            self.cached += 1
+            return path.read_text(encoding="utf-8")
+        import vl_convert
+
+        svg = vl_convert.vegalite_to_svg(sized(spec, width))
+        self.drawn += 1
+        if path is not None:
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+                tmp.write_text(svg, encoding="utf-8")
+                os.replace(tmp, path)
+            except OSError:  # a read-only cache: the next build draws again
+                pass
+        return svg
+
+    def submit(
+        self, spec: dict[str, Any], full: bool, prefix: str, spec_text: str | None = None
+    ) -> list[Future[str]]:
+        """Start drawing one chart at each of its widths; futures of tidied SVG text.
+
+        `spec_text` is the spec as canonical JSON when the caller has it already (the page
+        embeds it): the cache key is its hash, so a cached chart costs no copy of its data.
+        """
+        if spec_text is None:
+            spec_text = json.dumps(spec, sort_keys=True, separators=(",", ":"))
+        digest = hashlib.sha256(spec_text.encode())
+        futures = []
+        for cls, width in widths(full):
+            key = digest.copy()
+            key.update(f"\n{width}\n{MEASURE_FONT}\n{KEY_VERSION}".encode())
+            args = (spec, width, key.hexdigest(), cls, prefix)
+            futures.append(self.pool.submit(self._one, *args))
+        return futures
+
+    def close(self) -> None:
+        self.pool.shutdown(wait=True)
+        if self.cache is not None and self.cache.is_dir():
+            prune(self.cache, time.time() - CACHE_DAYS * 86400)
+
+
+def prune(cache: Path, before: float) -> None:
+    """Remove drawings last used before `before` (a Unix time)."""
+    for path in cache.glob("*/*.svg"):
+        try:
+            if path.stat().st_mtime < before:
+                path.unlink()
+        except OSError:
+            pass
+
+
+def dark_css() -> str:
+    """CSS that recolours the light drawings for dark systems, colour by colour (CSS wins over
+    SVG presentation attributes), so one drawing serves both schemes."""
+    pairs: dict[str, str] = {}
+    light_axis, dark_axis = CONFIG["axis"], DARK_CONFIG["axis"]
+    for key in ("labelColor", "titleColor", "gridColor", "domainColor", "tickColor"):
+        pairs[light_axis[key]] = dark_axis[key]
+    dark_palette = DARK_CONFIG["range"]["category"]
+    for light, dark in zip(PALETTE, dark_palette, strict=False):
+        pairs[light] = dark
+    rules = []
+    for light, dark in pairs.items():
+        rules.append(f'.chart .static [fill="{light}"]{{fill:{dark}}}')
+        rules.append(f'.chart .static [stroke="{light}"]{{stroke:{dark}}}')
+    return "@media screen and (prefers-color-scheme: dark){\n" + "\n".join(rules) + "\n}\n"
+
+
+def submit_page(drawer: Drawer, pg: dict[str, Any]) -> None:
+    """Start drawing every chart of a page (each block keeps its futures until finished)."""
+    for b in pg["blocks"]:
+        if b["type"] == "chart" and b.get("spec") is not None:
+            text = str(b.get("spec_json") or "") or None
+            b["svg_futures"] = drawer.submit(b.pop("spec"), bool(b.get("full")), b["id"], text)
+
+
+def finish_page(pg: dict[str, Any]) -> None:
+    """Put each chart's drawings into its block (`svg`, inline HTML); a chart that could not
+    be drawn keeps an empty drawing and is drawn by the browser instead."""
+    for b in pg["blocks"]:
+        futures = b.pop("svg_futures", None)
+        if not futures:
+            continue
+        try:
+            b["svg"] = Markup("".join(f.result() for f in futures))
+        except Exception as exc:  # noqa: BLE001 - one chart must not take a page down
+            log.error("chart %s not drawn at build time: %s", b["id"], exc)
+            b["svg"] = Markup("")
+
+
+def draw_pages(pages: list[dict[str, Any]]) -> None:
+    """Draw every chart of these pages now (for a page rendered outside `render_site`)."""
+    drawer = Drawer()
+    try:
+        for pg in pages:
+            submit_page(drawer, pg)
+    finally:
+        for pg in pages:
+            finish_page(pg)
+        drawer.close()

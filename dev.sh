@@ -5,7 +5,8 @@
 # Needs only Python >= 3.11 and Node 20 (for the Worker); installs uv with pip when missing,
 # the locked Python dependencies (uv sync --frozen), the npm packages of the Worker and of the
 # /sql/ page (npm ci in workers/ and web/) and,
-# for the browser tests, Debian's chromium when running as root without it.
+# for the tests, Debian's chromium (browser tests) and openjdk-17-jre-headless (Spark tests)
+# when running as root without them.
 set -euo pipefail
 cd "$(dirname "$0")"
 export UV_PYTHON_DOWNLOADS=never SQLMESH__DISABLE_ANONYMIZED_ANALYTICS=1
@@ -16,11 +17,16 @@ if ! command -v uv >/dev/null 2>&1 && ! python3 -m uv --version >/dev/null 2>&1;
 fi
 # `uv` on PATH, else through the interpreter (pip may put the script where PATH does not look)
 uv() { if type -P uv >/dev/null; then command uv "$@"; else python3 -m uv "$@"; fi; }
-# Byte-compiled at install: imports stay fast even where PYTHONDONTWRITEBYTECODE is set.
-uv sync --frozen --compile-bytecode --quiet
-
 cmd="${1:-build}"
 shift || true
+# Byte-compiled at install: imports stay fast even where PYTHONDONTWRITEBYTECODE is set.
+# The tests add the `spark` group (pyspark, ~300 MB of jars); the build never needs it and
+# leaves it installed (--inexact) rather than uninstalling it after every test run.
+if [ "$cmd" = test ]; then
+  uv sync --frozen --compile-bytecode --quiet --group spark
+else
+  uv sync --frozen --compile-bytecode --quiet --inexact
+fi
 # DuckDB-WASM for the site's /sql/ page (web/package.json). Optional: without npm, or if the
 # install fails, the build goes on and leaves that page out.
 if [ -f web/package-lock.json ] && { [ ! -f web/node_modules/.package-lock.json ] \
@@ -47,9 +53,13 @@ case "$cmd" in
         (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
       fi
     done
-    if [ ! -x /usr/bin/chromium ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-      (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
-        || echo "dev.sh: could not install chromium; browser tests will be skipped" >&2
+    # Debian packages of the tests: chromium (browser tests), OpenJDK 17 (the Spark gateway)
+    apt_missing=()
+    [ -x /usr/bin/chromium ] || apt_missing+=(chromium)
+    compgen -G "/usr/lib/jvm/java-17-openjdk-*/bin/java" >/dev/null || apt_missing+=(openjdk-17-jre-headless)
+    if [ ${#apt_missing[@]} -gt 0 ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+      (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${apt_missing[@]}" >/dev/null) \
+        || echo "dev.sh: could not install ${apt_missing[*]}; their tests will be skipped" >&2
     fi
     uv run --frozen --no-sync ruff format --check . && uv run --frozen --no-sync ruff check .
     uv run --frozen --no-sync pytest -n 2 "$@"

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
-MODELS_DIR = REPO / "models"  # the SQLMesh project (config.yaml, models/, audits/, tests/)
+MODELS_DIR = REPO / "models"  # the SQLMesh project (config.py, models/, macros/, audits/, tests/)
 INGEST_DIR = REPO / "ingest"  # one folder per source, each with its source.toml
 TEMPLATES_DIR = REPO / "templates"
 SITE_DIR = REPO / "site"  # mkdocs project of the methodology pages

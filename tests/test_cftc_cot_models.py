@@ -87,7 +87,7 @@ def _project(root: Path) -> Path:
     (proj / "models").mkdir(parents=True)
     (proj / "audits").mkdir()
     (proj / "tests").mkdir()
-    shutil.copy(REPO / "models" / "config.yaml", proj / "config.yaml")
+    shutil.copy(REPO / "models" / "config.py", proj / "config.py")
     for audit in (REPO / "models" / "audits").glob("cot_*.sql"):
         shutil.copy(audit, proj / "audits")
     shutil.copytree(REPO / "models" / "models" / "cftc_cot", proj / "models" / "cftc_cot")

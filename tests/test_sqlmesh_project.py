@@ -50,9 +50,32 @@ def test_only_raw_models_read_files(ctx) -> None:
             assert not DUCKDB_ONLY.search(sql), f"{name} reads files outside the raw layer"
 
 
+def test_raw_models_read_landing_with_duckdb_reader(ctx) -> None:
+    """`@landing` renders DuckDB's reader exactly as the models spelled it before the macro
+    (same SQL, same warehouse); tests/test_spark.py covers Spark's reader."""
+    raw = {n: m for n, m in ctx.models.items() if n.split(".")[-2].strip('"') == "raw"}
+    assert len(raw) >= 10
+    for name, model in raw.items():
+        sql = model.render_query_or_raise().sql(dialect="duckdb")
+        assert re.fullmatch(
+            r"SELECT \* FROM READ_PARQUET\('landing/\w+/\w+/\*\.parquet', "
+            r'"union_by_name" = TRUE\) AS "_0"',
+            sql,
+        ), f"{name}: {sql}"
+
+
+def test_incremental_models_are_not_partitioned_by_day(ctx) -> None:
+    """On Spark a table partitioned by its time column gets one partition per day (thousands of
+    tiny files and metastore entries); the tables are small enough to need none."""
+    incremental = [m for m in ctx.models.values() if m.kind.is_incremental_by_time_range]
+    assert len(incremental) >= 10
+    for model in incremental:
+        assert not model.partitioned_by, f"{model.name}: add partition_by_time_column FALSE"
+
+
 @pytest.mark.parametrize("dialect", ["trino", "spark"])
 def test_non_raw_models_render_for_distributed_engines(ctx, dialect: str) -> None:
-    from sqlglot import ErrorLevel
+    from sqlglot import ErrorLevel, exp, parse_one
 
     rendered = 0
     for name, model in ctx.models.items():
@@ -61,6 +84,10 @@ def test_non_raw_models_render_for_distributed_engines(ctx, dialect: str) -> Non
         query = model.render_query_or_raise()
         sql = query.sql(dialect=dialect, unsupported_level=ErrorLevel.RAISE)
         assert sql.strip(), name
+        # Spark's SQL has no nested WITH: sqlglot hoists every CTE to the top, where two of the
+        # same name (e.g. one macro called twice) are a syntax error on the engine.
+        ctes = [cte.alias for cte in parse_one(sql, read=dialect).find_all(exp.CTE)]
+        assert len(ctes) == len(set(ctes)), f"{name}: CTE names repeat: {sorted(ctes)}"
         rendered += 1
     assert rendered >= 10
 

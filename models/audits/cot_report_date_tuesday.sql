@@ -5,6 +5,8 @@
 -- 2023 file has 2023-07-03 (Monday before July 4), which the rule covers.
 -- Before `since` reports were mid-month/month-end, not weekly on Tuesday (assumption: from
 -- October 1992 on; check when the 1986-2016 history file is first loaded).
+-- The ISO weekday (Monday = 1) is counted from Monday 1970-01-05 so that every engine computes
+-- it alike (DuckDB's ISODOW and DAYOFWEEK have no exact Spark translation).
 AUDIT (
   name cot_report_date_tuesday,
   defaults (since = '1992-10-01')
@@ -20,9 +22,9 @@ SELECT
 FROM @this_model
 WHERE
   report_date >= CAST(@since AS DATE)
-  AND ISODOW(report_date) <> 2
+  AND DATE_DIFF('day', CAST('1970-01-05' AS DATE), report_date) % 7 + 1 <> 2
   AND NOT (
-    ISODOW(report_date) = 1
+    DATE_DIFF('day', CAST('1970-01-05' AS DATE), report_date) % 7 + 1 = 1
     AND (
       STRFTIME(report_date + INTERVAL 1 DAY, '%m-%d') IN ('01-01', '07-04', '12-25')
       OR (STRFTIME(report_date + INTERVAL 1 DAY, '%m-%d') = '06-19' AND YEAR(report_date) >= 2022)

@@ -87,10 +87,14 @@ def cot_revisions(  # noqa: ANN201
     new = " ".join(f"WHEN '{n}' THEN c.{n}" for n in names)
     values = ", ".join(f"('{n}')" for n in names)
     src, lo, hi, ds = (_sql(evaluator, e) for e in (table, start, end, dataset))
+    # The CTE is named per dataset: a model calls this once per report shape, and engines
+    # whose SQL has no nested WITH (Spark) get every CTE hoisted to the top, where two
+    # `versions` would clash.
+    versions = f"{dataset.name}_versions"
     return _parse(
         evaluator,
         f"""(
-  WITH versions AS (
+  WITH {versions} AS (
     SELECT {", ".join(KEY)}, release, raw_sha256, values_key, {", ".join(names)},
       LAG(values_key) OVER w AS old_values_key,
       LAG(release) OVER w AS old_release,
@@ -104,7 +108,7 @@ def cot_revisions(  # noqa: ANN201
     CASE n.column_name {old} END AS old_value,
     CASE n.column_name {new} END AS new_value,
     c.old_release, c.release AS new_release, c.old_raw_sha256, c.raw_sha256 AS new_raw_sha256
-  FROM versions AS c
+  FROM {versions} AS c
   CROSS JOIN (VALUES {values}) AS n(column_name)
   WHERE NOT c.old_values_key IS NULL AND c.old_values_key <> c.values_key
 )""",

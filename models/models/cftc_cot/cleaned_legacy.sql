@@ -6,7 +6,7 @@
 -- Unit: contracts (positions), traders (counts).
 MODEL (
   name cleaned.cftc_cot_legacy,
-  kind INCREMENTAL_BY_TIME_RANGE (time_column report_date),
+  kind INCREMENTAL_BY_TIME_RANGE (time_column report_date, partition_by_time_column FALSE),
   start '1986-01-01',
   grain (report_type, market_code, report_date),
   audits (

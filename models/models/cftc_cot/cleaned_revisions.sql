@@ -5,7 +5,7 @@
 -- Source: staging.cftc_cot_disaggregated, staging.cftc_cot_legacy. Unit: contracts or traders.
 MODEL (
   name cleaned.cftc_cot_revisions,
-  kind INCREMENTAL_BY_TIME_RANGE (time_column report_date),
+  kind INCREMENTAL_BY_TIME_RANGE (time_column report_date, partition_by_time_column FALSE),
   start '1986-01-01',
   grain (dataset, report_type, market_code, report_date, column_name, new_raw_sha256),
   audits (

@@ -9,4 +9,4 @@ MODEL (
 
 SELECT
   *
-FROM READ_PARQUET('landing/cftc_cot/legacy/*.parquet', union_by_name = TRUE)
+FROM @landing(@landing_root, 'cftc_cot/legacy')

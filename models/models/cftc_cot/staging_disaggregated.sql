@@ -4,7 +4,7 @@
 -- Source: raw.cftc_cot_disaggregated. Unit: contracts (positions), traders (counts).
 MODEL (
   name staging.cftc_cot_disaggregated,
-  kind INCREMENTAL_BY_TIME_RANGE (time_column report_date),
+  kind INCREMENTAL_BY_TIME_RANGE (time_column report_date, partition_by_time_column FALSE),
   start '1986-01-01',
   grain (report_type, market_code, report_date, raw_sha256),
   audits (

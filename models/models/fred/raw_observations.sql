@@ -8,4 +8,4 @@ MODEL (
 
 SELECT
   *
-FROM READ_PARQUET('landing/fred/observations/*.parquet', union_by_name = TRUE)
+FROM @landing(@landing_root, 'fred/observations')

@@ -5,7 +5,7 @@
 -- Unit: US cents/lb for the configured coffee series (FRED's own unit, no conversion).
 MODEL (
   name staging.fred_observations,
-  kind INCREMENTAL_BY_TIME_RANGE (time_column date),
+  kind INCREMENTAL_BY_TIME_RANGE (time_column date, partition_by_time_column FALSE),
   start '1960-01-01',
   grain (vintage, series_id, date),
   audits (

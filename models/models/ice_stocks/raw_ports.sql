@@ -8,4 +8,4 @@ MODEL (
 
 SELECT
   *
-FROM READ_PARQUET('landing/ice_stocks/ports/*.parquet', union_by_name = TRUE)
+FROM @landing(@landing_root, 'ice_stocks/ports')

@@ -9,4 +9,4 @@ MODEL (
 
 SELECT
   *
-FROM READ_PARQUET('landing/ice_stocks/report_cells/*.parquet', union_by_name = TRUE)
+FROM @landing(@landing_root, 'ice_stocks/report_cells')

@@ -4,7 +4,7 @@
 -- raw.ice_stocks_report_cells. Unit: bags of 60 kg.
 MODEL (
   name staging.ice_stocks_port_observations,
-  kind INCREMENTAL_BY_TIME_RANGE (time_column date),
+  kind INCREMENTAL_BY_TIME_RANGE (time_column date, partition_by_time_column FALSE),
   start '2000-01-01',
   grain (date, origin_form, raw_sha256, port_code),
   audits (

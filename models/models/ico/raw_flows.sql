@@ -9,4 +9,4 @@ MODEL (
 
 SELECT
   *
-FROM READ_PARQUET('landing/ico/flows/*.parquet', union_by_name = TRUE)
+FROM @landing(@landing_root, 'ico/flows')

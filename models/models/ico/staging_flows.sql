@@ -4,7 +4,7 @@
 -- Unit: tonnes as published (= thousand 60-kg bags x 60).
 MODEL (
   name staging.ico_flows,
-  kind INCREMENTAL_BY_TIME_RANGE (time_column period_date),
+  kind INCREMENTAL_BY_TIME_RANGE (time_column period_date, partition_by_time_column FALSE),
   start '1960-01-01',
   grain (flow, country, year, raw_sha256),
   audits (

@@ -8,4 +8,4 @@ MODEL (
 
 SELECT
   *
-FROM READ_PARQUET('landing/open_meteo/daily/*.parquet', union_by_name = TRUE)
+FROM @landing(@landing_root, 'open_meteo/daily')

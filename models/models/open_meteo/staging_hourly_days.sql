@@ -8,7 +8,7 @@
 -- Grain: one row per (raw_sha256, region, date). Source: raw.open_meteo_hourly. Unit: °C, mm.
 MODEL (
   name staging.open_meteo_hourly_days,
-  kind INCREMENTAL_BY_TIME_RANGE (time_column period_date),
+  kind INCREMENTAL_BY_TIME_RANGE (time_column period_date, partition_by_time_column FALSE),
   start '2000-01-01',
   grain (raw_sha256, region, date),
   audits (

@@ -5,7 +5,7 @@
 -- Source: staging.usda_psd_bulk. Unit: 1000 60 kg bags.
 MODEL (
   name cleaned.usda_psd_corrections,
-  kind INCREMENTAL_BY_TIME_RANGE (time_column release_date),
+  kind INCREMENTAL_BY_TIME_RANGE (time_column release_date, partition_by_time_column FALSE),
   start '2000-01-01',
   grain (release, old_raw_sha256, country_code, market_year, attribute_id),
   audits (

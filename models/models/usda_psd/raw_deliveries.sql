@@ -9,4 +9,4 @@ MODEL (
 
 SELECT
   *
-FROM READ_PARQUET('landing/usda_psd/_deliveries/*.parquet', union_by_name = TRUE)
+FROM @landing(@landing_root, 'usda_psd/_deliveries')

@@ -8,4 +8,4 @@ MODEL (
 
 SELECT
   *
-FROM READ_PARQUET('landing/usda_psd/report_table/*.parquet', union_by_name = TRUE)
+FROM @landing(@landing_root, 'usda_psd/report_table')

@@ -7,7 +7,7 @@
 -- Unit: value in the file's unit, (1000 60 KG BAGS) for coffee (checked by an audit).
 MODEL (
   name staging.usda_psd_bulk,
-  kind INCREMENTAL_BY_TIME_RANGE (time_column release_date),
+  kind INCREMENTAL_BY_TIME_RANGE (time_column release_date, partition_by_time_column FALSE),
   start '2000-01-01',
   grain (release, raw_sha256, country_code, market_year, attribute_id),
   audits (

@@ -4,7 +4,7 @@
 -- report tables. Unit: 1000 60 kg bags (the tables' stated unit).
 MODEL (
   name staging.usda_psd_report_tables,
-  kind INCREMENTAL_BY_TIME_RANGE (time_column release_date),
+  kind INCREMENTAL_BY_TIME_RANGE (time_column release_date, partition_by_time_column FALSE),
   start '2000-01-01',
   grain (release, country_code, market_year, attribute_id),
   audits (

@@ -9,4 +9,4 @@ MODEL (
 
 SELECT
   *
-FROM READ_PARQUET('landing/worldbank/monthly/*.parquet', union_by_name = TRUE)
+FROM @landing(@landing_root, 'worldbank/monthly')

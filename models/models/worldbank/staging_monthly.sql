@@ -5,7 +5,7 @@
 -- Grain: one row per (release, series_id, date). Source: raw.worldbank_monthly. Unit: US cents/lb.
 MODEL (
   name staging.worldbank_monthly,
-  kind INCREMENTAL_BY_TIME_RANGE (time_column date),
+  kind INCREMENTAL_BY_TIME_RANGE (time_column date, partition_by_time_column FALSE),
   start '1960-01-01',
   grain (release, series_id, date),
   audits (

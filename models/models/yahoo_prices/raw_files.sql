@@ -8,4 +8,4 @@ MODEL (
 
 SELECT
   *
-FROM READ_PARQUET('landing/yahoo_prices/files/*.parquet', union_by_name = TRUE)
+FROM @landing(@landing_root, 'yahoo_prices/files')

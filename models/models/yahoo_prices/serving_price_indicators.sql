@@ -33,7 +33,10 @@ WITH bars AS (
     ROW_NUMBER() OVER (PARTITION BY symbol ORDER BY date) AS n,
     LAG(close) OVER (PARTITION BY symbol ORDER BY date) AS prev_close,
     LAG(date) OVER (PARTITION BY symbol ORDER BY date) AS prev_date,
-    MIN(date) OVER (PARTITION BY symbol) AS first_date
+    MIN(date) OVER (PARTITION BY symbol) AS first_date,
+    -- a day number: RANGE frames over days that every engine accepts (Spark has no DATE
+    -- ordering with INTERVAL bounds)
+    DATE_DIFF('day', CAST('1970-01-01' AS DATE), date) AS day_no
   FROM serving.prices_daily
 ), windows AS (
   SELECT
@@ -43,13 +46,13 @@ WITH bars AS (
     MIN(date) OVER (PARTITION BY symbol ORDER BY date ROWS BETWEEN 19 PRECEDING AND CURRENT ROW) AS first_date_20,
     MIN(date) OVER (PARTITION BY symbol ORDER BY date ROWS BETWEEN 49 PRECEDING AND CURRENT ROW) AS first_date_50,
     MAX(day_high) OVER (
-      PARTITION BY symbol ORDER BY date RANGE BETWEEN INTERVAL '364' DAY PRECEDING AND CURRENT ROW
+      PARTITION BY symbol ORDER BY day_no RANGE BETWEEN 364 PRECEDING AND CURRENT ROW
     ) AS max_52w,
     MIN(day_low) OVER (
-      PARTITION BY symbol ORDER BY date RANGE BETWEEN INTERVAL '364' DAY PRECEDING AND CURRENT ROW
+      PARTITION BY symbol ORDER BY day_no RANGE BETWEEN 364 PRECEDING AND CURRENT ROW
     ) AS min_52w,
     LIST(DISTINCT raw_sha256) OVER ( -- DISTINCT in the window: 20x faster, a fraction of the memory
-      PARTITION BY symbol ORDER BY date RANGE BETWEEN INTERVAL '364' DAY PRECEDING AND CURRENT ROW
+      PARTITION BY symbol ORDER BY day_no RANGE BETWEEN 364 PRECEDING AND CURRENT ROW
     ) AS window_files
   FROM bars
 )

@@ -6,7 +6,7 @@
 -- Grain: one row per (symbol, date). Source: raw.yahoo_prices_bars. Unit: US cents/lb.
 MODEL (
   name staging.yahoo_prices_bars,
-  kind INCREMENTAL_BY_TIME_RANGE (time_column date),
+  kind INCREMENTAL_BY_TIME_RANGE (time_column date, partition_by_time_column FALSE),
   start '2000-01-01',
   grain (symbol, date),
   audits (
@@ -23,7 +23,7 @@ WITH ranked AS (
     *,
     CASE quote_unit
       WHEN 'US cents/lb' THEN 1.0
-      WHEN 'USD/t' THEN 100.0 / 2204.62
+      WHEN 'USD/t' THEN CAST(100 AS DOUBLE) / 2204.62 -- a double: Spark's DECIMAL division keeps 8 digits
     END AS to_usc_lb,
     ROW_NUMBER() OVER (
       PARTITION BY symbol, date

@@ -97,7 +97,7 @@ SELECT
   @cot_index(noncomm_net, 26) AS cot_index_noncomm_26w, -- COT index of the non-commercial net: 100 * (net - min) / (max - min) over the last 26 reports incl. this one; null until 26 reports exist, when they span more than 26 weeks + 3 days (reports missing), or when max = min [0-100]
   @cot_index(noncomm_net, 52) AS cot_index_noncomm_52w, -- COT index of the non-commercial net: 100 * (net - min) / (max - min) over the last 52 reports incl. this one; null until 52 reports exist, when they span more than 52 weeks + 3 days (reports missing), or when max = min [0-100]
   @cot_index(noncomm_net, 156) AS cot_index_noncomm_156w, -- COT index of the non-commercial net: 100 * (net - min) / (max - min) over the last 156 reports incl. this one; null until 156 reports exist, when they span more than 156 weeks + 3 days (reports missing), or when max = min [0-100]
-  LIST_SORT(LIST_DISTINCT(FLATTEN(LIST(DISTINCT week_files) OVER (
+  LIST_SORT(LIST_DISTINCT(FLATTEN(@distinct_set(week_files) OVER (
     PARTITION BY market_code, report_type ORDER BY report_date ROWS BETWEEN 155 PRECEDING AND CURRENT ROW
   )))) AS raw_sha256 -- Raw files (disaggregated and legacy) of the reports in the trailing 156-report window, this one included: the widest COT index window; weekly changes use the previous report, inside it. Sorted, distinct (a list)
 FROM joined

@@ -51,7 +51,7 @@ WITH bars AS (
     MIN(day_low) OVER (
       PARTITION BY symbol ORDER BY day_no RANGE BETWEEN 364 PRECEDING AND CURRENT ROW
     ) AS min_52w,
-    LIST(DISTINCT raw_sha256) OVER ( -- DISTINCT in the window: 20x faster, a fraction of the memory
+    @distinct_set(raw_sha256) OVER ( -- distinct in the window: 20x faster, a fraction of the memory
       PARTITION BY symbol ORDER BY day_no RANGE BETWEEN 364 PRECEDING AND CURRENT ROW
     ) AS window_files
   FROM bars

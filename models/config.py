@@ -98,7 +98,11 @@ def spark_gateway() -> GatewayConfig:
     master = os.environ.get("BEANFLOWS_SPARK_MASTER") or None
     return GatewayConfig(
         connection=SparkConnectionConfig(
-            config=spark_settings(master, spark_dir), concurrent_tasks=2
+            config=spark_settings(master, spark_dir),
+            concurrent_tasks=2,
+            # Column meanings live in the DuckDB build's model metadata; a Hive metastore
+            # (Derby in local mode) caps comments at 256 characters.
+            register_comments=False,
         ),
         state_connection=DuckDBConnectionConfig(database="spark/state.duckdb"),
         test_connection=DuckDBConnectionConfig(),

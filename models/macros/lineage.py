@@ -2,8 +2,12 @@
 
 `@distinct_set(x)`: the distinct non-null values of x as a list, also as a window function
 (`@distinct_set(raw_sha256) OVER (...)`). DuckDB gets LIST(DISTINCT x) FILTER (WHERE x IS NOT
-NULL); Spark, which has no DISTINCT in window functions, gets COLLECT_SET(x). Sorting stays
-with the caller (LIST_SORT), so every engine publishes the same list.
+NULL); Spark, which allows neither DISTINCT nor FILTER in window functions, gets
+COLLECT_SET(x) (nulls skipped). Sorting stays with the caller (LIST_SORT), so every engine
+publishes the same list.
+
+The engine is the one the model is evaluated on (as in landing.py); while SQLMesh loads the
+project the model's own dialect, DuckDB, stands in.
 """
 
 from __future__ import annotations
@@ -13,5 +17,9 @@ from sqlmesh import macro
 
 
 @macro()
-def distinct_set(evaluator, column: exp.Expression) -> exp.Expression:  # noqa: ANN001, ARG001
+def distinct_set(evaluator, column: exp.Expression) -> exp.Expression:  # noqa: ANN001
+    adapter = evaluator.locals.get("engine_adapter")
+    engine = adapter.dialect if adapter is not None else evaluator.dialect
+    if engine in ("spark", "databricks"):
+        return exp.Anonymous(this="COLLECT_SET", expressions=[column])
     return exp.ArrayUniqueAgg(this=column)

@@ -60,7 +60,11 @@ WITH d AS (
     d.other_net,
     l.noncomm_net,
     l.comm_net,
-    LIST_VALUE(d.raw_sha256, l.raw_sha256) AS week_files
+    CASE -- the week's files without NULLs (Spark's ARRAY_DISTINCT would keep a NULL)
+      WHEN d.raw_sha256 IS NULL THEN LIST_VALUE(l.raw_sha256)
+      WHEN l.raw_sha256 IS NULL THEN LIST_VALUE(d.raw_sha256)
+      ELSE LIST_VALUE(d.raw_sha256, l.raw_sha256)
+    END AS week_files
   FROM d
   FULL OUTER JOIN l
     ON d.report_type = l.report_type

@@ -72,7 +72,10 @@ WITH price AS (
   SELECT
     j.*,
     b.stock_to_use AS world_stock_to_use,
-    LIST_SORT(LIST_DISTINCT(LIST_CONCAT(j.month_files, [b.raw_sha256]))) AS raw_sha256
+    CASE -- no NULL in the list when the year has no balance (Spark would keep it)
+      WHEN b.raw_sha256 IS NULL THEN LIST_SORT(LIST_DISTINCT(j.month_files))
+      ELSE LIST_SORT(LIST_DISTINCT(LIST_CONCAT(j.month_files, [b.raw_sha256])))
+    END AS raw_sha256
   FROM joined AS j
   LEFT JOIN serving.coffee_balance AS b
     ON b.country_code = 'WORLD' AND b.market_year = j.market_year

@@ -321,11 +321,11 @@ def test_every_chart_is_drawn_in_the_html(site):
 
 
 def test_the_briefs_home_refresh_keeps_the_drawings(site):
-    """The nightly brief re-renders the home page: same inputs, same bytes (drawings too)."""
+    """The nightly brief renders the site again: same inputs, same bytes (drawings too)."""
     from beanflows.brief import make
 
     out, _, _ = site
     before = (out / "index.html").read_bytes()
     assert b'<div class="static">' in before
-    assert make.refresh_home(out)
+    assert make.refresh_site(out)
     assert (out / "index.html").read_bytes() == before

@@ -46,7 +46,7 @@ def cmd_brief(args: argparse.Namespace) -> int:
         print(result.line(f"brief {week}"))
         return 1 if result.failed else 0
     made = make.make(out, var, week, s.site_url, s.base_url)
-    make.refresh_home(out, s.site_url)
+    make.refresh_site(out, s.site_url)
     print(f"brief {week}: {made['page']} and {made['eml']} ({made['bytes']:,} bytes, "
           f"{made['charts']} charts, {made['seconds']:.2f}s)")  # fmt: skip
     return 0
@@ -79,7 +79,7 @@ def after_build(settings: Any, today: date | None, demo: bool = False) -> int:
             week = weeks.last_complete(today)
             if not (var / "briefs" / week / "brief.eml").is_file():
                 made = make.make(out, var, week, settings.site_url, s.base_url)
-                make.refresh_home(out, settings.site_url)
+                make.refresh_site(out, settings.site_url)
                 print(f"brief {week}: written ({made['bytes']:,} bytes)")
             if s.can_send:
                 result = send.send_brief(s, var, week)

@@ -8,12 +8,10 @@ from __future__ import annotations
 
 import json
 import os
-import re
+import sys
 import time
-from html import unescape
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote, urlsplit
 
 from beanflows.brief import charts as charts_mod
 from beanflows.brief import message, pages, select, weeks
@@ -78,38 +76,17 @@ def make(out_dir: Path, var_dir: Path, week: str, site_url: str, account_url: st
             "charts": len(charts), "seconds": round(time.perf_counter() - t0, 3)}  # fmt: skip
 
 
-def refresh_home(out_dir: Path, site_url: str | None = None) -> bool:
-    """Re-render the home page so it links the newest brief, and list the briefs in
-    sitemap.xml (the nightly writes the brief after the site's render). Same inputs as the
-    render's own pass: same bytes. False when the site was never rendered into OUT."""
-    from beanflows.render import _nav, pages_home, static_charts
-    from beanflows.render import layout as L
-    from beanflows.render.charts import dark_config_json
-    from beanflows.render.data import Data
-
-    manifest = out_dir / "assets" / "manifest.json"
-    if not (manifest.is_file() and (out_dir / "index.html").is_file()):
+def refresh_site(out_dir: Path, site_url: str | None = None) -> bool:
+    """Render the site again so the home page links the newest brief and sitemap.xml lists
+    the briefs (the nightly writes the brief after the site's render). It is the render's own
+    pass, so unchanged pages keep their bytes and cached chart drawings are reused. False when
+    OUT holds no rendered site."""
+    if not (out_dir / "index.html").is_file():
         return False
-    names = json.loads(manifest.read_text())
+    from beanflows import render
+
     catalog = json.loads((out_dir / "data" / "catalog.json").read_text())
-    ctx = {
-        "assets": {k: f"/assets/{names[k]}" for k in ("css", "js", "icon", "vega")},
-        "nav": _nav((out_dir / "sql" / "index.html").is_file()),
-        "built_at": str(catalog.get("built_at") or "")[:10],
-        "demo": bool(catalog.get("demo")),
-        "chart_dark": dark_config_json(),
-    }
-    data = Data(out_dir, catalog)
-    try:
-        page = pages_home.build(data)
-    finally:
-        data.close()
-    static_charts.draw_pages([page])  # the charts' build-time drawings, as the render makes them
-    L.write_if_changed(out_dir / "index.html", L.render_page(L.environment(), page, ctx))
-    base = L.site_url(site_url)
-    sitemap = out_dir / "sitemap.xml"
-    old = re.findall(r"<loc>([^<]*)</loc>", sitemap.read_text()) if sitemap.is_file() else []
-    slugs = [unquote(urlsplit(unescape(u)).path).strip("/") for u in old]
-    L.write_sitemap(out_dir, slugs + L.brief_slugs(out_dir),
-                    ctx["built_at"], base)  # fmt: skip
+    for problem in render.render_site(out_dir, catalog, site_url=site_url).get("errors") or []:
+        # a page that cannot render is the build's failure, reported there; the brief stands
+        print(f"beanflows: brief: site page not refreshed: {problem}", file=sys.stderr)
     return True

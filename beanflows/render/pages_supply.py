@@ -16,9 +16,12 @@ from beanflows.render.helpers import (
     balance_table,
     kpi_pct,
     mbags,
+    no_data_page,
+    page_meta,
     pct,
     tier_note,
     world_rows,
+    year_lines,
 )
 
 DS = ["coffee_balance"]
@@ -43,22 +46,12 @@ def range_buttons(years_available: int) -> list[dict[str, Any]]:
 
 def build(data: Data) -> list[dict[str, Any]]:
     ds = data.get("coffee_balance")
-    base = {
-        "as_of": L.as_of(data, DS),
-        "sources": L.sources_for(data, DS),
-        "banners": L.banners_for(data, DS),
-    }
+    base = page_meta(data, DS)
     desc = "World coffee supply and demand: production, consumption, stocks, stock-to-use."
     if not ds.ok:
         return [
-            L.page(
-                "supply",
-                "supply",
-                "Supply",
-                desc,
-                takeaway="No supply data yet.",
-                blocks=[L.empty_block("none", "World balance", L.no_data(ds), full=True)],
-                **base,
+            no_data_page(
+                "supply", "Supply", desc, "No supply data yet.", "World balance", ds, **base
             )
         ]
     world = world_rows(data)
@@ -97,18 +90,7 @@ def build(data: Data) -> list[dict[str, Any]]:
             ("Ending stocks", "ending_stocks"),
         )
     ]
-    bal_spec = charts.line(
-        long,
-        "market_year",
-        "mbags",
-        x_type="O",
-        y_title="M 60 kg bags",
-        color="series",
-        color_title="",
-        point=True,
-        year_param=True,
-        fmt=",.1f",
-    )
+    bal_spec = year_lines(long, "series", ",.1f", y_title="M 60 kg bags", year_param=True)
     stu = [{"market_year": r["market_year"], "stock_to_use": r["stock_to_use"]} for r in world]
     stu_spec = charts.line(
         stu,

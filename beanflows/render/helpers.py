@@ -205,6 +205,25 @@ def kpi_pct(label: str, rows: list[dict[str, Any]], col: str, ym: str) -> dict[s
     }
 
 
+def kpi_mbags(
+    label: str, rows: list[dict[str, Any]], col: str, digits: int, **extra: Any
+) -> dict[str, Any]:
+    """A KPI card of a balance column by market year: million bags, change in % y/y."""
+    vals = [r[col] for r in rows]
+    new, old = vals[-1], (vals[-2] if len(vals) > 1 else None)
+    ch = pct(new, old)
+    return {
+        "label": label,
+        "value": fmt(mbags(new), digits),
+        "unit": "M bags",
+        "change": f"{signed(ch, 1, '%')} y/y" if ch is not None else "",
+        "direction": direction(ch),
+        "sub": rows[-1]["marketing_year"],
+        "spark": charts.spark_svg(vals),
+        **extra,
+    }
+
+
 def country_vintages(
     data: Data, code: str, attribute_id: str, name: str, bid: str, title: str
 ) -> dict[str, Any] | None:

@@ -10,13 +10,13 @@ from typing import Any
 
 from markupsafe import Markup, escape
 
-from beanflows.render import charts
 from beanflows.render import layout as L
-from beanflows.render.data import Data, direction, fmt, signed
+from beanflows.render.data import Data, fmt, signed
 from beanflows.render.helpers import (
     WORLD,
     balance_table,
     country_vintages,
+    kpi_mbags,
     mbags,
     no_data_page,
     page_meta,
@@ -172,10 +172,10 @@ def _country(data: Data, p: dict[str, Any], base: dict[str, Any]) -> dict[str, A
         f"{fmt(mbags(p['production']), 2)} M bags."
     )
     kpis = [
-        _kpi("Production", hist, "production"),
-        _kpi("Exports", hist, "exports"),
-        _kpi("Domestic consumption", hist, "domestic_consumption"),
-        _kpi("Ending stocks", hist, "ending_stocks"),
+        kpi_mbags("Production", hist, "production", 2),
+        kpi_mbags("Exports", hist, "exports", 2),
+        kpi_mbags("Domestic consumption", hist, "domestic_consumption", 2),
+        kpi_mbags("Ending stocks", hist, "ending_stocks", 2),
     ]
     long = [
         {"market_year": r["market_year"], "series": s, "mbags": mbags(r[c])}
@@ -210,21 +210,6 @@ def _country(data: Data, p: dict[str, Any], base: dict[str, Any]) -> dict[str, A
         blocks=blocks,
         **base,
     )
-
-
-def _kpi(label: str, rows: list[dict[str, Any]], col: str) -> dict[str, Any]:
-    vals = [r[col] for r in rows]
-    new, old = vals[-1], (vals[-2] if len(vals) > 1 else None)
-    ch = pct(new, old)
-    return {
-        "label": label,
-        "value": fmt(mbags(new), 2),
-        "unit": "M bags",
-        "change": f"{signed(ch, 1, '%')} y/y" if ch is not None else "",
-        "direction": direction(ch),
-        "sub": rows[-1]["marketing_year"],
-        "spark": charts.spark_svg(vals),
-    }
 
 
 def _types(data: Data, code: str, name: str) -> dict[str, Any]:

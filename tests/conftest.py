@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 
@@ -55,3 +56,11 @@ def run_cli(
         text=True,
         timeout=600,
     )
+
+
+def extract_real(mod: ModuleType, path: Path, kind: str, digest: str = "x") -> tuple[str, dict]:
+    """A real upstream file through its source as an import takes it: recognised as `kind` by
+    its name and first 4 KB, then extracted; returns (release, landing tables)."""
+    data = path.read_bytes()
+    assert mod.recognise(path.name, data[:4096]) == kind
+    return mod.extract(kind, data, path.name, digest)

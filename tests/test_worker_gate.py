@@ -17,10 +17,9 @@ import pytest
 from beanflows import tokens
 from tests.worker_server import (
     PRO_MARKER,
-    WorkerUnavailable,
     demo_files,
     demo_release,
-    worker_server,
+    worker_or_skip,
 )
 
 pytestmark = pytest.mark.worker
@@ -38,11 +37,8 @@ GOOD = tokens.mint_token(CURRENT, "gate_tester", "pro", ttl=3600)
 @pytest.fixture(scope="module")
 def worker():
     secrets = {"TOKEN_SECRET": CURRENT, "TOKEN_SECRET_PREVIOUS": PREVIOUS}
-    try:
-        with worker_server(demo_release(), {"RATE_LIMIT": "100000"}, secrets) as server:
-            yield server
-    except WorkerUnavailable as err:
-        pytest.skip(str(err))
+    with worker_or_skip(demo_release(), {"RATE_LIMIT": "100000"}, secrets) as server:
+        yield server
 
 
 @pytest.fixture(scope="module")

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 from types import ModuleType
 
+import httpx
 import pytest
 
 from tests.auth_service import attack_stack  # noqa: F401 - the `stack` fixture of auth suites
@@ -41,6 +42,14 @@ def upstream(http_root: Path):
     """A real HTTP server on 127.0.0.1 serving files put under `http_root`."""
     with serve(http_root) as server:
         yield server
+
+
+@pytest.fixture(scope="module")
+def client(worker):
+    """An HTTP client on the module's own `worker` fixture (the Worker suites); a module that
+    defines its own `client` fixture overrides this one."""
+    with httpx.Client(base_url=worker.url, timeout=10) as c:
+        yield c
 
 
 def run_cli(

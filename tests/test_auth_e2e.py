@@ -38,10 +38,7 @@ from tests.auth_service import (
 from tests.dists import write_catalog
 from tests.paddle_api import paddle_api
 from tests.s3_server import free_port, make_bucket, s3_server
-from tests.worker_server import (
-    node_or_skip,
-    worker_server,
-)
+from tests.worker_server import node_or_skip, worker_server
 
 pytestmark = [
     pytest.mark.worker,

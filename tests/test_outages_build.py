@@ -10,7 +10,6 @@ measures the targets.
 
 from __future__ import annotations
 
-import shutil
 from datetime import date
 from pathlib import Path
 
@@ -19,12 +18,10 @@ import pytest
 from tests.outage_servers import blackhole, refused_url
 from tests.test_weather_isolation import (
     FAST_HTTP,
-    ICE_FIX,
-    ICO_FIX,
-    METEO_FIX,
     SOURCES,
     _forecast,
     build_sources,
+    upstream_files,
     write_config,
 )
 
@@ -42,14 +39,8 @@ def nights(tmp_path_factory):
 
     root = tmp_path_factory.mktemp("outages")
     www = root / "www"
-    for sub in ("ice", "ico", "v1"):
-        (www / sub).mkdir(parents=True)
-    shutil.copy(ICE_FIX / "coffee_cert_stock_20251230.xls", www / "ice")
-    for name in ("Coffee_production.csv", "Coffee_import.csv"):
-        shutil.copy(ICO_FIX / name, www / "ico")
-    shutil.copy(METEO_FIX / "south_minas_archive_2025.json", www / "v1/archive")
-    (www / "v1/forecast").write_bytes(_forecast(date(2025, 12, 31)))
     both = ("Coffee_production.csv", "Coffee_import.csv")
+    upstream_files(www, both)
     out = {}
     with serve(www) as up:
         url = up.base_url

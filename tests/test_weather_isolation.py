@@ -90,18 +90,25 @@ def build_sources(root: Path, cfg: Path, today: str) -> dict:
             "seconds": time.monotonic() - t0}  # fmt: skip
 
 
+def upstream_files(www: Path, ico_tables: tuple[str, ...] = ("Coffee_production.csv",)) -> None:
+    """The three sources' upstream files under `www` as write_config's URLs expect them: an
+    ICE report, ICO tables, the 2025 weather archive and a forecast issued on 2025-12-31."""
+    for sub in ("ice", "ico", "v1"):
+        (www / sub).mkdir(parents=True)
+    shutil.copy(ICE_FIX / "coffee_cert_stock_20251230.xls", www / "ice")
+    for name in ico_tables:
+        shutil.copy(ICO_FIX / name, www / "ico")
+    shutil.copy(METEO_FIX / "south_minas_archive_2025.json", www / "v1/archive")
+    (www / "v1/forecast").write_bytes(_forecast(date(2025, 12, 31)))
+
+
 @pytest.fixture(scope="module")
 def two_builds(tmp_path_factory):
     from tests.httpserver import serve
 
     root = tmp_path_factory.mktemp("isolation")
     www = root / "www"
-    for sub in ("ice", "ico", "v1"):
-        (www / sub).mkdir(parents=True)
-    shutil.copy(ICE_FIX / "coffee_cert_stock_20251230.xls", www / "ice")
-    shutil.copy(ICO_FIX / "Coffee_production.csv", www / "ico")
-    shutil.copy(METEO_FIX / "south_minas_archive_2025.json", www / "v1/archive")
-    (www / "v1/forecast").write_bytes(_forecast(date(2025, 12, 31)))
+    upstream_files(www)
     with serve(www) as server:
         cfg = write_config(root, server.base_url, server.base_url, server.base_url)
         first = build_sources(root, cfg, "2025-12-31")

@@ -10,11 +10,7 @@ import time
 import httpx
 import pytest
 
-from tests.worker_server import (
-    PRO_MARKER,
-    demo_release,
-    worker_or_skip,
-)
+from tests.worker_server import PRO_MARKER, demo_release, worker_or_skip
 
 pytestmark = pytest.mark.worker
 

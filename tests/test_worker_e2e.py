@@ -18,10 +18,7 @@ import pytest
 from beanflows import tokens
 from tests.dists import write_catalog
 from tests.s3_server import make_bucket, s3_server
-from tests.worker_server import (
-    node_or_skip,
-    worker_server,
-)
+from tests.worker_server import node_or_skip, worker_server
 
 pytestmark = pytest.mark.worker
 

@@ -15,12 +15,7 @@ import httpx
 import pytest
 
 from beanflows import tokens
-from tests.worker_server import (
-    PRO_MARKER,
-    demo_files,
-    demo_release,
-    worker_or_skip,
-)
+from tests.worker_server import PRO_MARKER, demo_files, demo_release, worker_or_skip
 
 pytestmark = pytest.mark.worker
 
@@ -39,12 +34,6 @@ def worker():
     secrets = {"TOKEN_SECRET": CURRENT, "TOKEN_SECRET_PREVIOUS": PREVIOUS}
     with worker_or_skip(demo_release(), {"RATE_LIMIT": "100000"}, secrets) as server:
         yield server
-
-
-@pytest.fixture(scope="module")
-def client(worker):
-    with httpx.Client(base_url=worker.url, timeout=10) as c:
-        yield c
 
 
 def raw(client: httpx.Client, target: str, method: str = "GET", **headers: str) -> httpx.Response:

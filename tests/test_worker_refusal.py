@@ -19,11 +19,7 @@ from beanflows import tokens
 from beanflows.render import render_site
 from tests.sample_site import write_sample
 from tests.test_browser_site import open_page
-from tests.worker_server import (
-    PRO_MARKER,
-    release_objects,
-    worker_or_skip,
-)
+from tests.worker_server import PRO_MARKER, release_objects, worker_or_skip
 
 pytestmark = pytest.mark.worker
 

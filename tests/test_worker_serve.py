@@ -34,12 +34,6 @@ def worker():
         yield server
 
 
-@pytest.fixture(scope="module")
-def client(worker):
-    with httpx.Client(base_url=worker.url, timeout=10) as c:
-        yield c
-
-
 def etag(path: str) -> str:
     return '"' + hashlib.sha256(FILES[path]).hexdigest() + '"'
 

@@ -30,9 +30,10 @@ def test_restore_from_raw_backup_reproduces_the_datasets(upstream, http_root: Pa
                    "--endpoint-url", s3.endpoint_url)  # fmt: skip
         res = run_cli(*restore, cwd=tmp_path, env=env)
         assert res.returncode == 0, res.stderr[-2000:]
-        assert "1 objects downloaded" in res.stdout and "build --raw-from" in res.stdout
+        # two objects: coffee's file and the all-commodities file
+        assert "2 objects downloaded" in res.stdout and "build --raw-from" in res.stdout
         again = run_cli(*restore, cwd=tmp_path, env=env)  # an interrupted restore resumes
-        assert "0 objects downloaded" in again.stdout and "1 already present" in again.stdout
+        assert "0 objects downloaded" in again.stdout and "2 already present" in again.stdout
 
         # a damaged backup object is refused, never restored as good
         key = next(o["Key"] for o in s3.client().list_objects_v2(Bucket="raw-backup")["Contents"]

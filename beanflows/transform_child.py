@@ -173,9 +173,9 @@ def main() -> None:
     # (models/.cache): in-process loading takes half the time of forking and pickling the
     # models back (2 cores: 2.7 s instead of 5.8 s to open the project).
     os.environ.setdefault("MAX_FORK_WORKERS", "1")
+    import pandas  # noqa: F401 - SQLMesh's loader imports it: pay for it while ingest runs
     import sqlmesh.core.context  # noqa: F401 - the slow imports, before the parent has settled
     import sqlmesh.core.loader  # noqa: F401
-    import pandas  # noqa: F401 - SQLMesh's loader imports it: pay for it while ingest runs
 
     line = sys.stdin.readline()
     if not line:  # the parent stopped before it had settings
@@ -203,10 +203,6 @@ def main() -> None:
         today = date.fromisoformat(order["today"]) if order["today"] else None
         try:
             t1 = time.perf_counter()
-            import cProfile as _cp  # TEMP-PROFILE
-            _pr = _cp.Profile()  # TEMP-PROFILE
-            if os.environ.get("BF_PROF"):  # TEMP-PROFILE
-                _pr.enable()  # TEMP-PROFILE
             transform.execute(
                 ctx,
                 result,
@@ -218,9 +214,6 @@ def main() -> None:
                 order.get("recheck", ()),
             )
             result.seconds["plan+run"] = time.perf_counter() - t1
-            if os.environ.get("BF_PROF"):  # TEMP-PROFILE
-                _pr.disable()  # TEMP-PROFILE
-                _pr.dump_stats(os.environ["BF_PROF"])  # TEMP-PROFILE
             reply = {
                 "failed": result.failed,
                 "skipped": sorted(result.skipped),

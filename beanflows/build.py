@@ -32,7 +32,7 @@ from beanflows import (
     transform_step,
     vega_bundle,
 )
-from beanflows.config import Settings
+from beanflows.config import Settings, source_settings
 from ingest import http
 from ingest.route import ignored
 from ingest.run import (
@@ -89,7 +89,7 @@ def _ingest_all(
                 res = ingest_source(
                     name,
                     settings.var_dir,
-                    settings.sources.get(name, {}),
+                    source_settings(settings, name),
                     settings.http,
                     files,
                     today,
@@ -134,7 +134,9 @@ def build(
     # SQLMesh imports and loads the project in a child process while ingest runs.
     partial = set(names) != set(source_names())
     child = child or transform_child.start()
-    transform_child.open_project(child, settings.var_dir, names if partial else None)
+    transform_child.open_project(
+        child, settings.var_dir, names if partial else None, commodities=settings.commodities_file
+    )
     try:
         _ingest_all(settings, names, files, today, report)
         with console.status("[bold]transform[/bold] SQLMesh plan + run"):
@@ -146,6 +148,7 @@ def build(
                 now_utc(),
                 restate,
                 prestart=render_step.prestart_methodology,
+                commodities_file=settings.commodities_file,
             )
     finally:
         if child.poll() is None:  # an exception before the child got its order
@@ -159,7 +162,7 @@ def build(
     report.gate = step.gate
     now = now_utc()
     t0 = time.perf_counter()
-    configs = {n: {**load_source(n)[1], **settings.sources.get(n, {})} for n in names}
+    configs = {n: {**load_source(n)[1], **source_settings(settings, n)} for n in names}
     with console.status("[bold]export[/bold] datasets"):
         catalog, unwritten = catalog_mod.assemble(
             settings.var_dir,

@@ -7,6 +7,7 @@ BEANFLOWS_CONFIG environment variable) overrides any of it:
     var_dir = "/srv/beanflows/var"
     out_dir = "/srv/beanflows/dist"
     site_url = "https://beanflows.example"   # absolute URLs in sitemap.xml (or BEANFLOWS_SITE_URL)
+    commodities_file = "commodities.toml"    # which commodities (or BEANFLOWS_COMMODITIES)
     [http]                           # every key and its default: docs/fetching.md
     timeout_seconds = 30
     connect_timeout_seconds = 10
@@ -29,6 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from beanflows import commodities as commodity_config
 from beanflows.errors import UsageError
 from ingest import fetchguard
 
@@ -44,6 +46,16 @@ class Settings:
     # Where the site is served (scheme + host [+ path]): sitemap.xml needs absolute URLs.
     # The accounts service reads the same BEANFLOWS_SITE_URL (docs/auth.md).
     site_url: str = "http://127.0.0.1:8000"  # = DEFAULT_SITE_URL
+    # The commodities published (commodities.toml, or `commodities_file`): beanflows.commodities
+    commodities_file: Path = commodity_config.DEFAULT_FILE
+    commodities: tuple[commodity_config.Commodity, ...] = ()
+
+
+def source_settings(settings: Settings, name: str) -> dict[str, Any]:
+    """A source's settings as the build passes them to ingest: what the commodities ask of it
+    (markets, symbols, codes to land), then the settings file's [sources.<name>] overrides."""
+    wanted = commodity_config.source_settings(settings.commodities).get(name, {})
+    return {**wanted, **settings.sources.get(name, {})}
 
 
 def load(
@@ -73,6 +85,11 @@ def load(
         site_url = checked_site_url(str(site_url))
     except ValueError as exc:
         raise UsageError(f"{path or 'BEANFLOWS_SITE_URL'}: {exc}") from None
+    commodities_file = commodity_config.path_from(data.get("commodities_file"))
+    try:
+        commodities = commodity_config.load(commodities_file)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
     var = var_dir or os.environ.get("BEANFLOWS_VAR") or data.get("var_dir") or "var"
     out = out_dir or os.environ.get("BEANFLOWS_OUT") or data.get("out_dir") or "dist"
     return Settings(
@@ -83,6 +100,8 @@ def load(
         only=tuple(only or data.get("only", ())),
         alerts=data.get("alerts", {}),
         site_url=site_url,
+        commodities_file=commodities_file,
+        commodities=commodities,
     )
 
 

@@ -8,7 +8,7 @@ changed (the child exits without touching the warehouse; it may also simply be k
 until then it has written nothing but SQLMesh's own atomic cache files).
 
 One JSON line each way:
-    stdin 1   {"var_dir", "models_dir", "sources"}                      (at start)
+    stdin 1   {"var_dir", "models_dir", "sources", "commodities"}       (at start)
     stdin 2   {"restate": {model: [first, last]}, "today", "models_changed"}  (after ingest)
     result    {"failed", "skipped", "restated"} or {"error"}           (on the result pipe)
 Anything SQLMesh prints goes to stderr: the result pipe carries nothing but the result.
@@ -29,7 +29,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from beanflows import children, errors, layout, transform
+from beanflows import children, commodities, errors, layout, transform
 
 Child = subprocess.Popen
 
@@ -51,11 +51,18 @@ def open_project(
     var_dir: Path,
     sources: list[str] | None,
     models_dir: Path = layout.MODELS_DIR,
+    commodities: Path | None = None,
 ) -> None:
     """Tell the child which var folder and sources to load the project for (`models_dir`: a
-    test or benchmark may run a smaller project the same way)."""
+    test or benchmark may run a smaller project the same way) and with which commodities file
+    (the project's `commodities` variable; None: $BEANFLOWS_COMMODITIES or the default)."""
     var_dir.mkdir(parents=True, exist_ok=True)
-    hello = {"var_dir": str(var_dir), "models_dir": str(models_dir), "sources": sources}
+    hello = {
+        "var_dir": str(var_dir),
+        "models_dir": str(models_dir),
+        "sources": sources,
+        "commodities": str(commodities) if commodities else None,
+    }
     with contextlib.suppress(BrokenPipeError, OSError):  # a dead child: `result` reports it
         _send(proc, hello)
 
@@ -182,6 +189,8 @@ def main() -> None:
         return
     hello = json.loads(line)
     var_dir = Path(hello["var_dir"])
+    if hello.get("commodities"):  # read by models/config.py (beanflows.commodities)
+        os.environ[commodities.ENV] = hello["commodities"]
     os.chdir(var_dir)  # the project's paths (warehouse.duckdb, landing/) are relative to var
     try:
         ctx, result, select = transform.open_project(Path(hello["models_dir"]), hello["sources"])

@@ -69,11 +69,12 @@ def run(
     now: str,
     forced: dict[str, tuple[date, date]] | None = None,
     prestart: Any = None,
+    commodities_file: Path | None = None,
 ) -> TransformStep:
     """Hand the SQLMesh child (started before ingest) its work, or stop it when nothing it
     reads changed since the last complete build. `prestart()` starts work to overlap with
     SQLMesh (the methodology's mkdocs process)."""
-    models_fp = transform_state.models_fingerprint()
+    models_fp = transform_state.models_fingerprint(commodities_file)
     fingerprint = transform_state.inputs_fingerprint(var_dir, source_names(), models_fp, names)
     previous = transform_state.load(var_dir)
     old_gate: gate.Gate = previous.get("gate", {})

@@ -81,21 +81,41 @@ def _write_parquet(table: pa.Table, path: Path) -> None:
     tmp.replace(path)
 
 
-def prepare_landing(var_dir: Path, mod: ModuleType) -> dict[str, Any]:
+def extract_version(mod: ModuleType, cfg: dict[str, Any]) -> str:
+    """The version of a source's landing: sources whose landing depends on their settings
+    (which markets, symbols, commodity codes to keep) say so with `extract_version(cfg)`."""
+    return mod.extract_version(cfg) if hasattr(mod, "extract_version") else mod.EXTRACT_VERSION
+
+
+def extract(
+    mod: ModuleType, cfg: dict[str, Any], kind: str, data: bytes, name: str, digest: str
+) -> tuple[str, dict[str, pa.Table]]:
+    """Parse one raw file with the source's extractor (given its settings when it uses them)."""
+    if hasattr(mod, "extract_version"):
+        return mod.extract(kind, data, name, digest, cfg)
+    return mod.extract(kind, data, name, digest)
+
+
+def prepare_landing(
+    var_dir: Path, mod: ModuleType, cfg: dict[str, Any] | None = None
+) -> dict[str, Any]:
     """Make the landing folder current for this extractor version; return the landed index.
 
     When the extractor version changes, landing is rebuilt from the raw archive (landing is
     derived data; the archive is the truth). Every landing table gets an empty schema file so
-    SQL globs always match.
+    SQL globs always match. Without `cfg` (the transform, which only needs the globs) nothing
+    is wiped: only ingest, which knows the settings, decides that landing is out of date.
     """
     root = _landing_dir(var_dir, mod.SOURCE)
     version_file = root / "VERSION"
-    if root.exists() and (
-        not version_file.exists() or version_file.read_text().strip() != mod.EXTRACT_VERSION
-    ):
-        shutil.rmtree(root)
-    root.mkdir(parents=True, exist_ok=True)
-    version_file.write_text(mod.EXTRACT_VERSION + "\n")
+    if cfg is not None:
+        version = extract_version(mod, cfg)
+        if root.exists() and (
+            not version_file.exists() or version_file.read_text().strip() != version
+        ):
+            shutil.rmtree(root)
+        root.mkdir(parents=True, exist_ok=True)
+        version_file.write_text(version + "\n")
     for table, schema in {**mod.LANDING, DELIVERIES: DELIVERY_SCHEMA}.items():
         empty = root / table / "_empty.parquet"
         if not empty.exists():
@@ -183,6 +203,7 @@ def _new_periods(folder: Path, table: pa.Table, digest: str) -> list[date]:
 def take_file(
     var_dir: Path,
     mod: ModuleType,
+    cfg: dict[str, Any],
     manifest: list[dict[str, Any]],
     index: dict[str, Any],
     res: SourceResult,
@@ -212,13 +233,13 @@ def take_file(
                 mod.SOURCE, where, f"not a {mod.SOURCE} file this version can read (its folder "
                 f"says it is one); it starts {first.strip()!r}",
             )  # fmt: skip
-        release, tables = mod.extract(kind, sniff.payload(data, fmt), name, digest)
+        release, tables = extract(mod, cfg, kind, sniff.payload(data, fmt), name, digest)
     except SourceError as exc:
         archive.reject(var_dir, data, str(exc), source=mod.SOURCE, name=name, at=_now(), **meta)
         res.errors.append(str(exc) if where in str(exc) else f"{exc} (from {where})")
         res.rejected.append(where)
         if meta.get("url"):
-            _explain(mod, load_source(mod.SOURCE)[1], meta["url"], exc.reason, res)
+            _explain(mod, cfg, meta["url"], exc.reason, res)
         return
     if not meta.get("url"):  # imported: the URL the source would fetch it from (provenance)
         url = provenance.canonical_url(
@@ -237,6 +258,7 @@ def take_file(
 def reland_archive(
     var_dir: Path,
     mod: ModuleType,
+    cfg: dict[str, Any],
     manifest: list[dict[str, Any]],
     index: dict[str, Any],
     res: SourceResult,
@@ -248,7 +270,7 @@ def reland_archive(
         raw = archive.read(layout.raw_dir(var_dir), row["sha256"])
         data = sniff.payload(raw, mod.FORMATS[row["kind"]])
         try:
-            release, tables = mod.extract(row["kind"], data, row["name"], row["sha256"])
+            release, tables = extract(mod, cfg, row["kind"], data, row["name"], row["sha256"])
         except SourceError as exc:
             res.errors.append(f"archived file no longer parses: {exc}")
             continue
@@ -278,8 +300,8 @@ def ingest_source(
     cfg = {**defaults, **cfg}
     res = SourceResult(name)
     manifest = archive.load_manifest(layout.raw_dir(var_dir))
-    index = prepare_landing(var_dir, mod)
-    reland_archive(var_dir, mod, manifest, index, res)
+    index = prepare_landing(var_dir, mod, cfg)
+    reland_archive(var_dir, mod, cfg, manifest, index, res)
     if import_files is not None:
         for item in import_files:
             path, fname, meta = unpack(item)
@@ -287,7 +309,7 @@ def ingest_source(
             if mod.SOURCE not in taken:
                 continue
             extra = {k: meta.get(k) for k in ("url", "url_derived", "etag", "last_modified")}
-            take_file(var_dir, mod, manifest, index, res, path.read_bytes(), taken[mod.SOURCE],
+            take_file(var_dir, mod, cfg, manifest, index, res, path.read_bytes(), taken[mod.SOURCE],
                       fname, place=meta.get("place"), fetched_at=meta.get("fetched_at") or _now(),
                       import_path=meta.get("import_path") or str(path), **extra)  # fmt: skip
     else:
@@ -319,6 +341,7 @@ def ingest_source(
                 take_file(
                     var_dir,
                     mod,
+                    cfg,
                     manifest,
                     index,
                     res,

@@ -33,6 +33,8 @@ from sqlmesh.core.config import (
     SparkConnectionConfig,
 )
 
+from beanflows import commodities
+
 
 def duckdb_gateway() -> GatewayConfig:
     """The default: one DuckDB file holds the tables and SQLMesh's state; extensions are never
@@ -118,8 +120,14 @@ config = Config(
     gateways={gateway: GATEWAYS[gateway]()},
     default_gateway=gateway,
     model_defaults=ModelDefaultsConfig(dialect="duckdb", start="2000-01-01", cron="@daily"),
-    # Where raw models read landing Parquet (models/macros/landing.py).
-    variables={"landing_root": os.environ.get("BEANFLOWS_LANDING") or "landing"},
+    variables={
+        # Where raw models read landing Parquet (models/macros/landing.py).
+        "landing_root": os.environ.get("BEANFLOWS_LANDING") or "landing",
+        # Which PSD codes, CFTC markets and symbols make which commodity
+        # (commodities.toml or $BEANFLOWS_COMMODITIES; models/macros/commodities.py).
+        "commodities": commodities.sql_rows(commodities.load()),
+        "psd_mass_units": commodities.PSD_MASS_UNITS,
+    },
     disable_anonymized_analytics=True,
     # The project has no Python models: skip scanning every installed package for
     # requirements (importlib.metadata.packages_distributions costs ~2 s on every plan).

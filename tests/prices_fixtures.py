@@ -170,6 +170,11 @@ def write_demo() -> None:
     later.append((date(2022, 1, 20), (149.9, 151.2, 149.1, 150.65, 9120)))
     at = datetime(2022, 1, 20, 13, 30, tzinfo=NEW_YORK)
     (ydir / "chart_KC=F.json").write_bytes(chart_json("KC=F", later, at))
+    # the other default commodities (commodities.toml): cocoa USD/t, sugar US cents/lb, wheat
+    # US cents/bu, as Yahoo quotes them
+    for symbol, price, step, seed in (("CC=F", 2600.0, 30.0, 1), ("SB=F", 15.5, 0.25, 2),
+                                      ("ZW=F", 640.0, 9.0, 3)):  # fmt: skip
+        (ydir / f"{symbol}.csv").write_bytes(yahoo_csv(bars(price, step, seed, start, end)))
     fdir = REPO / "ingest/fred/fixtures"
     for series in ("PCOFFOTMUSDM", "PCOFFROBUSDM"):
         rows = monthly_series(series, "2019-01", "2022-08")

@@ -22,6 +22,7 @@ PUBLISHED = {
     "ice_certified_stocks_reconciliation", "ico_trade", "price_indicators", "prices_daily",
     "prices_monthly", "prices_monthly_reconciliation", "prices_monthly_vintages", "psd_coffee",
     "psd_coffee_corrections", "psd_coffee_vintages", "weather_alerts", "weather_daily",
+    "commodity_balance", "commodity_positioning", "commodity_prices_daily",
 }  # fmt: skip
 FAMILIES = set(layout.source_names()) | {layout.COMBINED}
 

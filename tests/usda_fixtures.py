@@ -91,9 +91,56 @@ def report_table(release_month: str = "Jun", start: int = 2019) -> bytes:
     return "\n".join(lines).encode()
 
 
+# Other commodities of the all-commodities file: (code, name, unit id, unit, countries, with
+# area and yield rows). Corn is not configured by default: it must not land.
+OTHERS = [
+    ("0612000", "Sugar, Centrifugal", "08", "(1000 MT)",
+     [("BR", "Brazil", 42000), ("IN", "India", 33000), ("TH", "Thailand", 10000)], False),
+    ("0410000", "Wheat", "08", "(1000 MT)",
+     [("CH", "China", 137000), ("RS", "Russia", 85000), ("US", "United States", 49000)], True),
+    ("0440000", "Corn", "08", "(1000 MT)", [("US", "United States", 380000)], True),
+]  # fmt: skip
+BALANCE = [("020", "Beginning Stocks"), ("028", "Production"), ("057", "Imports"),
+           ("086", "Total Supply"), ("088", "Exports"), ("125", "Domestic Consumption"),
+           ("176", "Ending Stocks"), ("178", "Total Distribution")]  # fmt: skip
+
+
+def alldata_csv(release: str = "2024-12", years: range = range(2015, 2026),
+                unit: dict[str, str] | None = None) -> bytes:  # fmt: skip
+    """psd_alldata.csv bytes: coffee exactly as in bulk_csv(), then sugar, wheat and corn in
+    (1000 MT), with wheat's and corn's area (1000 HA) and yield (MT/HA) rows. `unit` replaces
+    a commodity's mass unit {code: unit} (a unit change upstream)."""
+    cal_year, month = release.split("-")
+    lines = bulk_csv(release, years).decode().rstrip("\r\n").split("\r\n")
+    for code, name, unit_id, mass, countries, crops in OTHERS:
+        mass = (unit or {}).get(code, mass)
+        for cc, country, base in countries:
+            for year in years:
+                prod = base + (year % 5) * base // 50
+                begin, imports, ending = base // 5, base // 20, base // 5 + (year % 3) * 100
+                supply = begin + prod + imports
+                cons = round(prod * 0.8)
+                vals = {"020": begin, "028": prod, "057": imports, "086": supply,
+                        "088": supply - cons - ending, "125": cons, "176": ending,
+                        "178": supply}  # fmt: skip
+                rows = [(a, n, unit_id, mass, vals[a]) for a, n in BALANCE]
+                if crops:
+                    area = base // 6
+                    rows += [("004", "Area Harvested", "04", "(1000 HA)", area),
+                             ("184", "Yield", "26", "(MT/HA)", round(prod / area, 2))]  # fmt: skip
+                for attr_id, attr, uid, u, v in rows:
+                    lines.append(
+                        f'{code},"{name}",{cc},"{country}",{year},{cal_year},{month},'
+                        f'{attr_id},"{attr}",{uid},"{u}",{v:.4f}'
+                    )
+    return ("\r\n".join(lines) + "\r\n").encode()
+
+
 def write_demo(folder: Path) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "psd_coffee_csv.zip").write_bytes(bulk_zip(bulk_csv()))
+    # every commodity (same release): sugar and wheat for their commodity pages
+    (folder / "psd_alldata_csv.zip").write_bytes(bulk_zip(alldata_csv(), member="psd_alldata.csv"))
     # USDA delivers the same release again, corrected (Brazil 2024: 100 thousand bags moved
     # from consumption to ending stocks): the later delivery wins, psd_coffee_corrections
     # records the change. The folder name sorts after the first delivery.

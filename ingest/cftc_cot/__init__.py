@@ -4,7 +4,8 @@ Upstream publishes one zip per year (all markets, newest week first), a history 
 years up to 2016, and the current week as a headerless text file. Past years never change, so
 each is fetched once; the current year (and, in January, the previous one) is refetched
 nightly with conditional requests. Only the configured contract markets are landed; changing
-`markets` in source.toml changes EXTRACT_VERSION, which re-lands the archive.
+the markets (source.toml `markets` plus the commodities' `cot_markets`, commodities.toml)
+changes the extract version, which re-lands the archive.
 """
 
 from __future__ import annotations
@@ -38,19 +39,25 @@ PLACES = ("cot", "cftc*", "*_futures_only_*", "*_combined_*")
 
 
 def markets(cfg: dict[str, Any] | None = None) -> list[str]:
-    """Configured contract market codes, as strings (a number would lose leading zeros)."""
+    """Contract market codes to land, as strings (a number would lose leading zeros): the
+    source's own `markets` plus those of the configured commodities (`commodity_markets`,
+    beanflows.commodities); `cfg` is the merged source settings (source.toml when None)."""
     if cfg is None:
         with CONFIG.open("rb") as fh:
             cfg = tomllib.load(fh)
-    codes = cfg.get("markets", [])
+    codes = [*cfg.get("markets", []), *cfg.get("commodity_markets", [])]
     bad = [c for c in codes if not isinstance(c, str) or not c.strip()]
     if bad:
         raise ValueError(f'{CONFIG}: markets must be quoted strings like "083731", got {bad}')
     return sorted({c.strip() for c in codes})
 
 
-# The landing depends on the market list: a new list re-lands every archived file.
-EXTRACT_VERSION = "1+" + hashlib.sha256(",".join(markets()).encode()).hexdigest()[:8]
+def extract_version(cfg: dict[str, Any] | None = None) -> str:
+    """The landing depends on the market list: a new list re-lands every archived file."""
+    return "1+" + hashlib.sha256(",".join(markets(cfg)).encode()).hexdigest()[:8]
+
+
+EXTRACT_VERSION = extract_version()  # of source.toml alone (tests, tools)
 
 
 def _year_request(key: str, spec: dict[str, Any], year: int, optional: bool) -> Request:
@@ -119,8 +126,11 @@ def canonical_url(
     return spec["year_url"].format(year=year) if year.isdigit() else None
 
 
-def extract(kind: str, data: bytes, name: str, digest: str) -> tuple[str, dict[str, pa.Table]]:
-    """Parse one raw file: (newest report date YYYY-MM-DD, {landing table: rows})."""
+def extract(
+    kind: str, data: bytes, name: str, digest: str, cfg: dict[str, Any] | None = None
+) -> tuple[str, dict[str, pa.Table]]:
+    """Parse one raw file: (newest report date YYYY-MM-DD, {landing table: rows of the markets
+    `cfg` configures})."""
     key, container = kind.rsplit("_", 1)
     report = REPORTS.get(key)
     if report is None or container not in CONTAINERS:
@@ -129,6 +139,6 @@ def extract(kind: str, data: bytes, name: str, digest: str) -> tuple[str, dict[s
     if not text.strip():
         raise SourceError(SOURCE, file, "empty file")
     release, table = parse.parse(
-        report, text, file, digest, markets(), headerless=container == "week"
+        report, text, file, digest, markets(cfg), headerless=container == "week"
     )
     return release, {report.table: table}

@@ -1,4 +1,5 @@
-"""The PSD bulk CSV (`psd_coffee_csv.zip` -> `psd_coffee.csv`).
+"""The PSD bulk CSVs: coffee (`psd_coffee_csv.zip` -> `psd_coffee.csv`) and every commodity
+(`psd_alldata_csv.zip` -> `psd_alldata.csv`, the same columns).
 
 Quirks handled (../shared/data/PROVENANCE.md): CRLF line endings, quoted text with a comma
 inside an attribute name ("Rst,Ground Dom. Consum"), codes with leading zeros that must stay
@@ -8,6 +9,7 @@ text here; typing and checks happen in SQL (staging) and audits.
 
 from __future__ import annotations
 
+import functools
 import io
 import zipfile
 from datetime import date
@@ -21,7 +23,9 @@ from ingest.sniff import decode_text
 
 SOURCE = "usda_psd"
 MEMBER = "psd_coffee.csv"
+ALLDATA_MEMBER = "psd_alldata.csv"
 UNIT = "(1000 60 KG BAGS)"
+COFFEE_CODE = "0711100"  # the one commodity of psd_coffee.csv
 COLUMNS = [
     "Commodity_Code", "Commodity_Description", "Country_Code", "Country_Name", "Market_Year",
     "Calendar_Year", "Month", "Attribute_ID", "Attribute_Description", "Unit_ID",
@@ -34,23 +38,24 @@ SCHEMA = pa.schema(
 )  # fmt: skip
 
 
-def _member(data: bytes, name: str) -> bytes:
-    """The CSV inside the zip; exactly one .csv member is expected."""
+def _member(data: bytes, name: str, member: str = MEMBER) -> bytes:
+    """The CSV inside the zip; exactly one .csv member, named `member`, is expected."""
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as zf:
             csvs = [n for n in zf.namelist() if n.lower().endswith(".csv")]
             if len(csvs) != 1:
                 raise SourceError(SOURCE, name, f"expected one CSV member, found {csvs or 'none'}")
-            if csvs[0] != MEMBER:
-                raise SourceError(SOURCE, name, f"inner file is {csvs[0]!r}, expected {MEMBER!r}")
+            if csvs[0] != member:
+                raise SourceError(SOURCE, name, f"inner file is {csvs[0]!r}, expected {member!r}")
             return zf.read(csvs[0])
     except zipfile.BadZipFile as exc:
         raise SourceError(SOURCE, name, f"corrupt zip: {exc}") from exc
 
 
-def _read(data: bytes, name: str) -> pa.Table:
-    inner = _member(data, name)
-    file = f"{name}!{MEMBER}"
+def _read(data: bytes, name: str, member: str = MEMBER) -> tuple[pa.Table, str]:
+    """(rows as text, the inner file's name for messages): header, CSV shape, non-empty."""
+    inner = _member(data, name, member)
+    file = f"{name}!{member}"
     text = decode_text(SOURCE, file, inner)
     if not text.strip():
         raise SourceError(SOURCE, file, "empty file")
@@ -71,10 +76,7 @@ def _read(data: bytes, name: str) -> pa.Table:
         raise SourceError(SOURCE, file, f"malformed CSV: {exc}") from exc
     if table.num_rows == 0:
         raise SourceError(SOURCE, file, "header only, no data rows")
-    table = table.select(COLUMNS)
-    _check_units(table, file)
-    _check_duplicates(table, file)
-    return table
+    return table.select(COLUMNS), file
 
 
 def _check_units(table: pa.Table, file: str) -> None:
@@ -85,18 +87,14 @@ def _check_units(table: pa.Table, file: str) -> None:
             raise SourceError(SOURCE, file, f"unit {unit!r}, expected {UNIT!r}", line=i + 2)
 
 
-def _check_duplicates(table: pa.Table, file: str) -> None:
-    """One value per (country, market year, attribute) in a release; a repeat is an error."""
-    keys = ["Country_Code", "Market_Year", "Attribute_ID"]
+def _check_duplicates(table: pa.Table, file: str, keys: list[str]) -> None:
+    """One value per key (commodity,) country, market year, attribute in a release; a repeat
+    is an error."""
     counts = table.group_by(keys).aggregate([([], "count_all")])
     dups = counts.filter(pc.greater(counts["count_all"], 1))
     if dups.num_rows:
         first = {k: dups[k][0].as_py() for k in keys}
-        mask = pc.and_(
-            pc.and_(pc.equal(table["Country_Code"], first["Country_Code"]),
-                    pc.equal(table["Market_Year"], first["Market_Year"])),
-            pc.equal(table["Attribute_ID"], first["Attribute_ID"]),
-        )  # fmt: skip
+        mask = functools.reduce(pc.and_, [pc.equal(table[k], first[k]) for k in keys])
         lines = [i + 2 for i, m in enumerate(mask.to_pylist()) if m]
         raise SourceError(
             SOURCE, file,
@@ -106,9 +104,10 @@ def _check_duplicates(table: pa.Table, file: str) -> None:
 
 def _release(table: pa.Table, file: str) -> str:
     """The newest Calendar_Year/Month "last updated" stamp: the month of the release."""
+    pairs = table.group_by(["Calendar_Year", "Month"]).aggregate([])  # a few, of ~2 M rows
     stamps = {
         f"{y}-{int(m):02d}"
-        for y, m in zip(table["Calendar_Year"].to_pylist(), table["Month"].to_pylist(), strict=True)
+        for y, m in zip(pairs["Calendar_Year"].to_pylist(), pairs["Month"].to_pylist(), strict=True)
         if y and m and m.strip().isdigit() and int(m) > 0
     }
     if not stamps:
@@ -117,13 +116,37 @@ def _release(table: pa.Table, file: str) -> str:
 
 
 def parse(data: bytes, name: str, digest: str) -> tuple[str, pa.Table]:
-    """(release YYYY-MM, landing rows) of one bulk zip."""
-    table = _read(data, name)
-    release = _release(table, name)
+    """(release YYYY-MM, landing rows) of one coffee bulk zip."""
+    table, file = _read(data, name)
+    _check_units(table, file)
+    _check_duplicates(table, file, ["Country_Code", "Market_Year", "Attribute_ID"])
+    return _landing(table, _release(table, name), digest)
+
+
+def parse_alldata(data: bytes, name: str, digest: str, codes: set[str]) -> tuple[str, pa.Table]:
+    """(release YYYY-MM, landing rows of the commodity `codes`) of one all-commodities zip.
+
+    The file holds every commodity (~2 M rows); only the configured ones land. Units vary by
+    commodity and attribute (1000 MT, 1000 480 lb. Bales, 1000 HA, MT/HA...): they are kept
+    as published and checked against each commodity's configured unit in SQL (an audit), so
+    a unit change stops that commodity's numbers, not the file's other commodities.
+    """
+    table, file = _read(data, name, ALLDATA_MEMBER)
+    wanted = pc.is_in(pc.utf8_trim_whitespace(table["Commodity_Code"]),
+                      pa.array(sorted(codes), pa.string()))  # fmt: skip
+    kept = table.filter(wanted)
+    _check_duplicates(kept, file, ["Commodity_Code", "Country_Code", "Market_Year", "Attribute_ID"])
+    lines = pc.add(pc.indices_nonzero(wanted).cast(pa.int64()), 2)  # line 1 is the header
+    return _landing(kept, _release(table, name), digest, lines)
+
+
+def _landing(
+    table: pa.Table, release: str, digest: str, lines: pa.Array | None = None
+) -> tuple[str, pa.Table]:
     n = table.num_rows
     period = date(int(release[:4]), int(release[5:7]), 1)
     cols = {c.lower(): table[c] for c in COLUMNS}
-    cols["_line"] = pa.array(range(2, n + 2), pa.int64())  # line 1 is the header
+    cols["_line"] = lines if lines is not None else pa.array(range(2, n + 2), pa.int64())
     cols["_raw_sha256"] = pa.array([digest] * n, pa.string())
     cols["_release"] = pa.array([release] * n, pa.string())
     cols["_period"] = pa.array([period] * n, pa.date32())

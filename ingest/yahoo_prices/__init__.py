@@ -7,10 +7,12 @@ Two upstream formats feed the same landing table `bars`:
     accepted inside a recorder envelope (`response.bodyJson`).
 A second landing table `files` counts, per file, the bars kept and the rows dropped.
 
-The quotation unit of each symbol comes from source.toml `[units]` and is stamped on every
-row (`quote_unit`); symbols not listed there land with `configured = false` and no unit, and
-stay out of the published datasets. EXTRACT_VERSION includes a hash of that table, so
-editing it re-lands every archived file.
+The quotation unit of each symbol comes from source.toml `[units]` or from the commodity that
+lists it (commodities.toml `symbols`) and is stamped on every row (`quote_unit`). Symbols of
+source.toml `symbols` land with `configured = true` (the coffee prices datasets); the other
+commodities' symbols are fetched too and reach commodity_prices_daily through the commodity
+configuration. The extract version hashes units and symbols, so editing them re-lands every
+archived file.
 
 Release (as-of) of a file: for chart JSON the day of `meta.regularMarketTime` in the exchange
 time zone; for CSV the last date in the file. Per (symbol, date) the bar of the file with the
@@ -36,10 +38,33 @@ from ingest.yahoo_prices import parse
 
 SOURCE = "yahoo_prices"
 _CONFIG = tomllib.loads(Path(__file__).with_name("source.toml").read_text(encoding="utf-8"))
-UNITS: dict[str, str] = {k.upper(): v for k, v in _CONFIG.get("units", {}).items()}
-SYMBOLS: list[str] = [s.upper() for s in _CONFIG.get("symbols", [])]
-_STAMP = json.dumps([UNITS, SYMBOLS], sort_keys=True).encode()
-EXTRACT_VERSION = "1." + hashlib.sha256(_STAMP).hexdigest()[:8]
+
+
+def units(cfg: dict[str, Any]) -> dict[str, str]:
+    """Quotation unit per symbol: source.toml `[units]`, then the configured commodities'."""
+    merged = {**cfg.get("units", {}), **cfg.get("commodity_symbols", {})}
+    return {k.upper(): v for k, v in merged.items()}
+
+
+def published(cfg: dict[str, Any]) -> list[str]:
+    """Symbols of the coffee prices datasets (source.toml `symbols`), upper case."""
+    return [s.upper() for s in cfg.get("symbols", [])]
+
+
+def fetched(cfg: dict[str, Any]) -> list[str]:
+    """Symbols fetched nightly: the published ones, then the configured commodities'."""
+    symbols = [*cfg.get("symbols", []), *cfg.get("commodity_symbols", {})]
+    return list(dict.fromkeys(s.upper() for s in symbols))
+
+
+def extract_version(cfg: dict[str, Any] | None = None) -> str:
+    """Units and published symbols are stamped on landed rows: a change re-lands the archive."""
+    cfg = _CONFIG if cfg is None else cfg
+    stamp = json.dumps([units(cfg), published(cfg)], sort_keys=True).encode()
+    return "1." + hashlib.sha256(stamp).hexdigest()[:8]
+
+
+EXTRACT_VERSION = extract_version()  # of source.toml alone (tests, tools)
 LANDING: dict[str, pa.Schema] = {"bars": parse.BARS, "files": parse.FILES}
 FORMATS = {"csv": "csv", "chart": "json"}
 # Symbol-named downloads (`KC=F.csv`, `KC=F.json`) and chart exports are ours by name.
@@ -58,7 +83,7 @@ def requests(cfg: dict[str, Any], today: date, stored_urls: set[str]) -> list[Re
     start = date.fromisoformat(cfg.get("history_start", "2000-01-01"))
     lookback = timedelta(days=int(cfg.get("lookback_days", 30)))
     reqs = []
-    for symbol in cfg.get("symbols", []):
+    for symbol in fetched(cfg):
         sym = quote(symbol, safe="=^.")
         prefix = template.split("{period1}")[0].format(symbol=sym)
         first = start if not any(u.startswith(prefix) for u in stored_urls) else today - lookback
@@ -84,11 +109,11 @@ def recognise(name: str, head: bytes) -> str | None:
 
 def _tables(
     symbol: str, fmt: str, zone: str | None, rows_read: int, bars: list[parse.Bar],
-    counts: dict[str, int], release: str, digest: str,
+    counts: dict[str, int], release: str, digest: str, cfg: dict[str, Any],
 ) -> dict[str, pa.Table]:  # fmt: skip
     n = len(bars)
-    unit = UNITS.get(symbol)
-    configured = symbol in SYMBOLS and unit is not None
+    unit = units(cfg).get(symbol)
+    configured = symbol in published(cfg) and unit is not None
     cols: dict[str, Any] = {
         "symbol": [symbol] * n,
         "date": [b.day for b in bars],
@@ -132,8 +157,11 @@ def canonical_url(
     return base.format(symbol=quote(m.group(1), safe="")) + ("?" + kept if kept else "")
 
 
-def extract(kind: str, data: bytes, name: str, digest: str) -> tuple[str, dict[str, pa.Table]]:
-    """Parse one raw file: (as-of YYYY-MM-DD, landing tables); SourceError if bad."""
+def extract(
+    kind: str, data: bytes, name: str, digest: str, cfg: dict[str, Any] | None = None
+) -> tuple[str, dict[str, pa.Table]]:
+    """Parse one raw file: (as-of YYYY-MM-DD, landing tables); SourceError if bad. `cfg`: the
+    source's settings (source.toml when None), which give each symbol its unit."""
     if kind == "csv":
         symbol, rows = parse.parse_csv(data, name)
         zone, as_of = None, None
@@ -149,4 +177,14 @@ def extract(kind: str, data: bytes, name: str, digest: str) -> tuple[str, dict[s
     if release_day is None:
         raise SourceError(SOURCE, name, "no bars and no as-of time: cannot date the file")
     release = release_day.isoformat()
-    return release, _tables(symbol, kind, zone, len(rows), bars, counts, release, digest)
+    return release, _tables(
+        symbol,
+        kind,
+        zone,
+        len(rows),
+        bars,
+        counts,
+        release,
+        digest,
+        _CONFIG if cfg is None else cfg,
+    )

@@ -69,7 +69,7 @@ def commodities(n: int) -> list[dict]:
         if c < len(REAL):
             slug, name, symbols = REAL[c]
         else:
-            slug, name = f"commodity-{c:02d}", f"Commodity {c:02d}"
+            slug, name = f"commodity_{c:02d}", f"Commodity {c:02d}"
             symbols = {syms[c - len(REAL)]: "USD"} if c - len(REAL) < len(syms) else {}
         cocoa = slug == "cocoa"  # USDA PSD has no cocoa
         out.append({
@@ -97,16 +97,10 @@ def commodities_toml(items: list[dict]) -> str:
     return "\n".join(lines)
 
 
-def settings_toml(commodities_file: Path, items: list[dict]) -> str:
-    """The build's settings: the commodities file, and (for code that predates it) the same
-    markets and symbols as per-source overrides."""
-    markets = [m for c in items for m in c["cot_markets"]]
-    symbols = [s for c in items for s in c["symbols"]]
-    return (
-        f"commodities_file = {_toml_str(str(commodities_file))}\n\n"
-        f"[sources.cftc_cot]\nmarkets = [{', '.join(_toml_str(m) for m in markets)}]\n\n"
-        f"[sources.yahoo_prices]\nsymbols = [{', '.join(_toml_str(s) for s in symbols)}]\n"
-    )
+def settings_toml(commodities_file: Path) -> str:
+    """The build's settings: only the commodities file (beanflows.commodities hands its
+    markets, codes and symbols to ingest and to the models)."""
+    return f"commodities_file = {_toml_str(str(commodities_file))}\n"
 
 
 def generate(out: Path, n: int, size: dict) -> dict:
@@ -138,7 +132,7 @@ def measure(inputs: Path, work: Path, n: int, timeout: float) -> dict:
     """Full build (newest COT week held back), no-change rebuild, then the new week."""
     items = commodities(n)
     (work / "commodities.toml").write_text(commodities_toml(items))
-    (work / "settings.toml").write_text(settings_toml(work / "commodities.toml", items))
+    (work / "settings.toml").write_text(settings_toml(work / "commodities.toml"))
     feed = work / "inputs"  # the inputs as a week ago: links, the newest COT files truncated
     newest = newest_cot_files(inputs)
     build_runs.mirror(inputs, feed, set(newest))
@@ -160,6 +154,7 @@ def measure(inputs: Path, work: Path, n: int, timeout: float) -> dict:
     diff = build_runs.changed(before, build_runs.published(work / "dist"))
     for name, run in (("full", full), ("no-change", again), ("new-week", new)):
         (work / f"{name}.log").write_text(run.log)  # the builds' own summaries, for a look
+    (work / "changed.txt").write_text("".join(f"{path}\n" for path in diff))
     return {"full": full, "again": again, "new": new, "changed": diff, "files": len(before)}
 
 

@@ -177,6 +177,7 @@ def build(
             now,
             today,
             reuse=report.transform_skipped,
+            commodities=settings.commodities,
         )
     for name, reason in unwritten.items():  # meant to be refreshed but could not be written
         report.failed_models[f"export {name}"] = reason

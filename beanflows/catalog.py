@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from beanflows import export, freshness, gate, layout
+from beanflows.commodities import Commodity
 from beanflows.errors import without_paths
 from ingest import archive, provenance
 
@@ -71,6 +72,24 @@ def apply_freshness(
         entry["failed_audits"] = gate.failed_audits(entry.get("lineage") or [], gate_state)
 
 
+def commodity_entries(commodities: tuple[Commodity, ...]) -> list[dict[str, Any]]:
+    """The configured commodities (commodities.toml) as the catalog publishes them: which
+    codes, markets and symbols make each one, so a reader or the SDK can filter the generic
+    datasets (commodity_balance, commodity_positioning, commodity_prices_daily) by name."""
+    return [
+        {
+            "slug": c.slug,
+            "name": c.name,
+            "psd_codes": list(c.psd_codes),
+            "psd_unit": c.psd_unit,
+            "cot_markets": list(c.cot_markets),
+            "symbols": dict(c.symbols),
+            "pages": list(c.pages),
+        }
+        for c in commodities
+    ]
+
+
 def assemble(
     var_dir: Path,
     out_dir: Path,
@@ -84,6 +103,7 @@ def assemble(
     now: str,
     today: date,
     reuse: bool = False,
+    commodities: tuple[Commodity, ...] = (),
 ) -> tuple[dict[str, Any], dict[str, str]]:
     """Export the datasets of this build's sources and write catalog.json.
 
@@ -115,6 +135,7 @@ def assemble(
         "demo": demo,
         "datasets": datasets,
         "sources": sources,
+        "commodities": commodity_entries(commodities),
     }
     export.write_catalog(out_dir, catalog)
     return catalog, unwritten

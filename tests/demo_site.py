@@ -1,7 +1,8 @@
-"""One `beanflows build --demo` per test session, shared by the client, notebook and SQL tests.
+"""One `beanflows build --demo` per test session, shared by the client, notebook and SQL tests,
+and one build from ../shared/data (`real_dist`), shared by the lineage and commodity tests.
 
-The build takes ~30 s, so it is made once: under pytest-xdist every worker waits on a lock in
-the session's common temporary folder and the first one builds. Tests must not modify it.
+Each build takes ~30 s, so it is made once: under pytest-xdist every worker waits on a lock in
+the session's common temporary folder and the first one builds. Tests must not modify them.
 """
 
 from __future__ import annotations
@@ -15,17 +16,27 @@ import pytest
 from tests.conftest import run_cli
 
 
-def demo_dist(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """dist/ of a demo build (fixtures of every source), built once per test session."""
+def _shared_build(tmp_path_factory: pytest.TempPathFactory, name: str, *args: str) -> Path:
+    """dist/ of `beanflows build *args`, made once per test session (var/ beside it)."""
     base = tmp_path_factory.getbasetemp()
     root = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
-    out = root / "demo-build"
-    with open(root / "demo-build.lock", "w") as lock:
+    out = root / name
+    with open(root / f"{name}.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         if not (out / "done").is_file():
-            res = run_cli("build", "--demo", "--var", str(out / "var"), "--out",
+            res = run_cli("build", *args, "--var", str(out / "var"), "--out",
                           str(out / "dist"), cwd=root)  # fmt: skip
             if res.returncode != 0:
-                raise RuntimeError(f"demo build failed:\n{res.stderr[-3000:]}")
+                raise RuntimeError(f"{name} failed:\n{res.stderr[-3000:]}")
             (out / "done").write_text("ok")
     return out / "dist"
+
+
+def demo_dist(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """dist/ of a demo build (fixtures of every source), built once per test session."""
+    return _shared_build(tmp_path_factory, "demo-build", "--demo")
+
+
+def real_dist(tmp_path_factory: pytest.TempPathFactory, shared_data: Path) -> Path:
+    """dist/ of a build from the real upstream files (../shared/data, default settings)."""
+    return _shared_build(tmp_path_factory, "real-build", "--raw-from", str(shared_data))

@@ -183,7 +183,7 @@ SQL: dict[str, tuple[str, str]] = {
 }
 
 SOURCES = {
-    "usda_psd": ("USDA FAS PSD Online — Coffee", "https://apps.fas.usda.gov/psdonline/", "monthly"),
+    "usda_psd": ("USDA FAS PSD Online", "https://apps.fas.usda.gov/psdonline/", "monthly"),
     "yahoo_prices": ("Coffee futures (Yahoo Finance)", "https://finance.yahoo.com/", "daily"),
     "worldbank": ("World Bank Pink Sheet", "https://www.worldbank.org/", "monthly"),
     "cftc_cot": ("CFTC Commitments of Traders", "https://www.cftc.gov/", "weekly"),

@@ -17,8 +17,7 @@ import pytest
 
 from beanflows import layout
 from ingest import archive
-from tests.conftest import run_cli
-from tests.demo_site import demo_dist
+from tests.demo_site import demo_dist, real_dist
 
 SPECS = layout.dataset_specs()
 
@@ -31,11 +30,8 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
 
 @pytest.fixture(scope="module")
 def real(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    root = tmp_path_factory.mktemp("lineage-real")
-    res = run_cli("build", "--raw-from", str(shared_data), "--var", str(root / "var"),
-                  "--out", str(root / "dist"), cwd=root)  # fmt: skip
-    assert res.returncode == 0, res.stderr[-3000:]
-    return root / "dist", root / "var"
+    dist = real_dist(tmp_path_factory, shared_data)
+    return dist, dist.parent / "var"
 
 
 def _files_of(con: duckdb.DuckDBPyConnection, path: Path, list_type: bool) -> set[str]:

@@ -16,7 +16,7 @@ import duckdb
 from beanflows.lock import build_lock
 from tests.alert_receivers import webhook
 from tests.conftest import run_cli
-from tests.usda_fixtures import bulk_csv, bulk_zip
+from tests.usda_fixtures import alldata_csv, bulk_csv, bulk_zip
 
 TODAY = "2025-01-05"  # the fixtures' release 2024-12 is then within its schedule: ok, not late
 FAMILY = ("psd_coffee", "psd_coffee_vintages", "coffee_balance")
@@ -28,8 +28,10 @@ def _setup(tmp_path: Path, upstream, http_root: Path) -> tuple[Path, Path, Path]
     config.write_text(
         "[http]\nretries = 1\nbackoff_seconds = 0.01\n"
         f'[sources.usda_psd]\ncurrent_url = "{upstream.url("psd_coffee_csv.zip")}"\n'
-        'archive_start = ""\n'
+        f'alldata_url = "{upstream.url("psd_alldata_csv.zip")}"\narchive_start = ""\n'
     )
+    # every commodity (sugar and wheat of commodities.toml come from this file)
+    (http_root / "psd_alldata_csv.zip").write_bytes(bulk_zip(alldata_csv(), "psd_alldata.csv"))
     return config, tmp_path / "var", tmp_path / "dist"
 
 
@@ -89,7 +91,7 @@ def test_alerts_and_history_through_real_builds(upstream, http_root: Path, tmp_p
     history = _runs(var)
     assert [r["exit_code"] for r in history] == [0, 1, 1, 0]
     first, failed = history[0], history[1]
-    assert first["kind"] == "build" and first["files_new"] == 1
+    assert first["kind"] == "build" and first["files_new"] == 2  # coffee + all commodities
     assert set(first["datasets_changed"]) >= set(FAMILY) and first["transform"] == "ran"
     assert failed["sources"]["usda_psd"]["outcome"] == "failed"
     assert "503" in failed["sources"]["usda_psd"]["error"]

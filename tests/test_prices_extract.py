@@ -105,7 +105,14 @@ def test_yahoo_demo_fixtures_parse() -> None:
         assert kind, path
         _, tables = yahoo_prices.extract(kind, path.read_bytes(), path.name, "d")
         assert tables["bars"].num_rows > 0
-        assert all(b["configured"] for b in rows(tables["bars"])), path
+        # coffee's symbols feed prices_daily; the other commodities' reach only
+        # commodity_prices_daily (through commodities.toml), with their unit stamped
+        coffee = path.name.startswith(("KC=F", "RC=F", "chart_KC=F"))
+        assert all(b["configured"] == coffee for b in rows(tables["bars"])), path
+        cfg = {**yahoo_prices._CONFIG, "commodity_symbols": {"CC=F": "USD/t", "SB=F": "US cents/lb",
+                                                           "ZW=F": "US cents/bu"}}  # fmt: skip
+        _, tables = yahoo_prices.extract(kind, path.read_bytes(), path.name, "d", cfg)
+        assert all(b["quote_unit"] for b in rows(tables["bars"])), path
 
 
 # ---------------------------------------------------------------- Yahoo: bad input

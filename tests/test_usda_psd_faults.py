@@ -14,7 +14,7 @@ from pathlib import Path
 import duckdb
 
 from tests.conftest import run_cli
-from tests.usda_fixtures import bulk_csv, bulk_zip
+from tests.usda_fixtures import alldata_csv, bulk_csv, bulk_zip
 
 
 def _zip(member: str, payload: bytes) -> bytes:
@@ -56,8 +56,10 @@ def test_bad_files_never_replace_good_data(upstream, http_root: Path, tmp_path: 
     config.write_text(
         "[http]\nretries = 1\nbackoff_seconds = 0.01\n"
         f'[sources.usda_psd]\ncurrent_url = "{upstream.url("psd_coffee_csv.zip")}"\n'
-        'archive_start = ""\n'
+        f'alldata_url = "{upstream.url("psd_alldata_csv.zip")}"\narchive_start = ""\n'
     )
+    # every commodity (sugar and wheat of commodities.toml come from this file)
+    (http_root / "psd_alldata_csv.zip").write_bytes(bulk_zip(alldata_csv(), "psd_alldata.csv"))
     var, out = tmp_path / "var", tmp_path / "dist"
 
     def build() -> tuple[int, str, dict]:

@@ -20,6 +20,7 @@ from typing import Any
 from beanflows.render import layout as L
 from beanflows.render import (
     methodology,
+    pages_commodities,
     pages_home,
     pages_meta,
     pages_origins,
@@ -53,6 +54,7 @@ BUILDERS: list[tuple[str, str, Builder]] = [
     ("prices", "prices", lambda d: [pages_prices.prices(d)]),
     ("warehouse", "warehouse", lambda d: [pages_warehouse.warehouse(d)]),
     ("weather", "weather", lambda d: [pages_weather.weather(d)]),
+    ("commodities", "commodities", pages_commodities.build),
     ("downloads", "downloads", lambda d: [pages_meta.downloads(d)]),
     ("pro", "downloads", lambda d: [pages_pro.pro(d)]),
     ("status", "status", lambda d: [pages_meta.status(d)]),

@@ -110,8 +110,16 @@ def latest_table(rows: list[dict[str, Any]], cols: list[tuple[str, str, int]], n
 # --- Positioning ------------------------------------------------------------------------------
 
 
+COFFEE_C_MARKET = "083731"  # cot_positioning holds every configured commodity's market
+
+
 def cot_series(data: Data) -> S.Series | None:
-    return S.pick(data, COT, MM_NET, prefer=("coffee c", "kc", "coffee"))
+    """Coffee C's managed money net: the coffee pages never fall back to another market."""
+    s = S.pick(data, COT, MM_NET, prefer=(COFFEE_C_MARKET, "coffee c"))
+    group = str(s.group).lower() if s is not None and s.g else COFFEE_C_MARKET
+    if COFFEE_C_MARKET not in group and "coffee c" not in group:
+        return None  # no Coffee C rows: another commodity's are no substitute
+    return s
 
 
 def active_alerts(data: Data) -> list[dict[str, Any]]:

@@ -31,6 +31,8 @@ NAV = [
     {"key": "prices", "label": "Prices", "href": "/prices/"},
     {"key": "warehouse", "label": "Warehouse", "href": "/warehouse/"},
     {"key": "weather", "label": "Weather", "href": "/weather/"},
+    # one entry however many commodities: the index lists them (render/pages_commodities.py)
+    {"key": "commodities", "label": "Commodities", "href": "/commodities/"},
     {"key": "downloads", "label": "Downloads", "href": "/downloads/"},
     {"key": "methodology", "label": "Methodology", "href": "/methodology/"},
     {"key": "status", "label": "Status", "href": "/status/"},

@@ -15,6 +15,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from beanflows import commodities as commodity_config
 from beanflows import layout
 from beanflows.render import client_docs
 
@@ -261,6 +262,56 @@ def audits_page() -> str:
     return "\n".join(out) + "\n"
 
 
+def commodities_page(commodities: list[dict[str, Any]]) -> str:
+    """The configured commodities (catalog) and the unit rules of the generic datasets."""
+    out = [
+        "# Commodities",
+        "",
+        "Each commodity is configuration (`commodities.toml`): its USDA PSD commodity codes, "
+        "CFTC contract markets and futures symbols. They decide what ingest lands and what the "
+        "generic datasets [commodity_balance](datasets/commodity_balance.md), "
+        "[commodity_positioning](datasets/commodity_positioning.md) and "
+        "[commodity_prices_daily](datasets/commodity_prices_daily.md) hold (column "
+        "`commodity`). Coffee also keeps its own datasets and pages. A commodity lacking an "
+        "input (USDA PSD has no cocoa; a price file not fetched) gets a page showing what "
+        "exists and saying what does not.",
+        "",
+        "| Commodity | USDA PSD codes | PSD mass unit | CFTC markets | Futures (quote unit) |",
+        "|---|---|---|---|---|",
+    ]
+    for c in commodities:
+        symbols = ", ".join(f"{s} ({u})" for s, u in (c.get("symbols") or {}).items())
+        out.append(
+            f"| [{_md(c['name'])}](/commodities/{c['slug']}/) | "
+            f"{', '.join(c.get('psd_codes') or []) or 'none'} | {_md(c.get('psd_unit') or '')} "
+            f"| {', '.join(c.get('cot_markets') or [])} | {_md(symbols)} |"
+        )
+    out += [
+        "",
+        "## Units",
+        "",
+        "USDA PSD publishes each commodity in its own unit, per row (`unit`); values are in "
+        "thousands of it. `commodity_balance` keeps `value` as published and adds "
+        "`value_1000t`, the quantity in thousand metric tonnes, for rows in the commodity's "
+        "configured mass unit. Areas `(1000 HA)`, yields `(MT/HA)` and other units keep "
+        "`value_1000t` null. A row in another mass unit than the configured one means USDA "
+        "changed the unit: the `psd_unit_configured` audit stops the release (the last good "
+        "files stay published, marked stale).",
+        "",
+        "| PSD unit | value_1000t = value × |",
+        "|---|---|",
+    ]
+    out += [f"| `{u}` | {f:g} |" for u, f in commodity_config.PSD_MASS_UNITS.items()]
+    out += [
+        "",
+        "The 60 kg bag is 0.06 t; the cotton bale is 480 lb = 217.72 kg. Futures prices stay in "
+        "each contract's quotation unit (`quote_unit`: US cents/lb, USD/t, US cents/bu): a "
+        "bushel of wheat and a pound of sugar do not compare. Coffee's own `prices_daily` "
+        "converts Robusta from USD/t to US cents/lb (÷ 22.0462).",
+    ]
+    return "\n".join(out) + "\n"
+
+
 def generate(docs: Path, catalog: dict[str, Any]) -> list[Any]:
     """Write the generated pages into docs/ and return the mkdocs nav."""
     models = model_files()
@@ -280,11 +331,13 @@ def generate(docs: Path, catalog: dict[str, Any]) -> list[Any]:
         (docs / "models" / f"{name}.md").write_text(model_page(name, models[name]))
         nav_models.append({name: f"models/{name}.md"})
     (docs / "audits.md").write_text(audits_page())
+    (docs / "commodities.md").write_text(commodities_page(catalog.get("commodities") or []))
     (docs / "client-reference.md").write_text(client_docs.reference())
     return [
         {"Overview": "index.md"},
         {"Formulas": "formulas.md"},
         {"Lineage": "lineage.md"},
+        {"Commodities": "commodities.md"},
         {"Python client": [{"Guide": "client.md"}, {"Reference": "client-reference.md"}]},
         {"Datasets": nav_ds or [{"None yet": "index.md"}]},
         {"Sources": nav_src or [{"None yet": "index.md"}]},

@@ -50,9 +50,9 @@ def run_build(
     return run.seconds, run.process_peak_mb, run.log
 
 
-def new_week(data: Path, root: Path, env: dict[str, str]) -> tuple[float, list[str], int]:
-    """(seconds, published files changed, files published) of the rebuild that takes in one
-    new COT week, after a build of the same files with that week held back."""
+def new_week(data: Path, root: Path, env: dict[str, str]) -> tuple[float, list[str], int, float]:
+    """(seconds, published files changed, files published, CPU seconds) of the rebuild that
+    takes in one new COT week, after a build of the same files with that week held back."""
     feed, real = root / "inputs", data / NEW_WEEK_FILE
     build_runs.mirror(data, feed, {real})
     build_runs.drop_last_week(real, feed / NEW_WEEK_FILE)
@@ -61,8 +61,9 @@ def new_week(data: Path, root: Path, env: dict[str, str]) -> tuple[float, list[s
     before = build_runs.published(root / "dist")
     (feed / NEW_WEEK_FILE).unlink()
     (feed / NEW_WEEK_FILE).symlink_to(real.resolve())
-    seconds, _, _ = run_build(common, root, env)
-    return seconds, build_runs.changed(before, build_runs.published(root / "dist")), len(before)
+    run = build_runs.run_build(common, root, env)
+    after = build_runs.published(root / "dist")
+    return run.seconds, build_runs.changed(before, after), len(before), run.cpu_seconds
 
 
 def raw_scan(data: Path, source: str) -> float:
@@ -104,6 +105,7 @@ def main() -> None:
     full, again, cpu, peaks, skipped = [], [], [], [], True
     week: list[float] = []
     week_changed: list[int] = []
+    week_cpu: list[float] = []
     print(f"start: {build_runs.load()}", flush=True)
     for _ in range(args.repeat):
         with tempfile.TemporaryDirectory() as tmp:
@@ -122,8 +124,9 @@ def main() -> None:
             skipped &= "transform skipped" in log.replace("\n", " ")
         if source == "all":
             with tempfile.TemporaryDirectory() as tmp:
-                seconds, diff, total = new_week(args.data, Path(tmp), env)
+                seconds, diff, total, week_cpu_s = new_week(args.data, Path(tmp), env)
                 week.append(seconds)
+                week_cpu.append(week_cpu_s)
                 week_changed.append(len(diff))
     scan_s = raw_scan(args.data, source)
     caches = "cold (empty cache folder per build)" if args.cold_caches else "warm"
@@ -139,6 +142,8 @@ def main() -> None:
     if week:
         print(f"new COT week      {_spread(week)}   published files changed: "
               f"{statistics.median(week_changed):.0f} of {total} ({diff[:8]} ...)")  # fmt: skip
+        print(f"CPU seconds of a new-week build (all its processes): "
+              f"{statistics.median(week_cpu):.1f} s")  # fmt: skip
         print(f"end: {build_runs.load()}")
         print(build_runs.target_line("full build (median)", f, 12.0))
         print(build_runs.target_line("new COT week (median)", statistics.median(week), 4.0))

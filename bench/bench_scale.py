@@ -168,12 +168,15 @@ def report(n: int, m: dict) -> list[str]:
         f"{n} commodities; {build_runs.load()}",
         build_runs.target_line("full build", full.seconds, TARGETS["full"]),
         build_runs.target_line("  of which render", render, TARGETS["render"]),
-        f"  steps: transform {full.step('transform')} s, export {full.step('export')} s",
+        f"  steps: transform {full.step('transform')} s, export {full.step('export')} s; "
+        f"CPU {full.cpu_seconds:.1f} s (all processes; on 2 idle cores the wall floor is "
+        f"half of it)",
         build_runs.target_line("peak RSS (tree)", peak, TARGETS["rss"], "MB"),
         f"  largest single process {single:.0f} MB",
         build_runs.target_line("no-change rebuild", again.seconds, TARGETS["no-change"])
-        + f"  transform skipped: {again.transform_skipped}",
-        build_runs.target_line("new COT week", new.seconds, TARGETS["new week"]),
+        + f"  transform skipped: {again.transform_skipped}, CPU {again.cpu_seconds:.1f} s",
+        build_runs.target_line("new COT week", new.seconds, TARGETS["new week"])
+        + f"  CPU {new.cpu_seconds:.1f} s",
         f"  published files changed: {len(m['changed'])} of {m['files']} "
         f"({len(data)} under data/): {', '.join(m['changed'][:12])}"
         + (" ..." if len(m["changed"]) > 12 else ""),

@@ -42,6 +42,7 @@ class Run:
     process_peak_mb: float  # the kernel's high-water mark of any single reaped process
     log: str  # the build's stderr
     returncode: int
+    cpu_seconds: float = 0.0  # user + system CPU of the whole process tree (load-independent)
 
     def step(self, name: str) -> float | None:
         """Seconds of one step (transform, export, render, total) from the summary line."""
@@ -103,6 +104,7 @@ def run_build(
 ) -> Run:
     """One `python -m beanflows build ARGS` in `cwd`; stopped (whole tree) after the timeout."""
     env = {**os.environ, "SQLMESH__DISABLE_ANONYMIZED_ANALYTICS": "1", **(extra_env or {})}
+    cpu0 = _children_cpu()
     t0 = time.perf_counter()
     proc = subprocess.Popen(
         [sys.executable, "-m", "beanflows", "build", *args],
@@ -131,7 +133,13 @@ def run_build(
     single = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     if proc.returncode not in accept:
         sys.exit(f"build failed ({proc.returncode}):\n{err[-3000:]}")
-    return Run(seconds, peak[0] / 1024, single, err, proc.returncode)
+    return Run(seconds, peak[0] / 1024, single, err, proc.returncode, _children_cpu() - cpu0)
+
+
+def _children_cpu() -> float:
+    """User + system CPU seconds of every reaped descendant of this process so far."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def published(out: Path) -> dict[str, str]:

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+# The client's names (beanflows.client.__all__, which a test keeps equal): known here without
+# importing the client, so that `import beanflows` stays free.
 __all__ = [
     "AuthError",
     "BeanflowsError",
@@ -35,25 +37,7 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:  # for type checkers and IDEs; at run time __getattr__ does the import
-    from beanflows.client import (
-        AuthError,
-        BeanflowsError,
-        Client,
-        IntegrityError,
-        NotCachedError,
-        PlanRequired,
-        RateLimited,
-        ServerError,
-        UnknownDataset,
-        __version__,
-        cache_dir,
-        dataset,
-        datasets,
-        get,
-        get_pandas,
-        get_polars,
-        prune_cache,
-    )
+    from beanflows.client import *  # noqa: F403
 
 
 def __getattr__(name: str) -> Any:

@@ -116,6 +116,19 @@ def models(models_dir: Path = MODELS_DIR) -> dict[str, Model]:
     return out
 
 
+def upstream(name: str, models_dir: Path = MODELS_DIR) -> set[str]:
+    """Every model `name` reads, directly or through others (what its rows can come from)."""
+    found = models(models_dir)
+    seen: set[str] = set()
+    todo = [name]
+    while todo:
+        model = found.get(todo.pop())
+        for up in (model.depends_on if model else frozenset()) - seen:
+            seen.add(up)
+            todo.append(up)
+    return seen
+
+
 def model_families(models_dir: Path = MODELS_DIR) -> dict[str, list[Model]]:
     """family -> its models, in file order."""
     out: dict[str, list[Model]] = {}

@@ -6,7 +6,9 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from types import ModuleType
 
+import httpx
 import pytest
 
 from tests.auth_service import attack_stack  # noqa: F401 - the `stack` fixture of auth suites
@@ -42,6 +44,14 @@ def upstream(http_root: Path):
         yield server
 
 
+@pytest.fixture(scope="module")
+def client(worker):
+    """An HTTP client on the module's own `worker` fixture (the Worker suites); a module that
+    defines its own `client` fixture overrides this one."""
+    with httpx.Client(base_url=worker.url, timeout=10) as c:
+        yield c
+
+
 def run_cli(
     *args: str, cwd: Path, env: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess:
@@ -55,3 +65,11 @@ def run_cli(
         text=True,
         timeout=600,
     )
+
+
+def extract_real(mod: ModuleType, path: Path, kind: str, digest: str = "x") -> tuple[str, dict]:
+    """A real upstream file through its source as an import takes it: recognised as `kind` by
+    its name and first 4 KB, then extracted; returns (release, landing tables)."""
+    data = path.read_bytes()
+    assert mod.recognise(path.name, data[:4096]) == kind
+    return mod.extract(kind, data, path.name, digest)

@@ -74,15 +74,21 @@ def _handler(server: Server) -> type[BaseHTTPRequestHandler]:
 
 
 @contextlib.contextmanager
-def serve(root: Path) -> Iterator[Server]:
-    """Serve files under `root` on 127.0.0.1 (a free port) until the block ends."""
-    state = Server(root=root)
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler(state))
-    state.base_url = f"http://127.0.0.1:{httpd.server_address[1]}"
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
+def running(httpd: ThreadingHTTPServer) -> Iterator[str]:
+    """Serve `httpd` (bound to 127.0.0.1) from a daemon thread until the block ends; yields
+    its base URL. Every test server here starts and stops this way."""
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
     try:
-        yield state
+        yield f"http://127.0.0.1:{httpd.server_address[1]}"
     finally:
         httpd.shutdown()
         httpd.server_close()
+
+
+@contextlib.contextmanager
+def serve(root: Path) -> Iterator[Server]:
+    """Serve files under `root` on 127.0.0.1 (a free port) until the block ends."""
+    state = Server(root=root)
+    with running(ThreadingHTTPServer(("127.0.0.1", 0), _handler(state))) as url:
+        state.base_url = url
+        yield state

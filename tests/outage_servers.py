@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from tests.httpserver import running
+
 
 def refused_url() -> str:
     """http://127.0.0.1:PORT where PORT was free a moment ago and nothing listens now."""
@@ -115,11 +117,6 @@ def behaving() -> Iterator[Behaving]:
     state = Behaving()
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler(state))
     httpd.daemon_threads = True
-    state.base_url = f"http://127.0.0.1:{httpd.server_address[1]}"
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with running(httpd) as url:
+        state.base_url = url
         yield state
-    finally:
-        httpd.shutdown()
-        httpd.server_close()

@@ -15,12 +15,13 @@ from __future__ import annotations
 
 import json
 import re
-import threading
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from tests.httpserver import running
 
 DOCS = "https://developer.paddle.com/errors/shared/"
 
@@ -96,12 +97,7 @@ def _handler(api: PaddleApi):
 @contextmanager
 def paddle_api(api_key: str = "pdl_test_apikey") -> Iterator[PaddleApi]:
     server = ThreadingHTTPServer(("127.0.0.1", 0), None)
-    api = PaddleApi(url=f"http://127.0.0.1:{server.server_address[1]}", api_key=api_key)
-    server.RequestHandlerClass = _handler(api)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with running(server) as url:
+        api = PaddleApi(url=url, api_key=api_key)
+        server.RequestHandlerClass = _handler(api)
         yield api
-    finally:
-        server.shutdown()
-        server.server_close()

@@ -38,7 +38,7 @@ from tests.auth_service import (
 from tests.dists import write_catalog
 from tests.paddle_api import paddle_api
 from tests.s3_server import free_port, make_bucket, s3_server
-from tests.worker_server import WorkerUnavailable, ensure_node_modules, worker_server
+from tests.worker_server import node_or_skip, worker_server
 
 pytestmark = [
     pytest.mark.worker,
@@ -96,10 +96,7 @@ def start_service(env: dict[str, str], port: int) -> subprocess.Popen:
 
 
 def test_subscriber_downloads_then_cancels(tmp_path: Path) -> None:
-    try:
-        ensure_node_modules()
-    except WorkerUnavailable as err:
-        pytest.skip(str(err))
+    node_or_skip()
     dist = tmp_path / "dist"
     pro = write_dist(dist)
     with s3_server() as s3, smtp_server() as (smtp_url, box), paddle_api() as api:

@@ -7,7 +7,6 @@ browser keeps the Secure session cookie on 127.0.0.1. No request may leave 127.0
 
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
 from urllib.parse import urlparse
@@ -15,34 +14,18 @@ from urllib.parse import urlparse
 import pytest
 
 from tests.auth_service import auth_stack
+from tests.browser import chromium
 from tests.site_server import background
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = Path("/usr/bin/chromium")
 SCREENS = Path(__file__).resolve().parents[1] / "test-artifacts" / "screens"
-FLAGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
-]  # fmt: skip
 
 
 @pytest.fixture(scope="module")
 def browser(tmp_path_factory):
-    if not CHROMIUM.is_file():
-        pytest.skip(f"{CHROMIUM} not installed (apt-get install chromium); browser tests skipped")
-    sync_api = pytest.importorskip("playwright.sync_api")
-    old = os.environ.get("HOME")
-    os.environ["HOME"] = str(tmp_path_factory.mktemp("home"))
-    pw = sync_api.sync_playwright().start()
-    b = pw.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS)
-    try:
+    with chromium(tmp_path_factory.mktemp("home")) as b:
         yield b
-    finally:
-        b.close()
-        pw.stop()
-        if old is not None:
-            os.environ["HOME"] = old
 
 
 def static_page(root: Path, account_url: str, monkeypatch) -> None:

@@ -9,23 +9,18 @@ Screenshots of each page go to test-artifacts/screens/ for review.
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
 
 from beanflows.render import render_site
+from tests.browser import chromium
 from tests.sample_site import write_sample
 from tests.site_server import background
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = Path("/usr/bin/chromium")
-FLAGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
-]  # fmt: skip
 SCREENS = Path(__file__).resolve().parents[1] / "test-artifacts" / "screens"
 PAGES = [
     "/", "/supply/", "/origins/", "/origins/brazil/", "/revisions/", "/positioning/",
@@ -36,22 +31,8 @@ PAGES = [
 
 @pytest.fixture(scope="module")
 def browser(tmp_path_factory: pytest.TempPathFactory):
-    if not CHROMIUM.is_file():
-        pytest.skip(f"{CHROMIUM} not installed (apt-get install chromium); browser tests skipped")
-    sync_api = pytest.importorskip("playwright.sync_api")
-    home = tmp_path_factory.mktemp("home")
-    old = os.environ.get("HOME")
-    os.environ["HOME"] = str(home)
-    pw = sync_api.sync_playwright().start()
-    # Playwright gives the browser its own fresh profile dir (under HOME's temp dir)
-    b = pw.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS)
-    try:
+    with chromium(tmp_path_factory.mktemp("home")) as b:
         yield b
-    finally:
-        b.close()
-        pw.stop()
-        if old is not None:
-            os.environ["HOME"] = old
 
 
 @pytest.fixture(scope="module")

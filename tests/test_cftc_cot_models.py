@@ -128,6 +128,11 @@ def test_build_passes_every_audit_and_unit_test(built) -> None:
     assert built["run"].failed == {} and built["run"].skipped == set()
 
 
+def _by_week(con, sql: str) -> dict:  # noqa: ANN001 - a DuckDB connection
+    """{first column (the week): the other columns} of a query's rows."""
+    return {r[0]: r[1:] for r in con.execute(sql).fetchall()}
+
+
 def test_coffee_disaggregated_weeks_are_exactly_as_published(built) -> None:
     """The 'done when': every Coffee C week of 2021 and 2023, every dataset column."""
     cot = built["cot"]
@@ -135,15 +140,11 @@ def test_coffee_disaggregated_weeks_are_exactly_as_published(built) -> None:
     z = zipfile.ZipFile(cot / "disagg_futures_only_2023" / "fut_disagg_txt_2023.zip")
     raw += _coffee_rows(z.read("f_year.txt"))
     cols = ", ".join(DISAGG_COLS)
-    got = {
-        r[0]: r[1:]
-        for r in built["con"]
-        .execute(
-            f"SELECT report_date, market_name, {cols} FROM serving.cot_disaggregated"
-            f" WHERE market_code = '{COFFEE}' AND report_type = 'futures_only'"
-        )
-        .fetchall()
-    }
+    got = _by_week(
+        built["con"],
+        f"SELECT report_date, market_name, {cols} FROM serving.cot_disaggregated"
+        f" WHERE market_code = '{COFFEE}' AND report_type = 'futures_only'",
+    )
     assert len(got) == len(raw) == 52
     for r in raw:
         day = date.fromisoformat(r["Report_Date_as_YYYY-MM-DD"].strip())
@@ -154,14 +155,10 @@ def test_coffee_disaggregated_weeks_are_exactly_as_published(built) -> None:
 def test_coffee_legacy_weeks_are_exactly_as_published_one_row_per_week(built) -> None:
     raw = _coffee_rows((built["cot"] / "legacy_futures_only_2025_ytd" / "annual.txt").read_bytes())
     cols = ", ".join(LEGACY_COLS)
-    got = {
-        r[0]: r[1:]
-        for r in built["con"]
-        .execute(
-            f"SELECT report_date, {cols} FROM serving.cot_legacy WHERE market_code = '{COFFEE}'"
-        )
-        .fetchall()
-    }
+    got = _by_week(
+        built["con"],
+        f"SELECT report_date, {cols} FROM serving.cot_legacy WHERE market_code = '{COFFEE}'",
+    )
     assert len(got) == len(raw) == 10
     for r in raw:
         day = date.fromisoformat(r["As of Date in Form YYYY-MM-DD"])

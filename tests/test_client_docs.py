@@ -32,3 +32,13 @@ def test_guide_names_every_setting_and_environment_variable() -> None:
     for name in params:
         if name not in ("base_url", "token", "cache_dir", "offline"):
             assert f"`{name}`" in guide or f"`{name}`" in reference(), name
+
+
+def test_import_beanflows_forwards_exactly_the_client_names() -> None:
+    """beanflows/__init__.py lists the client's names to forward them without importing the
+    client; the two lists must agree, or a name would be missing from `import beanflows`."""
+    import beanflows
+
+    assert beanflows.__all__ == beanflows.client.__all__
+    for name in beanflows.__all__:
+        assert getattr(beanflows, name) is getattr(beanflows.client, name), name

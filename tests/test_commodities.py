@@ -5,6 +5,7 @@ the generic datasets is the same figure the source's own dataset publishes."""
 from __future__ import annotations
 
 import json
+import shutil
 import tomllib
 from datetime import date
 from pathlib import Path
@@ -12,7 +13,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from beanflows import commodities
+from beanflows import commodities, layout
 from beanflows.config import load as load_settings
 from beanflows.config import source_settings
 from beanflows.errors import UsageError
@@ -167,6 +168,10 @@ def test_catalog_lists_the_commodities(demo: Path) -> None:
     assert listed["wheat"]["symbols"] == {"ZW=F": "US cents/bu"}
     for name in ("commodity_balance", "commodity_positioning", "commodity_prices_daily"):
         assert catalog["datasets"][name]["status"] != "stale"
+    units = (demo / "methodology" / "commodities" / "index.html").read_text()
+    for unit, factor in commodities.PSD_MASS_UNITS.items():  # the unit rules are documented
+        assert unit in units and f"{factor:g}" in units, unit
+    assert "0612000" in units and "ZW=F (US cents/bu)" in units
 
 
 def test_generic_positioning_is_cot_positioning_figure_for_figure(demo: Path) -> None:
@@ -263,21 +268,27 @@ def test_real_build_publishes_positioning_for_the_four_default_commodities(
 def test_a_unit_change_stops_the_balance_and_keeps_the_last_good_files(tmp_path: Path) -> None:
     """USDA switching wheat to bales would publish numbers 4.6x off: the audit stops the
     release, the last good files stay up (stale), on this run and on the rerun."""
-    var, out = tmp_path / "var", tmp_path / "dist"
-    res = run_cli("build", "--demo", "--today", "2025-01-05", "--var", str(var), "--out", str(out),
-                  cwd=tmp_path)  # fmt: skip
-    assert res.returncode == 0, res.stderr[-3000:]
-    before = json.loads((out / "data/catalog.json").read_text())["datasets"]
-    bad = tmp_path / "in" / "usda_psd"
-    bad.mkdir(parents=True)
+    root, var, out = tmp_path / "in", tmp_path / "var", tmp_path / "dist"
+    for folder in sorted(layout.INGEST_DIR.glob("*/fixtures")):  # the demo's files, imported
+        shutil.copytree(folder, root / folder.parent.name,
+                        ignore=shutil.ignore_patterns("*.py", "__pycache__"))  # fmt: skip
+
+    def build(today: str) -> tuple[int, str, dict]:
+        res = run_cli("build", "--raw-from", str(root), "--today", today, "--var", str(var),
+                      "--out", str(out), cwd=tmp_path)  # fmt: skip
+        catalog = json.loads((out / "data/catalog.json").read_text())["datasets"]
+        return res.returncode, res.stderr.replace("\n", " "), catalog
+
+    code, log, before = build("2025-08-10")
+    assert code == 0, log[-3000:]
     bales = alldata_csv("2025-01", unit={"0410000": "(1000 480 lb. Bales)"})
-    (bad / "psd_alldata_csv.zip").write_bytes(bulk_zip(bales, "psd_alldata.csv"))
-    for attempt in range(2):  # the rerun must not publish what the first run stopped
-        res = run_cli("build", "--raw-from", str(tmp_path / "in"), "--today", "2025-01-06",
-                      "--var", str(var), "--out", str(out), cwd=tmp_path)  # fmt: skip
-        assert res.returncode == 1, (attempt, res.stderr[-3000:])
-        assert "psd_unit_configured" in res.stderr.replace("\n", " ")
-        after = json.loads((out / "data/catalog.json").read_text())["datasets"]
+    (root / "usda_psd" / "new").mkdir()
+    (root / "usda_psd" / "new" / "psd_alldata_csv.zip").write_bytes(
+        bulk_zip(bales, "psd_alldata.csv")
+    )
+    for today in ("2025-08-11", "2025-08-12"):  # the rerun must not publish it either
+        code, log, after = build(today)
+        assert code == 1 and "psd_unit_configured" in log, (today, log[-3000:])
         entry = after["commodity_balance"]
         assert entry["status"] == "stale" and entry["files"] == before["commodity_balance"]["files"]
         assert any(a["audit"] == "psd_unit_configured" for a in entry["failed_audits"])
@@ -333,3 +344,26 @@ def test_coffee_pages_show_coffee_c_among_every_market(demo: Path) -> None:
     for code, net in mm.items():
         if code != "083731":
             assert f"{abs(net):,} contracts" not in takeaway, (code, takeaway)
+
+
+def test_forty_commodities_are_forty_rows_and_one_navigation_entry(tmp_path: Path) -> None:
+    from beanflows.render import layout as L
+    from beanflows.render import pages_commodities
+    from beanflows.render.data import Data
+
+    sections = ["balance", "positioning", "prices"]
+    many = [{"slug": f"c{i:02d}", "name": f"Commodity {i}", "psd_codes": [], "cot_markets": [],
+             "symbols": {}, "pages": sections} for i in range(40)]  # fmt: skip
+    data = Data(tmp_path, {"datasets": {}, "commodities": many})
+    try:
+        pages = pages_commodities.build(data)
+    finally:
+        data.close()
+    assert [p["slug"] for p in pages] == ["commodities"] + [
+        f"commodities/c{i:02d}" for i in range(40)
+    ]
+    assert len(pages[0]["blocks"][0]["table"]["rows"]) == 40
+    assert sum(item["key"] == "commodities" for item in L.NAV) == 1 and len(L.NAV) < 15
+    texts = [b.get("text", "") for b in pages[1]["blocks"]]
+    assert any("USDA PSD does not cover Commodity 0" in t for t in texts)
+    assert any("No futures symbol is configured" in t for t in texts)

@@ -19,17 +19,14 @@ import pytest
 from beanflows import tokens
 from tests.conftest import REPO, run_cli
 from tests.s3_server import make_bucket, s3_server
-from tests.worker_server import WorkerUnavailable, ensure_node_modules, worker_server
+from tests.worker_server import node_or_skip, worker_server
 
 pytestmark = pytest.mark.worker
 SECRET = "e2e-secret-for-tests"
 
 
 def test_build_publish_serve_by_plan(shared_data: Path, tmp_path: Path) -> None:
-    try:
-        ensure_node_modules()
-    except WorkerUnavailable as err:
-        pytest.skip(str(err))
+    node_or_skip()
     res = run_cli("build", "--raw-from", str(shared_data), "--var", str(tmp_path / "var"),
                   "--out", str(tmp_path / "dist"), cwd=tmp_path)  # fmt: skip
     assert res.returncode == 0, res.stderr[-3000:]

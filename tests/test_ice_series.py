@@ -8,8 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from ingest import ice_stocks
 from ingest.errors import SourceError
 from ingest.ice_stocks import extract, recognise
+from tests.conftest import extract_real
 
 CSV_HEAD = b"Date;Certified_Stocks\r\n;Close\r\n"
 
@@ -48,9 +50,7 @@ def test_real_csv_loads_every_row(shared_data: Path) -> None:
 
 def test_real_json_loads_every_snapshot(shared_data: Path) -> None:
     path = shared_data / "ice_stocks" / "certified_stocks_arabica_deep_2020-2024.json"
-    data = path.read_bytes()
-    assert recognise(path.name, data[:4096]) == "ports_json"
-    release, tables = extract("ports_json", data, path.name, "x")
+    release, tables = extract_real(ice_stocks, path, "ports_json")
     totals, ports = tables["totals"], tables["ports"]
     assert release == "2024-12-31"
     assert totals.num_rows == 1266

@@ -16,8 +16,10 @@ from pathlib import Path
 import pyarrow.compute as pc
 import pytest
 
+from ingest import ice_stocks
 from ingest.errors import SourceError
-from ingest.ice_stocks import extract, recognise, report
+from ingest.ice_stocks import extract, report
+from tests.conftest import extract_real
 
 REPO = Path(__file__).resolve().parents[1]
 FIXTURE = REPO / "ingest" / "ice_stocks" / "fixtures" / "coffee_cert_stock_20251230.xls"
@@ -139,9 +141,7 @@ def _total(cells, block: str = "certified", port: str = "Total") -> int:
 
 def test_real_report_total_matches_published(shared_data: Path) -> None:
     path = shared_data / "ice_stocks" / "daily_xls" / "coffee_cert_stock_20251226.xls"
-    data = path.read_bytes()
-    assert recognise(path.name, data[:4096]) == "daily_report"
-    release, tables = extract("daily_report", data, path.name, "x")
+    release, tables = extract_real(ice_stocks, path, "daily_report")
     cells = tables["report_cells"]
     assert release == "2025-12-26"
     assert _total(cells) == 456477  # the CSV series says 26.12.2025;456477 too

@@ -16,7 +16,7 @@ import duckdb
 from beanflows.lock import build_lock
 from tests.alert_receivers import webhook
 from tests.conftest import run_cli
-from tests.usda_fixtures import alldata_csv, bulk_csv, bulk_zip
+from tests.usda_fixtures import bulk_csv, bulk_zip, psd_settings
 
 TODAY = "2025-01-05"  # the fixtures' release 2024-12 is then within its schedule: ok, not late
 FAMILY = ("psd_coffee", "psd_coffee_vintages", "coffee_balance")
@@ -25,13 +25,7 @@ FAMILY = ("psd_coffee", "psd_coffee_vintages", "coffee_balance")
 def _setup(tmp_path: Path, upstream, http_root: Path) -> tuple[Path, Path, Path]:
     (http_root / "psd_coffee_csv.zip").write_bytes(bulk_zip(bulk_csv(release="2024-12")))
     config = tmp_path / "beanflows.toml"
-    config.write_text(
-        "[http]\nretries = 1\nbackoff_seconds = 0.01\n"
-        f'[sources.usda_psd]\ncurrent_url = "{upstream.url("psd_coffee_csv.zip")}"\n'
-        f'alldata_url = "{upstream.url("psd_alldata_csv.zip")}"\narchive_start = ""\n'
-    )
-    # every commodity (sugar and wheat of commodities.toml come from this file)
-    (http_root / "psd_alldata_csv.zip").write_bytes(bulk_zip(alldata_csv(), "psd_alldata.csv"))
+    config.write_text(psd_settings(upstream, http_root))
     return config, tmp_path / "var", tmp_path / "dist"
 
 

@@ -10,57 +10,23 @@ measures the targets.
 
 from __future__ import annotations
 
-import shutil
-import time
 from datetime import date
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import run_cli
 from tests.outage_servers import blackhole, refused_url
-from tests.test_weather_isolation import ICE_FIX, ICO_FIX, METEO_FIX, _forecast
+from tests.test_weather_isolation import (
+    FAST_HTTP,
+    SOURCES,
+    _forecast,
+    build_sources,
+    upstream_files,
+    write_config,
+)
 
-SOURCES = ("ice_stocks", "ico", "open_meteo")
 STALE = ("ice_certified_stocks", "ice_certified_stocks_indicators", "ico_trade")
 BUDGET_SECONDS = 4
-
-
-def _config(root: Path, ice: str, ico: str, meteo: str, http: str) -> Path:
-    path = root / "beanflows.toml"
-    path.write_text(f"""
-[http]
-{http}
-[sources.ice_stocks]
-report_url = "{ice}/ice/coffee_cert_stock_{{date}}.xls"
-report_lookback_days = 2
-[sources.ico]
-table_urls = ["{ico}/ico/Coffee_production.csv", "{ico}/ico/Coffee_import.csv"]
-[sources.open_meteo]
-archive_url = "{meteo}/v1/archive"
-forecast_url = "{meteo}/v1/forecast"
-archive_start_year = 2025
-[sources.open_meteo.regions.south_minas]
-name = "South Minas Gerais"
-country = "BR"
-coffee = "arabica"
-latitude = -21.72
-longitude = -45.39
-timezone = "America/Sao_Paulo"
-""")
-    return path
-
-
-def _build(root: Path, cfg: Path, today: str) -> dict:
-    t0 = time.monotonic()
-    res = run_cli("build", "--config", str(cfg), "--var", str(root / "var"),
-                  "--out", str(root / "dist"), "--today", today,
-                  *[a for s in SOURCES for a in ("--source", s)], cwd=root)  # fmt: skip
-    import json
-
-    catalog = json.loads((root / "dist/data/catalog.json").read_text())
-    return {"rc": res.returncode, "stderr": res.stderr, "catalog": catalog,
-            "seconds": time.monotonic() - t0}  # fmt: skip
 
 
 def _pro(root: Path) -> dict[str, bytes]:
@@ -73,30 +39,25 @@ def nights(tmp_path_factory):
 
     root = tmp_path_factory.mktemp("outages")
     www = root / "www"
-    for sub in ("ice", "ico", "v1"):
-        (www / sub).mkdir(parents=True)
-    shutil.copy(ICE_FIX / "coffee_cert_stock_20251230.xls", www / "ice")
-    for name in ("Coffee_production.csv", "Coffee_import.csv"):
-        shutil.copy(ICO_FIX / name, www / "ico")
-    shutil.copy(METEO_FIX / "south_minas_archive_2025.json", www / "v1/archive")
-    (www / "v1/forecast").write_bytes(_forecast(date(2025, 12, 31)))
-    fast = "retries = 1\nbackoff_seconds = 0.01\ntimeout_seconds = 5"
+    both = ("Coffee_production.csv", "Coffee_import.csv")
+    upstream_files(www, both)
     out = {}
     with serve(www) as up:
         url = up.base_url
-        out["first"] = _build(root, _config(root, url, url, url, fast), "2025-12-31")
+        cfg = write_config(root, url, url, url, FAST_HTTP, both)
+        out["first"] = build_sources(root, cfg, "2025-12-31")
         out["before"] = _pro(root)
         (www / "v1/forecast").write_bytes(_forecast(date(2026, 1, 2)))
         with blackhole() as hole:
             # the breaker off: this night proves the budget alone bounds a black hole
             http = (f"timeout_seconds = 60\nsource_budget_seconds = {BUDGET_SECONDS}\n"
                     "host_failures_before_skip = 99")  # fmt: skip
-            cfg = _config(root, "http://nonexistent.invalid", hole, url, http)
-            out["second"] = _build(root, cfg, "2026-01-02")
+            cfg = write_config(root, "http://nonexistent.invalid", hole, url, http, both)
+            out["second"] = build_sources(root, cfg, "2026-01-02")
         out["after_second"] = _pro(root)
     down = refused_url()
-    cfg = _config(root, down, "http://nonexistent.invalid", down, "")  # default retries
-    out["third"] = _build(root, cfg, "2026-01-03")
+    cfg = write_config(root, down, "http://nonexistent.invalid", down, "", both)  # default retries
+    out["third"] = build_sources(root, cfg, "2026-01-03")
     out["after_third"] = _pro(root)
     return root, out
 

@@ -15,6 +15,7 @@ import pytest
 from ingest import fred, sniff, worldbank, yahoo_prices
 from ingest.errors import SourceError
 from tests import prices_fixtures as fx
+from tests.conftest import extract_real
 
 PRICES = "prices"
 
@@ -58,9 +59,7 @@ def test_yahoo_real_csv_quirks(shared_data: Path) -> None:
 
 def test_yahoo_real_chart_json_gold_is_parsed_but_not_configured(shared_data: Path) -> None:
     path = shared_data / PRICES / "yahoo_chart_json/chart-GC=F-2020-01-01-to-2020-01-03.json"
-    data = path.read_bytes()
-    assert yahoo_prices.recognise(path.name, data[:4096]) == "chart"
-    release, tables = yahoo_prices.extract("chart", data, path.name, "d")
+    release, tables = extract_real(yahoo_prices, path, "chart", "d")
     assert release == "2025-02-20"  # meta.regularMarketTime (recording day) in New York
     [bar] = rows(tables["bars"])
     assert bar["symbol"] == "GC=F" and bar["date"] == date(2020, 1, 2)
@@ -213,11 +212,9 @@ def test_symbol_comes_from_the_csv_file_name() -> None:
 def test_fred_real_vintages(shared_data: Path) -> None:
     got = {}
     for path in sorted((shared_data / PRICES).glob("fred_vintage_*/*.csv")):
-        data = path.read_bytes()
-        assert fred.recognise(path.name, data[:4096]) == "series"
-        release, tables = fred.extract("series", data, path.name, "d")
+        release, tables = extract_real(fred, path, "series", "d")
         obs = rows(tables["observations"])
-        lines = data.decode().splitlines()
+        lines = path.read_text().splitlines()
         assert len(obs) == len(lines) - 1  # every observation, none lost
         for o in obs:  # values exactly as published, line numbers pointing at them
             day, value = lines[o["_line"] - 1].split(",")
@@ -276,9 +273,7 @@ XLSX = "CMO-Historical-Data-Monthly.xlsx"
 
 def test_pinksheet_real_workbook(shared_data: Path) -> None:
     path = shared_data / PRICES / "worldbank_pinksheet_2022-10" / XLSX
-    data = path.read_bytes()
-    assert worldbank.recognise(path.name, data[:4096]) == "pinksheet"
-    release, tables = worldbank.extract("pinksheet", data, path.name, "d")
+    release, tables = extract_real(worldbank, path, "pinksheet", "d")
     got = rows(tables["monthly"])
     assert release == "2022-10-04" and len(got) == 2 * 753
     sep = {(r["series_id"], r["month_label"]): r for r in got}

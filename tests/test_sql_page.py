@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -16,43 +15,27 @@ import duckdb
 import pytest
 
 from beanflows.render import pages_sql
+from tests.browser import LOOPBACK_ONLY, chromium, require_chromium
 from tests.demo_site import demo_dist
 from tests.site_server import background
 from tests.test_a11y import AXE, axe_run
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = Path("/usr/bin/chromium")
-FLAGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
-    "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1",
-]  # fmt: skip
-
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory):
-    if not CHROMIUM.is_file():
-        pytest.skip(f"{CHROMIUM} not installed (apt-get install chromium); browser tests skipped")
-    sync_api = pytest.importorskip("playwright.sync_api")
+    require_chromium()  # before the demo build
     dist = demo_dist(tmp_path_factory)
     if not (dist / "sql" / "index.html").is_file():
         pytest.skip("no /sql/ page: web/node_modules missing (./dev.sh runs npm ci in web/)")
     server, url = background(dist)
-    home = tmp_path_factory.mktemp("home")
-    old = os.environ.get("HOME")
-    os.environ["HOME"] = str(home)
-    pw = sync_api.sync_playwright().start()
-    browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS)
     try:
-        yield dist, url, browser
+        with chromium(tmp_path_factory.mktemp("home"), LOOPBACK_ONLY) as browser:
+            yield dist, url, browser
     finally:
-        browser.close()
-        pw.stop()
         server.shutdown()
         server.server_close()
-        if old is not None:
-            os.environ["HOME"] = old
 
 
 def _cell(value: object) -> str:

@@ -14,7 +14,7 @@ from pathlib import Path
 import duckdb
 
 from tests.conftest import run_cli
-from tests.usda_fixtures import alldata_csv, bulk_csv, bulk_zip
+from tests.usda_fixtures import bulk_csv, bulk_zip, psd_settings
 
 
 def _zip(member: str, payload: bytes) -> bytes:
@@ -53,13 +53,7 @@ def _files(catalog: dict) -> dict:
 def test_bad_files_never_replace_good_data(upstream, http_root: Path, tmp_path: Path) -> None:
     zip_path = http_root / "psd_coffee_csv.zip"
     config = tmp_path / "beanflows.toml"
-    config.write_text(
-        "[http]\nretries = 1\nbackoff_seconds = 0.01\n"
-        f'[sources.usda_psd]\ncurrent_url = "{upstream.url("psd_coffee_csv.zip")}"\n'
-        f'alldata_url = "{upstream.url("psd_alldata_csv.zip")}"\narchive_start = ""\n'
-    )
-    # every commodity (sugar and wheat of commodities.toml come from this file)
-    (http_root / "psd_alldata_csv.zip").write_bytes(bulk_zip(alldata_csv(), "psd_alldata.csv"))
+    config.write_text(psd_settings(upstream, http_root))
     var, out = tmp_path / "var", tmp_path / "dist"
 
     def build() -> tuple[int, str, dict]:

@@ -9,9 +9,11 @@ from pathlib import Path
 
 import pytest
 
+from ingest import open_meteo
 from ingest.errors import SourceError
 from ingest.open_meteo import extract, recognise, regions, requests
 from ingest.run import load_source
+from tests.conftest import extract_real
 
 FIXTURES = Path(__file__).resolve().parents[1] / "ingest" / "open_meteo" / "fixtures"
 
@@ -28,9 +30,7 @@ def _extract(doc: dict, name: str = "response.json", kind: str = "archive"):
 
 def test_real_hourly_sample_is_south_minas_in_local_days(shared_data: Path) -> None:
     path = shared_data / "weather" / "open_meteo" / "measurements.json"
-    data = path.read_bytes()
-    assert recognise(path.name, data[:4096]) == "archive"
-    release, tables = extract("archive", data, path.name, "x")
+    release, tables = extract_real(open_meteo, path, "archive")
     hourly = tables["hourly"]
     assert set(tables) == {"hourly"}
     assert hourly.num_rows == 17520

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import time
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -38,20 +39,33 @@ def _forecast(issued: date) -> bytes:
     return json.dumps(doc).encode()
 
 
-def _config(root: Path, base: str) -> Path:
-    text = f"""
+SOURCES = ("ice_stocks", "ico", "open_meteo")
+FAST_HTTP = "retries = 1\nbackoff_seconds = 0.01\ntimeout_seconds = 5"
+
+
+def write_config(
+    root: Path,
+    ice: str,
+    ico: str,
+    meteo: str,
+    http: str = FAST_HTTP,
+    ico_tables: tuple[str, ...] = ("Coffee_production.csv",),
+) -> Path:
+    """beanflows.toml pointing ICE, ICO and Open-Meteo at these base URLs (also used by
+    tests/test_outages_build.py)."""
+    tables = ", ".join(f'"{ico}/ico/{t}"' for t in ico_tables)
+    path = root / "beanflows.toml"
+    path.write_text(f"""
 [http]
-retries = 1
-backoff_seconds = 0.01
-timeout_seconds = 5
+{http}
 [sources.ice_stocks]
-report_url = "{base}/ice/coffee_cert_stock_{{date}}.xls"
+report_url = "{ice}/ice/coffee_cert_stock_{{date}}.xls"
 report_lookback_days = 2
 [sources.ico]
-table_urls = ["{base}/ico/Coffee_production.csv"]
+table_urls = [{tables}]
 [sources.open_meteo]
-archive_url = "{base}/v1/archive"
-forecast_url = "{base}/v1/forecast"
+archive_url = "{meteo}/v1/archive"
+forecast_url = "{meteo}/v1/forecast"
 archive_start_year = 2025
 [sources.open_meteo.regions.south_minas]
 name = "South Minas Gerais"
@@ -60,18 +74,32 @@ coffee = "arabica"
 latitude = -21.72
 longitude = -45.39
 timezone = "America/Sao_Paulo"
-"""
-    path = root / "beanflows.toml"
-    path.write_text(text)
+""")
     return path
 
 
-def _build(root: Path, cfg: Path, today: str) -> dict:
+def build_sources(root: Path, cfg: Path, today: str) -> dict:
+    """One nightly build of the three sources through the CLI: exit code, stderr, catalog and
+    wall-clock seconds."""
+    t0 = time.monotonic()
     res = run_cli("build", "--config", str(cfg), "--var", str(root / "var"),
-                  "--out", str(root / "dist"), "--today", today, "--source", "ice_stocks",
-                  "--source", "open_meteo", "--source", "ico", cwd=root)  # fmt: skip
+                  "--out", str(root / "dist"), "--today", today,
+                  *[a for s in SOURCES for a in ("--source", s)], cwd=root)  # fmt: skip
     catalog = json.loads((root / "dist/data/catalog.json").read_text())
-    return {"rc": res.returncode, "stderr": res.stderr, "catalog": catalog}
+    return {"rc": res.returncode, "stderr": res.stderr, "catalog": catalog,
+            "seconds": time.monotonic() - t0}  # fmt: skip
+
+
+def upstream_files(www: Path, ico_tables: tuple[str, ...] = ("Coffee_production.csv",)) -> None:
+    """The three sources' upstream files under `www` as write_config's URLs expect them: an
+    ICE report, ICO tables, the 2025 weather archive and a forecast issued on 2025-12-31."""
+    for sub in ("ice", "ico", "v1"):
+        (www / sub).mkdir(parents=True)
+    shutil.copy(ICE_FIX / "coffee_cert_stock_20251230.xls", www / "ice")
+    for name in ico_tables:
+        shutil.copy(ICO_FIX / name, www / "ico")
+    shutil.copy(METEO_FIX / "south_minas_archive_2025.json", www / "v1/archive")
+    (www / "v1/forecast").write_bytes(_forecast(date(2025, 12, 31)))
 
 
 @pytest.fixture(scope="module")
@@ -80,15 +108,10 @@ def two_builds(tmp_path_factory):
 
     root = tmp_path_factory.mktemp("isolation")
     www = root / "www"
-    for sub in ("ice", "ico", "v1"):
-        (www / sub).mkdir(parents=True)
-    shutil.copy(ICE_FIX / "coffee_cert_stock_20251230.xls", www / "ice")
-    shutil.copy(ICO_FIX / "Coffee_production.csv", www / "ico")
-    shutil.copy(METEO_FIX / "south_minas_archive_2025.json", www / "v1/archive")
-    (www / "v1/forecast").write_bytes(_forecast(date(2025, 12, 31)))
+    upstream_files(www)
     with serve(www) as server:
-        cfg = _config(root, server.base_url)
-        first = _build(root, cfg, "2025-12-31")
+        cfg = write_config(root, server.base_url, server.base_url, server.base_url)
+        first = build_sources(root, cfg, "2025-12-31")
         pro = root / "dist/data/pro"
         before = {p.name: p.read_bytes() for p in pro.glob("*.parquet")}
         # next night: ICE answers with an HTML page, ICO renamed a column, weather moves on
@@ -99,7 +122,7 @@ def two_builds(tmp_path_factory):
         prod = (www / "ico/Coffee_production.csv").read_bytes()
         (www / "ico/Coffee_production.csv").write_bytes(prod.replace(b"Country,", b"Nation,", 1))
         (www / "v1/forecast").write_bytes(_forecast(date(2026, 1, 2)))
-        second = _build(root, cfg, "2026-01-02")
+        second = build_sources(root, cfg, "2026-01-02")
     return root, first, before, second
 
 

@@ -10,7 +10,7 @@ import time
 import httpx
 import pytest
 
-from tests.worker_server import PRO_MARKER, WorkerUnavailable, demo_release, worker_server
+from tests.worker_server import PRO_MARKER, demo_release, worker_or_skip
 
 pytestmark = pytest.mark.worker
 
@@ -44,12 +44,9 @@ def initial_list() -> bytes:
 @pytest.fixture(scope="module")
 def worker():
     objects = demo_release() | {"auth/api-keys.json": initial_list()}
-    try:
-        # no TOKEN_SECRET: API keys do not depend on the token secret
-        with worker_server(objects, {"KEYS_TTL_SECONDS": "0", "RATE_LIMIT": "5"}) as server:
-            yield server
-    except WorkerUnavailable as err:
-        pytest.skip(str(err))
+    # no TOKEN_SECRET: API keys do not depend on the token secret
+    with worker_or_skip(objects, {"KEYS_TTL_SECONDS": "0", "RATE_LIMIT": "5"}) as server:
+        yield server
 
 
 def get(worker, key: str | None, path: str = "/data/pro/vectors.csv") -> httpx.Response:

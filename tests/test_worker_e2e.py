@@ -18,7 +18,7 @@ import pytest
 from beanflows import tokens
 from tests.dists import write_catalog
 from tests.s3_server import make_bucket, s3_server
-from tests.worker_server import WorkerUnavailable, ensure_node_modules, worker_server
+from tests.worker_server import node_or_skip, worker_server
 
 pytestmark = pytest.mark.worker
 
@@ -58,10 +58,7 @@ def bucket_objects(s3, bucket: str) -> dict[str, bytes]:
 
 
 def test_published_site_served_by_worker(tmp_path: Path) -> None:
-    try:
-        ensure_node_modules()
-    except WorkerUnavailable as err:
-        pytest.skip(str(err))
+    node_or_skip()
     dist = tmp_path / "dist"
     write_dist(dist, b"<h1>one</h1>")
     with s3_server() as s3:

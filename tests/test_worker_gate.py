@@ -15,13 +15,7 @@ import httpx
 import pytest
 
 from beanflows import tokens
-from tests.worker_server import (
-    PRO_MARKER,
-    WorkerUnavailable,
-    demo_files,
-    demo_release,
-    worker_server,
-)
+from tests.worker_server import PRO_MARKER, demo_files, demo_release, worker_or_skip
 
 pytestmark = pytest.mark.worker
 
@@ -38,17 +32,8 @@ GOOD = tokens.mint_token(CURRENT, "gate_tester", "pro", ttl=3600)
 @pytest.fixture(scope="module")
 def worker():
     secrets = {"TOKEN_SECRET": CURRENT, "TOKEN_SECRET_PREVIOUS": PREVIOUS}
-    try:
-        with worker_server(demo_release(), {"RATE_LIMIT": "100000"}, secrets) as server:
-            yield server
-    except WorkerUnavailable as err:
-        pytest.skip(str(err))
-
-
-@pytest.fixture(scope="module")
-def client(worker):
-    with httpx.Client(base_url=worker.url, timeout=10) as c:
-        yield c
+    with worker_or_skip(demo_release(), {"RATE_LIMIT": "100000"}, secrets) as server:
+        yield server
 
 
 def raw(client: httpx.Client, target: str, method: str = "GET", **headers: str) -> httpx.Response:

@@ -19,7 +19,7 @@ from beanflows import tokens
 from beanflows.render import render_site
 from tests.sample_site import write_sample
 from tests.test_browser_site import open_page
-from tests.worker_server import PRO_MARKER, WorkerUnavailable, release_objects, worker_server
+from tests.worker_server import PRO_MARKER, release_objects, worker_or_skip
 
 pytestmark = pytest.mark.worker
 
@@ -53,11 +53,8 @@ def site_files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, bytes]:
 @pytest.fixture(scope="module")
 def worker(site_files):
     config = {"RATE_LIMIT": str(LIMIT), "RATE_LIMIT_LEASE": "1"}
-    try:
-        with worker_server(release_objects(site_files), config, {"TOKEN_SECRET": SECRET}) as w:
-            yield w
-    except WorkerUnavailable as err:
-        pytest.skip(str(err))
+    with worker_or_skip(release_objects(site_files), config, {"TOKEN_SECRET": SECRET}) as w:
+        yield w
 
 
 @pytest.fixture
@@ -139,11 +136,9 @@ def test_every_gated_answer_varies_on_the_credential(client: httpx.Client) -> No
 
 @pytest.mark.browser
 def test_chromium_shows_the_pro_page_for_a_pro_link(worker) -> None:
-    from tests.test_browser_site import CHROMIUM, FLAGS
+    from tests.browser import CHROMIUM, FLAGS, require_chromium
 
-    if not CHROMIUM.is_file():
-        pytest.skip(f"{CHROMIUM} not installed")
-    sync_api = pytest.importorskip("playwright.sync_api")
+    sync_api = require_chromium()
     base = worker.url.rstrip("/")
     with sync_api.sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS)

@@ -14,12 +14,11 @@ import pytest
 from tests.worker_server import (
     QUIET_ENV,
     WORKERS_DIR,
-    WorkerUnavailable,
     demo_files,
     demo_release,
-    ensure_node_modules,
+    node_or_skip,
     release_objects,
-    worker_server,
+    worker_or_skip,
 )
 
 pytestmark = pytest.mark.worker
@@ -31,17 +30,8 @@ SECRETS = {"TOKEN_SECRET": "serve-test-secret"}
 @pytest.fixture(scope="module")
 def worker():
     # LIVE_TTL_SECONDS=0: every request revalidates live.json, so a pointer switch is immediate.
-    try:
-        with worker_server(demo_release(), {"LIVE_TTL_SECONDS": "0"}, SECRETS) as server:
-            yield server
-    except WorkerUnavailable as err:
-        pytest.skip(str(err))
-
-
-@pytest.fixture(scope="module")
-def client(worker):
-    with httpx.Client(base_url=worker.url, timeout=10) as c:
-        yield c
+    with worker_or_skip(demo_release(), {"LIVE_TTL_SECONDS": "0"}, SECRETS) as server:
+        yield server
 
 
 def etag(path: str) -> str:
@@ -198,11 +188,8 @@ def prefixed_worker():
     encoded = {**files, "data/free/x.csv": gzip.compress(files["data/free/x.csv"], mtime=0)}
     objects = release_objects(encoded, prefix="site/", encodings={"data/free/x.csv": "gzip"})
     objects["live.json"] = json.dumps({"release": "decoy", "manifest": "nope.json"}).encode()
-    try:
-        with worker_server(objects, {"R2_PREFIX": "site"}, SECRETS) as server:
-            yield server
-    except WorkerUnavailable as err:
-        pytest.skip(str(err))
+    with worker_or_skip(objects, {"R2_PREFIX": "site"}, SECRETS) as server:
+        yield server
 
 
 def test_prefix_and_content_encoding(prefixed_worker) -> None:
@@ -215,10 +202,7 @@ def test_prefix_and_content_encoding(prefixed_worker) -> None:
 
 def test_wrangler_dry_run_bundles_the_deploy_config(tmp_path) -> None:
     """`wrangler deploy --dry-run` validates wrangler.toml and bundles src/ without an account."""
-    try:
-        node = ensure_node_modules()
-    except WorkerUnavailable as err:
-        pytest.skip(str(err))
+    node = node_or_skip()
     cli = WORKERS_DIR / "node_modules" / "wrangler" / "bin" / "wrangler.js"
     done = subprocess.run(
         [node, str(cli), "deploy", "--dry-run", "--outdir", str(tmp_path)],

@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import zipfile
 from pathlib import Path
+from typing import Any
 
 HEADER = (
     "Commodity_Code,Commodity_Description,Country_Code,Country_Name,Market_Year,"
@@ -134,6 +135,18 @@ def alldata_csv(release: str = "2024-12", years: range = range(2015, 2026),
                         f'{attr_id},"{attr}",{uid},"{u}",{v:.4f}'
                     )
     return ("\r\n".join(lines) + "\r\n").encode()
+
+
+def psd_settings(upstream: Any, http_root: Path) -> str:
+    """Settings TOML for a build fetching USDA PSD from a local server (`upstream`, serving
+    `http_root`): fast retries, coffee's file as the test serves it, and the all-commodities
+    file (sugar and wheat of commodities.toml), served here."""
+    (http_root / "psd_alldata_csv.zip").write_bytes(bulk_zip(alldata_csv(), "psd_alldata.csv"))
+    return (
+        "[http]\nretries = 1\nbackoff_seconds = 0.01\n"
+        f'[sources.usda_psd]\ncurrent_url = "{upstream.url("psd_coffee_csv.zip")}"\n'
+        f'alldata_url = "{upstream.url("psd_alldata_csv.zip")}"\narchive_start = ""\n'
+    )
 
 
 def write_demo(folder: Path) -> None:

@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
+import pytest
 
 WORKERS_DIR = Path(__file__).resolve().parents[1] / "workers"
 START_TIMEOUT = 60.0
@@ -229,3 +230,25 @@ def worker_server(
         finally:
             _stop(proc)
             log.close()
+
+
+def node_or_skip() -> str:
+    """ensure_node_modules(), or skip the test when the Worker's toolchain is unavailable."""
+    try:
+        return ensure_node_modules()
+    except WorkerUnavailable as err:
+        pytest.skip(str(err))
+
+
+@contextmanager
+def worker_or_skip(
+    objects: Mapping[str, bytes],
+    vars: Mapping[str, str] | None = None,
+    secrets: Mapping[str, str] | None = None,
+) -> Iterator[WorkerServer]:
+    """worker_server() for a fixture: the test is skipped when workerd cannot start here."""
+    try:
+        with worker_server(objects, vars, secrets) as server:
+            yield server
+    except WorkerUnavailable as err:
+        pytest.skip(str(err))

@@ -12,13 +12,14 @@ from beanflows import tokens
 from beanflows.auth import accounts, keys, paddle, subscriber
 from beanflows.auth.web import (
     SESSION_COOKIE,
-    form_or_refusal,
+    Form,
     keys_changed,
     message,
     render,
     see_other,
     signed_in,
     svc,
+    with_form,
 )
 
 log = logging.getLogger("beanflows.auth")
@@ -50,10 +51,8 @@ async def account_view(request: Request) -> Response:
 
 
 @signed_in
-async def key_create(request: Request) -> Response:
-    form, refusal = await form_or_refusal(request)
-    if refusal:
-        return refusal
+@with_form()
+async def key_create(request: Request, form: Form) -> Response:
     state = svc(request)
     raw = keys.create_key(state.conn, request.state.session["account_id"], form.get("name", ""))
     if raw is None:
@@ -67,10 +66,8 @@ async def key_create(request: Request) -> Response:
 
 
 @signed_in
-async def key_revoke(request: Request) -> Response:
-    form, refusal = await form_or_refusal(request)
-    if refusal:
-        return refusal
+@with_form()
+async def key_revoke(request: Request, form: Form) -> Response:
     state = svc(request)
     key_id = request.path_params["key_id"]
     if not keys.revoke_key(state.conn, request.state.session["account_id"], key_id):
@@ -80,10 +77,8 @@ async def key_revoke(request: Request) -> Response:
 
 
 @signed_in
-async def settings_save(request: Request) -> Response:
-    form, refusal = await form_or_refusal(request)
-    if refusal:
-        return refusal
+@with_form()
+async def settings_save(request: Request, form: Form) -> Response:
     datasets = ",".join(sorted({d for d in form.get("alerts_datasets", "").replace(" ", ",")
                                 .split(",") if d.isidentifier()})[:50])  # fmt: skip
     with svc(request).conn as conn:
@@ -101,10 +96,8 @@ async def settings_save(request: Request) -> Response:
 
 
 @signed_in
-async def account_delete(request: Request) -> Response:
-    form, refusal = await form_or_refusal(request)
-    if refusal:
-        return refusal
+@with_form()
+async def account_delete(request: Request, form: Form) -> Response:
     me = request.state.session
     if form.get("confirm_email", "").strip().lower() != me["email"].lower():
         return account_page(request, 400, error="Type your e-mail address to delete the account.")
@@ -117,10 +110,8 @@ async def account_delete(request: Request) -> Response:
 
 
 @signed_in
-async def checkout(request: Request) -> Response:
-    form, refusal = await form_or_refusal(request)
-    if refusal:
-        return refusal
+@with_form()
+async def checkout(request: Request, form: Form) -> Response:
     state = svc(request)
     prices = {"starter": state.settings.price_starter, "pro": state.settings.price_pro}
     chosen = prices.get(form.get("plan", ""))
@@ -136,10 +127,8 @@ async def checkout(request: Request) -> Response:
 
 
 @signed_in
-async def billing(request: Request) -> Response:
-    form, refusal = await form_or_refusal(request)
-    if refusal:
-        return refusal
+@with_form()
+async def billing(request: Request, form: Form) -> Response:
     state = svc(request)
     row = accounts.account(state.conn, request.state.session["account_id"])
     url = row["paddle_customer_id"] and await paddle.portal_url(

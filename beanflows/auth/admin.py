@@ -9,8 +9,8 @@ from starlette.routing import Route
 
 from beanflows.auth import accounts
 from beanflows.auth.web import (
+    Form,
     Handler,
-    form_or_refusal,
     keys_changed,
     message,
     render,
@@ -18,6 +18,7 @@ from beanflows.auth.web import (
     send_link,
     signed_in,
     svc,
+    with_form,
 )
 
 PAGE_ROWS = 200
@@ -52,10 +53,8 @@ async def users(request: Request) -> Response:
 
 
 @admin_only
-async def admit(request: Request) -> Response:
-    form, refusal = await form_or_refusal(request)
-    if refusal:
-        return refusal
+@with_form()
+async def admit(request: Request, form: Form) -> Response:
     state = svc(request)
     account_id = request.path_params["account_id"]
     if not accounts.admit(state.conn, account_id):
@@ -67,10 +66,8 @@ async def admit(request: Request) -> Response:
 
 
 @admin_only
-async def plan_override(request: Request) -> Response:
-    form, refusal = await form_or_refusal(request)
-    if refusal:
-        return refusal
+@with_form()
+async def plan_override(request: Request, form: Form) -> Response:
     plan = form.get("plan", "")
     if plan not in ("", "free", "starter", "pro"):
         return message(request, "Unknown plan", "Choose none, free, starter or pro.", 400)
@@ -109,10 +106,8 @@ async def events(request: Request) -> Response:
 
 
 @admin_only
-async def rebuild(request: Request) -> Response:
-    form, refusal = await form_or_refusal(request)
-    if refusal:
-        return refusal
+@with_form()
+async def rebuild(request: Request, form: Form) -> Response:
     from beanflows import rebuilds  # the nightly's request queue (ops: run-requests)
 
     source = form.get("source", "").strip()

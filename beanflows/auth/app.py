@@ -22,9 +22,9 @@ from beanflows.auth.settings import Settings
 from beanflows.auth.web import (
     SESSION_COOKIE,
     SITE_CSS,
+    Form,
     State,
     client_ip,
-    form_or_refusal,
     keys_changed,
     message,
     page,
@@ -33,21 +33,20 @@ from beanflows.auth.web import (
     send_link,
     set_cookie,
     svc,
+    template_page,
+    too_often,
+    with_form,
 )
 
 log = logging.getLogger("beanflows.auth")
 
 
-@page
-async def signup_form(request: Request) -> Response:
-    return render(request, "signup.html")
+signup_form = template_page("signup.html")
 
 
 @page
-async def signup(request: Request) -> Response:
-    form, refusal = await form_or_refusal(request, public=True)
-    if refusal:
-        return refusal
+@with_form(public=True)
+async def signup(request: Request, form: Form) -> Response:
     state = svc(request)
     done = message(
         request, "Check your inbox", "We sent a message to confirm your address (if needed)."
@@ -57,8 +56,7 @@ async def signup(request: Request) -> Response:
     email = accounts.normalise_email(form.get("email", ""))
     if email is None:
         return render(request, "signup.html", status=400, error="That is not an e-mail address.")
-    ip_ok = state.limiter.allow(f"signup-ip:{client_ip(request)}", 5, 3600)
-    if not (ip_ok and state.limiter.allow(f"signup-mail:{email.lower()}", 3, 3600)):
+    if too_often(request, "signup", email, per_ip=5, per_address=3, window_seconds=3600):
         return message(request, "Slow down", "Too many sign-ups; try again later.", 429)
     row, _ = accounts.sign_up(state.conn, email)
     if row["status"] == "unconfirmed":
@@ -83,22 +81,17 @@ async def confirm(request: Request) -> Response:
     return message(request, "You are on the waitlist", "We will e-mail you when you are in.")
 
 
-@page
-async def login_form(request: Request) -> Response:
-    return render(request, "login.html")
+login_form = template_page("login.html")
 
 
 @page
-async def login(request: Request) -> Response:
-    form, refusal = await form_or_refusal(request)
-    if refusal:
-        return refusal
+@with_form()
+async def login(request: Request, form: Form) -> Response:
     state = svc(request)
     email = accounts.normalise_email(form.get("email", ""))
     if email is None:
         return render(request, "login.html", status=400, error="That is not an e-mail address.")
-    ip_ok = state.limiter.allow(f"login-ip:{client_ip(request)}", 20, 900)
-    if not (ip_ok and state.limiter.allow(f"login-mail:{email.lower()}", 5, 900)):
+    if too_often(request, "login", email, per_ip=20, per_address=5, window_seconds=900):
         return message(request, "Slow down", "Too many sign-in requests; wait a few minutes.", 429)
     row = accounts.account_by_email(state.conn, email)
     if row is not None and row["status"] == "active":
@@ -127,26 +120,20 @@ async def magic(request: Request) -> Response:
 
 
 @page
-async def logout(request: Request) -> Response:
-    form, refusal = await form_or_refusal(request)
-    if refusal:
-        return refusal
+@with_form()
+async def logout(request: Request, form: Form) -> Response:
     accounts.end_session(svc(request).conn, request.cookies.get(SESSION_COOKIE))
     response = see_other("/login")
     response.delete_cookie(SESSION_COOKIE, path="/", secure=True, httponly=True, samesite="lax")
     return response
 
 
-@page
-async def pricing(request: Request) -> Response:
-    return render(request, "pricing.html")
+pricing = template_page("pricing.html")
 
 
 @page
-async def feedback(request: Request) -> Response:
-    form, refusal = await form_or_refusal(request, public=True)
-    if refusal:
-        return refusal
+@with_form(public=True)
+async def feedback(request: Request, form: Form) -> Response:
     state = svc(request)
     text = form.get("message", "").strip()
     if form.get("website"):

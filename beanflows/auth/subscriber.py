@@ -10,7 +10,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from beanflows.auth.db import now_iso
-from beanflows.auth.web import form_or_refusal, message, page, render, see_other, signed_in, svc
+from beanflows.auth.web import Form, message, page, render, see_other, signed_in, svc, with_form
 from beanflows.brief import subscriber_alerts, unsubscribe
 
 MAX_RULES_PER_ACCOUNT = 20
@@ -38,10 +38,8 @@ def _account_page(request: Request, status: int, error: str) -> Response:
 
 
 @signed_in
-async def rule_add(request: Request) -> Response:
-    form, refusal = await form_or_refusal(request)
-    if refusal:
-        return refusal
+@with_form()
+async def rule_add(request: Request, form: Form) -> Response:
     conn = svc(request).conn
     me = request.state.session["account_id"]
     kind = form.get("kind", "")
@@ -79,10 +77,8 @@ async def rule_add(request: Request) -> Response:
 
 
 @signed_in
-async def rule_delete(request: Request) -> Response:
-    form, refusal = await form_or_refusal(request)
-    if refusal:
-        return refusal
+@with_form()
+async def rule_delete(request: Request, form: Form) -> Response:
     conn = svc(request).conn
     with conn:
         conn.execute(

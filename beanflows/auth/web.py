@@ -25,6 +25,8 @@ SESSION_COOKIE = "bf_session"
 ANON_COOKIE = "bf_anon"  # binds the CSRF token of forms shown before sign-in
 MAX_FORM_BYTES = 16 * 1024
 Handler = Callable[[Request], Awaitable[Response]]
+Form = dict[str, str]
+FormHandler = Callable[[Request, Form], Awaitable[Response]]
 TEMPLATES = Path(__file__).with_name("templates")
 SITE_CSS = Path(__file__).resolve().parents[2] / "templates" / "static" / "site.css"
 
@@ -178,6 +180,27 @@ def page(handler: Handler) -> Handler:
     return wrapped
 
 
+def template_page(name: str) -> Handler:
+    """A page that shows its template and nothing else."""
+
+    async def show(request: Request) -> Response:
+        return render(request, name)
+
+    return page(show)
+
+
+def too_often(
+    request: Request, action: str, email: str, *, per_ip: int, per_address: int, window_seconds: int
+) -> bool:
+    """Whether this client (by IP) or this e-mail address asked for `action` too often; the
+    address is counted only while the IP is within its limit."""
+    limiter = svc(request).limiter
+    ip_ok = limiter.allow(f"{action}-ip:{client_ip(request)}", per_ip, window_seconds)
+    return not (
+        ip_ok and limiter.allow(f"{action}-mail:{email.lower()}", per_address, window_seconds)
+    )
+
+
 def see_other(url: str) -> RedirectResponse:
     return RedirectResponse(url, status_code=303)
 
@@ -203,6 +226,22 @@ async def form_or_refusal(request: Request, public: bool = False):
     if csrf_ok(request, form) or (public and "csrf_token" not in form and _origin_allowed(request)):
         return form, None
     return None, message(request, "Form expired", "Reload the page and try again.", 403)
+
+
+def with_form(public: bool = False) -> Callable[[FormHandler], Handler]:
+    """For a POST handler: the form is read and its CSRF token checked (for a `public` form
+    without one, the Origin) before the handler runs with it; a refused form gets a message."""
+
+    def wrap(handler: FormHandler) -> Handler:
+        async def wrapped(request: Request) -> Response:
+            form, refusal = await form_or_refusal(request, public)
+            if refusal:
+                return refusal
+            return await handler(request, form)
+
+        return wrapped
+
+    return wrap
 
 
 def keys_changed(state: State) -> None:

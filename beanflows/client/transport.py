@@ -197,8 +197,9 @@ def download(
     """Stream url into target (atomically) after checking its size and sha256; return target."""
     for attempt in range(retries + 1):
         try:
-            return _download_once(http, url, path, target, sha256, size, headers, retries,
-                                  has_token, progress)  # fmt: skip
+            resp = request(http, "GET", url, path, headers=headers, retries=retries,
+                           has_token=has_token, stream=True)  # fmt: skip
+            return _save_checked(resp, path, target, sha256, size, progress)
         except (httpx.TransportError, IntegrityError):
             if attempt == retries:
                 raise
@@ -206,26 +207,17 @@ def download(
     raise AssertionError("unreachable")
 
 
-def _download_once(
-    http: httpx.Client,
-    url: str,
-    path: str,
-    target: Path,
-    sha256: str,
-    size: int,
-    headers: dict[str, str],
-    retries: int,
-    has_token: bool,
-    progress: bool | None,
+def _save_checked(
+    resp: httpx.Response, path: str, target: Path, sha256: str, size: int, progress: bool | None
 ) -> Path:
-    target.parent.mkdir(parents=True, exist_ok=True)
+    """Write a streamed response to target through a temporary file, only if its size and
+    sha256 are the catalog's; the response is closed and the temporary file gone either way."""
     tmp = target.with_name(f".{target.name}.{os.getpid()}.part")
     digest = hashlib.sha256()
     done = 0
-    update, finish = _progress(f"beanflows: {path.rsplit('/', 1)[-1]}", progress, size)
-    resp = request(http, "GET", url, path, headers=headers, retries=retries,
-                   has_token=has_token, stream=True)  # fmt: skip
     try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        update, finish = _progress(f"beanflows: {path.rsplit('/', 1)[-1]}", progress, size)
         with tmp.open("wb") as fh:
             for chunk in resp.iter_bytes(CHUNK_BYTES):
                 fh.write(chunk)

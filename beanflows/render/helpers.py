@@ -49,13 +49,44 @@ def tier_note(data: Data, names: list[str]) -> str:
 # --- pages of the market data --------------------------------------------------------------
 
 
-def page_base(data: Data, names: list[str]) -> dict[str, Any]:
+def page_meta(data: Data, names: list[str]) -> dict[str, Any]:
+    """What every page states about its datasets: as-of dates, sources and stale banners."""
     return {
         "as_of": L.as_of(data, names),
         "sources": L.sources_for(data, names),
         "banners": L.banners_for(data, names),
+    }
+
+
+def page_base(data: Data, names: list[str]) -> dict[str, Any]:
+    """page_meta plus the free-tier notice for the datasets that have a file."""
+    return {
+        **page_meta(data, names),
         "tier_note": tier_note(data, [n for n in names if data.get(n).ok]),
     }
+
+
+def no_data_page(
+    slug: str, title: str, desc: str, takeaway: str, block: str, ds: Any, **base: Any
+) -> dict[str, Any]:
+    """A section's page while its dataset has no free file: one full-width block saying why."""
+    return L.page(
+        slug,
+        slug,
+        title,
+        desc,
+        takeaway=takeaway,
+        blocks=[L.empty_block("none", block, L.no_data(ds), full=True)],
+        **base,
+    )
+
+
+def year_lines(rows: list[dict[str, Any]], color: str, fmt: str, **kw: Any) -> dict[str, Any]:
+    """Lines of `mbags` (million bags) by market year, one per `color` value, with points."""
+    kw.setdefault("y_title", "M bags")
+    return charts.line(
+        rows, "market_year", "mbags", x_type="O", color=color, point=True, fmt=fmt, **kw
+    )
 
 
 def clean_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -182,6 +213,25 @@ def kpi_pct(label: str, rows: list[dict[str, Any]], col: str, ym: str) -> dict[s
     }
 
 
+def kpi_mbags(
+    label: str, rows: list[dict[str, Any]], col: str, digits: int, **extra: Any
+) -> dict[str, Any]:
+    """A KPI card of a balance column by market year: million bags, change in % y/y."""
+    vals = [r[col] for r in rows]
+    new, old = vals[-1], (vals[-2] if len(vals) > 1 else None)
+    ch = pct(new, old)
+    return {
+        "label": label,
+        "value": fmt(mbags(new), digits),
+        "unit": "M bags",
+        "change": f"{signed(ch, 1, '%')} y/y" if ch is not None else "",
+        "direction": direction(ch),
+        "sub": rows[-1]["marketing_year"],
+        "spark": charts.spark_svg(vals),
+        **extra,
+    }
+
+
 def country_vintages(
     data: Data, code: str, attribute_id: str, name: str, bid: str, title: str
 ) -> dict[str, Any] | None:
@@ -205,19 +255,14 @@ def country_vintages(
         known = [x for x in vals if x is not None]
         change = known[-1] - known[0] if len(known) > 1 else None
         table_rows.append([label, *[fmt(x) for x in vals], signed(change)])
-    spec = charts.line(
+    spec = year_lines(
         [
             {"vintage": r["vintage"], "market_year": r["market_year"], "mbags": mbags(r["value"])}
             for r in rows
         ],
-        "market_year",
-        "mbags",
-        x_type="O",
-        y_title="M bags",
-        color="vintage",
+        "vintage",
+        ",.2f",
         color_title="USDA release",
-        point=True,
-        fmt=",.2f",
     )
     latest = years[0][1]
     return L.chart_block(

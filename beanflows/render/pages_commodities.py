@@ -42,47 +42,34 @@ def build(data: Data) -> list[dict[str, Any]]:
     return [_index(data, commodities), *pages]
 
 
-def _weekly_closes(data: Data, slug: str) -> list[dict[str, Any]]:
-    """(symbol, t, v, unit): the last close of each week, oldest first."""
-    ds = data.get(PRICES)
+_IDS = ", ".join(f"'{a}'" for a in BALANCE_LINES)
+_LABELS = " ".join(f"WHEN '{a}' THEN '{label}'" for a, label in BALANCE_LINES.items())
+# What each section reads ({view}: the dataset's table, ?: the commodity), cut for a chart.
+QUERIES = {
+    # (symbol, t, v, unit): the last close of each week, oldest first
+    "closes": (PRICES, 'SELECT symbol, "date" AS t, close AS v, quote_unit AS unit FROM {view} '
+               "WHERE commodity = ? QUALIFY ROW_NUMBER() OVER (PARTITION BY symbol, "
+               "DATE_TRUNC('week', \"date\") ORDER BY \"date\" DESC) = 1 ORDER BY symbol, t"),
+    # futures-only weekly positioning of the commodity's first market, oldest first
+    "positions": (POSITIONING, "SELECT report_date AS t, mm_net AS v, mm_net_pct_oi, "
+                  "noncomm_net, cot_index_mm_52w, market_code, market_name FROM {view} "
+                  "WHERE commodity = ? AND report_type = 'futures_only' AND market_code = "
+                  "(SELECT MIN(market_code) FROM {view} WHERE commodity = ?) ORDER BY t"),
+    # world totals per market year of production, consumption and ending stocks [1000 t]
+    "balance": (BALANCE, f"SELECT market_year, CASE attribute_id {_LABELS} END AS series, "
+                "SUM(value_1000t) AS v FROM {view} WHERE commodity = ? AND attribute_id IN "
+                f"({_IDS}) AND value_1000t IS NOT NULL GROUP BY ALL ORDER BY market_year, series"),
+}  # fmt: skip
+
+
+def _query(data: Data, what: str, slug: str) -> list[dict[str, Any]]:
+    """The rows of QUERIES[what] for one commodity; none when the dataset is not published
+    (its section then says why)."""
+    name, sql = QUERIES[what]
+    ds = data.get(name)
     if not ds.ok:
         return []
-    return data.rows(
-        f'SELECT symbol, "date" AS t, close AS v, quote_unit AS unit FROM "{ds.view}" '
-        "WHERE commodity = ? QUALIFY ROW_NUMBER() OVER "
-        '(PARTITION BY symbol, DATE_TRUNC(\'week\', "date") ORDER BY "date" DESC) = 1 '
-        "ORDER BY symbol, t",
-        [slug],
-    )
-
-
-def _positions(data: Data, slug: str) -> list[dict[str, Any]]:
-    """Futures-only weekly positioning of the commodity's first market, oldest first."""
-    ds = data.get(POSITIONING)
-    if not ds.ok:
-        return []
-    return data.rows(
-        f"SELECT report_date AS t, mm_net AS v, mm_net_pct_oi, noncomm_net, cot_index_mm_52w, "
-        f'market_code, market_name FROM "{ds.view}" WHERE commodity = ? '
-        "AND report_type = 'futures_only' AND market_code = (SELECT MIN(market_code) FROM "
-        f'"{ds.view}" WHERE commodity = ?) ORDER BY report_date',
-        [slug, slug],
-    )
-
-
-def _world_balance(data: Data, slug: str) -> list[dict[str, Any]]:
-    """World totals per market year of production, consumption and ending stocks [1000 t]."""
-    ds = data.get(BALANCE)
-    if not ds.ok:
-        return []
-    ids = ", ".join(f"'{a}'" for a in BALANCE_LINES)
-    cases = " ".join(f"WHEN '{a}' THEN '{label}'" for a, label in BALANCE_LINES.items())
-    return data.rows(
-        f"SELECT market_year, CASE attribute_id {cases} END AS series, "
-        f'SUM(value_1000t) AS v FROM "{ds.view}" WHERE commodity = ? AND attribute_id IN '
-        f"({ids}) AND value_1000t IS NOT NULL GROUP BY ALL ORDER BY market_year, series",
-        [slug],
-    )
+    return data.rows(sql.format(view=f'"{ds.view}"'), [slug] * sql.count("?"))
 
 
 def _missing(c: dict[str, Any], section: str, ds_name: str, data: Data) -> str:
@@ -97,7 +84,7 @@ def _missing(c: dict[str, Any], section: str, ds_name: str, data: Data) -> str:
 
 
 def _price_blocks(data: Data, c: dict[str, Any]) -> tuple[list[dict], list[dict]]:
-    rows = _weekly_closes(data, c["slug"])
+    rows = _query(data, "closes", c["slug"])
     if not rows:
         return [], [L.empty_block("prices", "Futures price", _missing(c, "prices", PRICES, data))]
     kpis, blocks = [], []
@@ -121,7 +108,7 @@ def _price_blocks(data: Data, c: dict[str, Any]) -> tuple[list[dict], list[dict]
 
 
 def _positioning_blocks(data: Data, c: dict[str, Any]) -> tuple[list[dict], list[dict]]:
-    rows = _positions(data, c["slug"])
+    rows = _query(data, "positions", c["slug"])
     if not rows:
         text = _missing(c, "positioning", POSITIONING, data)
         return [], [L.empty_block("positioning", "Positioning", text)]
@@ -160,7 +147,7 @@ def _positioning_blocks(data: Data, c: dict[str, Any]) -> tuple[list[dict], list
 
 
 def _balance_blocks(data: Data, c: dict[str, Any]) -> tuple[list[dict], list[dict]]:
-    rows = _world_balance(data, c["slug"])
+    rows = _query(data, "balance", c["slug"])
     if not rows:
         return [], [
             L.empty_block("balance", "Supply and demand", _missing(c, "balance", BALANCE, data))
@@ -230,15 +217,15 @@ def _commodity_page(data: Data, c: dict[str, Any]) -> dict[str, Any]:
 
 
 def _index_row(data: Data, c: dict[str, Any]) -> list[Any]:
-    closes = _weekly_closes(data, c["slug"])
+    closes = _query(data, "closes", c["slug"])
     first = closes[0]["symbol"] if closes else None
     closes = [r for r in closes if r["symbol"] == first]
     year = (
         [r for r in closes if str(iso(r["t"])) >= _year_before(closes[-1]["t"])] if closes else []
     )
     change = pct(closes[-1]["v"], year[0]["v"]) if year else None
-    pos = _positions(data, c["slug"])
-    prod = [r for r in _world_balance(data, c["slug"]) if r["series"] == "Production"]
+    pos = _query(data, "positions", c["slug"])
+    prod = [r for r in _query(data, "balance", c["slug"]) if r["series"] == "Production"]
     link = Markup(f'<a href="/commodities/{escape(c["slug"])}/">{escape(c["name"])}</a>')
     spark = Markup(charts.spark_svg([r["v"] for r in closes[-52:]]))
     return [

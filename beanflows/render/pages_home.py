@@ -147,16 +147,7 @@ def build(data: Data) -> dict[str, Any]:
             L.chart_block(
                 "world",
                 "World production and consumption",
-                charts.line(
-                    long,
-                    "market_year",
-                    "mbags",
-                    x_type="O",
-                    y_title="M bags",
-                    color="series",
-                    point=True,
-                    fmt=",.1f",
-                ),
+                H.year_lines(long, "series", ",.1f"),
                 "Line chart of world coffee production and consumption by market year.",
                 dataset="coffee_balance",
             )

@@ -10,10 +10,20 @@ from typing import Any
 
 from markupsafe import Markup, escape
 
-from beanflows.render import charts
 from beanflows.render import layout as L
-from beanflows.render.data import Data, direction, fmt, signed
-from beanflows.render.helpers import WORLD, balance_table, country_vintages, mbags, pct, tier_note
+from beanflows.render.data import Data, fmt, signed
+from beanflows.render.helpers import (
+    WORLD,
+    balance_table,
+    country_vintages,
+    kpi_mbags,
+    mbags,
+    no_data_page,
+    page_meta,
+    pct,
+    tier_note,
+    year_lines,
+)
 
 DS = ["coffee_balance", "psd_coffee", "psd_coffee_vintages"]
 TYPES = {"029": "Arabica", "053": "Robusta", "056": "Other"}
@@ -45,25 +55,14 @@ def slug(country: str) -> str:
 
 
 def build(data: Data) -> list[dict[str, Any]]:
-    base = {
-        "as_of": L.as_of(data, DS),
-        "sources": L.sources_for(data, DS),
-        "banners": L.banners_for(data, DS),
-        "tier_note": tier_note(data, DS),
-    }
+    base = {**page_meta(data, DS), "tier_note": tier_note(data, DS)}
     prods = producers(data)
     desc = "Coffee producing countries compared: production, exports, share, stock-to-use."
     if not prods:
         ds = data.get("coffee_balance")
         return [
-            L.page(
-                "origins",
-                "origins",
-                "Origins",
-                desc,
-                takeaway="No origin data yet.",
-                blocks=[L.empty_block("none", "Producing countries", L.no_data(ds), full=True)],
-                **base,
+            no_data_page(
+                "origins", "Origins", desc, "No origin data yet.", "Producing countries", ds, **base
             )
         ]
     pages = [_comparison(data, prods, base, desc)]
@@ -91,7 +90,7 @@ def _comparison(
     )
     order = {p["country"]: i for i, p in enumerate(prods)}
     hist.sort(key=lambda r: (order[r["country"]], r["market_year"]))
-    spec = charts.line(
+    spec = year_lines(
         [
             {
                 "country": r["country"],
@@ -100,14 +99,9 @@ def _comparison(
             }
             for r in hist
         ],
-        "market_year",
-        "mbags",
-        x_type="O",
-        y_title="M bags",
-        color="country",
+        "country",
+        ",.1f",
         color_title="Origin",
-        point=True,
-        fmt=",.1f",
     )
     rows = [
         [
@@ -178,10 +172,10 @@ def _country(data: Data, p: dict[str, Any], base: dict[str, Any]) -> dict[str, A
         f"{fmt(mbags(p['production']), 2)} M bags."
     )
     kpis = [
-        _kpi("Production", hist, "production"),
-        _kpi("Exports", hist, "exports"),
-        _kpi("Domestic consumption", hist, "domestic_consumption"),
-        _kpi("Ending stocks", hist, "ending_stocks"),
+        kpi_mbags("Production", hist, "production", 2),
+        kpi_mbags("Exports", hist, "exports", 2),
+        kpi_mbags("Domestic consumption", hist, "domestic_consumption", 2),
+        kpi_mbags("Ending stocks", hist, "ending_stocks", 2),
     ]
     long = [
         {"market_year": r["market_year"], "series": s, "mbags": mbags(r[c])}
@@ -198,16 +192,7 @@ def _country(data: Data, p: dict[str, Any], base: dict[str, Any]) -> dict[str, A
         L.chart_block(
             "balance",
             "Balance",
-            charts.line(
-                long,
-                "market_year",
-                "mbags",
-                x_type="O",
-                y_title="M bags",
-                color="series",
-                point=True,
-                fmt=",.2f",
-            ),
+            year_lines(long, "series", ",.2f"),
             f"Line chart of {name}'s production, exports, consumption and ending stocks.",
             dataset="coffee_balance",
             table=balance_table(hist, "1000 60 kg bags", imports=False),
@@ -225,21 +210,6 @@ def _country(data: Data, p: dict[str, Any], base: dict[str, Any]) -> dict[str, A
         blocks=blocks,
         **base,
     )
-
-
-def _kpi(label: str, rows: list[dict[str, Any]], col: str) -> dict[str, Any]:
-    vals = [r[col] for r in rows]
-    new, old = vals[-1], (vals[-2] if len(vals) > 1 else None)
-    ch = pct(new, old)
-    return {
-        "label": label,
-        "value": fmt(mbags(new), 2),
-        "unit": "M bags",
-        "change": f"{signed(ch, 1, '%')} y/y" if ch is not None else "",
-        "direction": direction(ch),
-        "sub": rows[-1]["marketing_year"],
-        "spark": charts.spark_svg(vals),
-    }
 
 
 def _types(data: Data, code: str, name: str) -> dict[str, Any]:
@@ -266,16 +236,7 @@ def _types(data: Data, code: str, name: str) -> dict[str, Any]:
     return L.chart_block(
         "types",
         "Arabica and robusta",
-        charts.line(
-            vals,
-            "market_year",
-            "mbags",
-            x_type="O",
-            y_title="M bags",
-            color="type",
-            point=True,
-            fmt=",.2f",
-        ),
+        year_lines(vals, "type", ",.2f"),
         f"Line chart of {name}'s production by coffee type.",
         dataset="psd_coffee",
         table=L.table(

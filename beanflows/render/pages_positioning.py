@@ -14,6 +14,7 @@ from beanflows.render.helpers import (
     cot_series,
     kpi,
     latest_table,
+    no_data_page,
     page_base,
 )
 
@@ -32,15 +33,13 @@ def positioning(data: Data) -> dict[str, Any]:
     desc = "Who is long coffee: CFTC managed-money and commercial net positions, COT index."
     s = cot_series(data)
     if s is None:
-        return L.page(
-            "positioning",
+        return no_data_page(
             "positioning",
             "Positioning",
             desc,
-            takeaway="No positioning data yet.",
-            blocks=[
-                L.empty_block("none", "Commitments of Traders", L.no_data(data.get(COT)), full=True)
-            ],
+            "No positioning data yet.",
+            "Commitments of Traders",
+            data.get(COT),
             **page_base(data, names),
         )
     ds = s.ds

@@ -11,7 +11,7 @@ from typing import Any
 
 from beanflows.render import layout as L
 from beanflows.render.data import Data, fmt, signed
-from beanflows.render.helpers import country_vintages, pct, tier_note
+from beanflows.render.helpers import country_vintages, no_data_page, page_meta, pct, tier_note
 
 DS = ["psd_coffee_vintages"]
 
@@ -40,24 +40,11 @@ def vintages(data: Data) -> list[dict[str, Any]]:
 
 def build(data: Data) -> list[dict[str, Any]]:
     ds = data.get("psd_coffee_vintages")
-    base = {
-        "as_of": L.as_of(data, DS),
-        "sources": L.sources_for(data, DS),
-        "banners": L.banners_for(data, DS),
-    }
+    base = page_meta(data, DS)
     desc = "How each USDA PSD release revised coffee production, consumption and stocks."
     if not ds.ok:
-        return [
-            L.page(
-                "revisions",
-                "revisions",
-                "Revisions",
-                desc,
-                takeaway="No release history on the public site yet.",
-                blocks=[L.empty_block("none", "USDA releases", L.no_data(ds), full=True)],
-                **base,
-            )
-        ]
+        takeaway = "No release history on the public site yet."
+        return [no_data_page("revisions", "Revisions", desc, takeaway, "USDA releases", ds, **base)]
     vins = vintages(data)
     revised = data.rows(
         _REVISED.format(view=ds.view)
@@ -169,9 +156,7 @@ def build(data: Data) -> list[dict[str, Any]]:
             desc,
             takeaway=takeaway,
             blocks=blocks,
-            as_of=base["as_of"],
-            sources=base["sources"],
-            banners=base["banners"],
             tier_note=tier_note(data, DS),
+            **base,
         )
     ]

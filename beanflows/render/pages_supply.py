@@ -10,15 +10,19 @@ from typing import Any
 
 from beanflows.render import charts
 from beanflows.render import layout as L
-from beanflows.render.data import Data, direction, fmt, signed
+from beanflows.render.data import Data, fmt, signed
 from beanflows.render.helpers import (
     WORLD,
     balance_table,
+    kpi_mbags,
     kpi_pct,
     mbags,
+    no_data_page,
+    page_meta,
     pct,
     tier_note,
     world_rows,
+    year_lines,
 )
 
 DS = ["coffee_balance"]
@@ -43,22 +47,12 @@ def range_buttons(years_available: int) -> list[dict[str, Any]]:
 
 def build(data: Data) -> list[dict[str, Any]]:
     ds = data.get("coffee_balance")
-    base = {
-        "as_of": L.as_of(data, DS),
-        "sources": L.sources_for(data, DS),
-        "banners": L.banners_for(data, DS),
-    }
+    base = page_meta(data, DS)
     desc = "World coffee supply and demand: production, consumption, stocks, stock-to-use."
     if not ds.ok:
         return [
-            L.page(
-                "supply",
-                "supply",
-                "Supply",
-                desc,
-                takeaway="No supply data yet.",
-                blocks=[L.empty_block("none", "World balance", L.no_data(ds), full=True)],
-                **base,
+            no_data_page(
+                "supply", "Supply", desc, "No supply data yet.", "World balance", ds, **base
             )
         ]
     world = world_rows(data)
@@ -77,9 +71,9 @@ def build(data: Data) -> list[dict[str, Any]]:
         f"vs {fmt(prev.get('stock_to_use'), 1, '%')} a year earlier."
     )
     kpis = [
-        _kpi("World production", world, "production", ym),
-        _kpi("World consumption", world, "domestic_consumption", ym),
-        _kpi("World ending stocks", world, "ending_stocks", ym),
+        kpi_mbags("World production", world, "production", 1, href="/supply/"),
+        kpi_mbags("World consumption", world, "domestic_consumption", 1, href="/supply/"),
+        kpi_mbags("World ending stocks", world, "ending_stocks", 1, href="/supply/"),
         kpi_pct("World stock-to-use", world, "stock_to_use", ym),
     ]
     years = len(world)
@@ -97,18 +91,7 @@ def build(data: Data) -> list[dict[str, Any]]:
             ("Ending stocks", "ending_stocks"),
         )
     ]
-    bal_spec = charts.line(
-        long,
-        "market_year",
-        "mbags",
-        x_type="O",
-        y_title="M 60 kg bags",
-        color="series",
-        color_title="",
-        point=True,
-        year_param=True,
-        fmt=",.1f",
-    )
+    bal_spec = year_lines(long, "series", ",.1f", y_title="M 60 kg bags", year_param=True)
     stu = [{"market_year": r["market_year"], "stock_to_use": r["stock_to_use"]} for r in world]
     stu_spec = charts.line(
         stu,
@@ -157,22 +140,6 @@ def build(data: Data) -> list[dict[str, Any]]:
     ]
 
 
-def _kpi(label: str, rows: list[dict[str, Any]], col: str, ym: str) -> dict[str, Any]:
-    vals = [r[col] for r in rows]
-    new, old = vals[-1], (vals[-2] if len(vals) > 1 else None)
-    ch = pct(new, old)
-    return {
-        "label": label,
-        "value": fmt(mbags(new), 1),
-        "unit": "M bags",
-        "change": f"{signed(ch, 1, '%')} y/y" if ch is not None else "",
-        "direction": direction(ch),
-        "sub": ym,
-        "spark": charts.spark_svg(vals),
-        "href": "/supply/",
-    }
-
-
 def _top(data: Data, view: str, year: int, ym: str) -> list[dict[str, Any]]:
     """Top producers and exporters of the latest year, and the biggest y/y changes."""
     rows = data.rows(
@@ -209,19 +176,15 @@ def _top(data: Data, view: str, year: int, ym: str) -> list[dict[str, Any]]:
         "Production, 1000 60 kg bags; largest absolute changes first",
     )
     return [
-        L.chart_block(
-            "producers",
-            f"Top producers {ym}",
-            charts.bars(top, "country", "mbags", x_title="M bags", fmt=",.1f"),
-            f"Bar chart of the {len(top)} largest producers in {ym}, largest first.",
-            dataset="coffee_balance",
-        ),
-        L.chart_block(
-            "exporters",
-            f"Top exporters {ym}",
-            charts.bars(expo, "country", "mbags", x_title="M bags", fmt=",.1f"),
-            f"Bar chart of the {len(expo)} largest exporters in {ym}, largest first.",
-            dataset="coffee_balance",
+        *(
+            L.chart_block(
+                what,
+                f"Top {what} {ym}",
+                charts.bars(bars, "country", "mbags", x_title="M bags", fmt=",.1f"),
+                f"Bar chart of the {len(bars)} largest {what} in {ym}, largest first.",
+                dataset="coffee_balance",
+            )
+            for what, bars in (("producers", top), ("exporters", expo))
         ),
         L.table_block("yoy", "Year-over-year change in production", yoy_table, full=True),
     ]

@@ -29,6 +29,7 @@ from typing import Any
 import pyarrow as pa
 
 from ingest.errors import SourceError
+from ingest.fields import data_rows, iso_date
 from ingest.http import Request
 from ingest.sniff import decode_text
 
@@ -51,7 +52,6 @@ CLAIMS = {
 }
 PLACES = ("fred*",)
 HEADER = re.compile(r"^(DATE|observation_date),([A-Z0-9_]+)$")
-ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 VINTAGE_IN_NAME = re.compile(r"fred_vintage_(\d{4}-\d{2})")
 SERIES_NAME = re.compile(r"^([A-Z0-9_]+)(?:[_.-][^/]*)?\.csv$")
 
@@ -95,18 +95,11 @@ def _rows(text: str, name: str) -> tuple[str, str, list[tuple[int, date, float |
         raise SourceError(SOURCE, name, f"file is named {in_name.group(1)} but holds {series}", 1)
     out: list[tuple[int, date, float | None]] = []
     seen: dict[date, tuple[int, float | None]] = {}
-    for line, row in enumerate(rows[1:], start=2):
-        if not row or not "".join(row).strip():
-            continue
+    for line, row in data_rows(rows):
         if len(row) != 2:
             raise SourceError(SOURCE, name, f"{len(row)} fields, expected 2", line)
         raw_day, raw_value = row[0].strip(), row[1].strip()
-        if not ISO_DATE.match(raw_day):
-            raise SourceError(SOURCE, name, f"date {raw_day!r} is not YYYY-MM-DD", line)
-        try:
-            day = date.fromisoformat(raw_day)
-        except ValueError:
-            raise SourceError(SOURCE, name, f"date {raw_day!r} does not exist", line) from None
+        day = iso_date(SOURCE, name, raw_day, line)
         if series in SERIES and day.day != 1:
             raise SourceError(SOURCE, name, f"date {raw_day} is not the first of a month", line)
         value: float | None = None

@@ -28,6 +28,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import pyarrow as pa
 
 from ingest.errors import SourceError
+from ingest.fields import data_rows, iso_date
 from ingest.sniff import decode_text
 
 SOURCE = "yahoo_prices"
@@ -53,7 +54,6 @@ FILES = pa.schema(
 BAR_KEYS = ("open", "high", "low", "close", "adjclose", "volume")  # a chart's per-bar arrays
 CSV_COLUMNS = ["Date", "Open", "High", "Low", "Close", "Adj Close", "Volume"]
 CSV_REQUIRED = ["Date", "Open", "High", "Low", "Close", "Volume"]  # Adj Close may be absent
-ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 SYMBOL_IN_NAME = re.compile(r"^(?:chart[_-])?([A-Za-z0-9.=^-]+?)(?:_[^/]*)?\.(?:csv|json)$")
 
 
@@ -115,18 +115,10 @@ def parse_csv(data: bytes, name: str) -> tuple[str, list[Bar]]:
         )
     col = {c: header.index(c) for c in header}
     bars = []
-    for line, row in enumerate(rows[1:], start=2):
-        if not row or not "".join(row).strip():
-            continue
+    for line, row in data_rows(rows):
         if len(row) != len(header):
             raise SourceError(SOURCE, name, f"{len(row)} fields, header has {len(header)}", line)
-        raw_day = row[col["Date"]].strip()
-        if not ISO_DATE.match(raw_day):
-            raise SourceError(SOURCE, name, f"date {raw_day!r} is not YYYY-MM-DD", line)
-        try:
-            day = date.fromisoformat(raw_day)
-        except ValueError:
-            raise SourceError(SOURCE, name, f"date {raw_day!r} does not exist", line) from None
+        day = iso_date(SOURCE, name, row[col["Date"]].strip(), line)
         nums = {c: _number(row[col[c]], name, line, c) for c in header if c != "Date"}
         volume = nums["Volume"]
         bars.append(

@@ -116,6 +116,15 @@ def cot_revisions(  # noqa: ANN201
 
 
 @macro()
+def cot_week_nets(evaluator, *classes: exp.Expression) -> list[exp.Expression]:  # noqa: ANN001
+    """The projections of one report shape's weekly nets: the week's key, market name and open
+    interest, `<class>_long - <class>_short AS <class>_net` per trader class, and raw_sha256."""
+    nets = [f"{c.name}_long - {c.name}_short AS {c.name}_net" for c in classes]
+    columns = ["report_type", "market_code", "report_date", "market_name", "open_interest", *nets]
+    return [_parse(evaluator, c) for c in [*columns, "raw_sha256"]]
+
+
+@macro()
 def cot_pct_oi(evaluator, net: exp.Expression) -> exp.Expression:  # noqa: ANN001
     """A net position as a share of open interest [%], 2 decimals."""
     return _parse(

@@ -24,29 +24,9 @@ MODEL (
 );
 
 WITH d AS (
-  SELECT
-    report_type,
-    market_code,
-    report_date,
-    market_name,
-    open_interest,
-    prod_merc_long - prod_merc_short AS prod_merc_net,
-    swap_long - swap_short AS swap_net,
-    mm_long - mm_short AS mm_net,
-    other_long - other_short AS other_net,
-    raw_sha256
-  FROM cleaned.cftc_cot_disaggregated
+  SELECT @cot_week_nets(prod_merc, swap, mm, other) FROM cleaned.cftc_cot_disaggregated
 ), l AS (
-  SELECT
-    report_type,
-    market_code,
-    report_date,
-    market_name,
-    open_interest,
-    noncomm_long - noncomm_short AS noncomm_net,
-    comm_long - comm_short AS comm_net,
-    raw_sha256
-  FROM cleaned.cftc_cot_legacy
+  SELECT @cot_week_nets(noncomm, comm) FROM cleaned.cftc_cot_legacy
 ), joined AS (
   SELECT
     COALESCE(d.report_type, l.report_type) AS report_type,

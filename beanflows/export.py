@@ -76,6 +76,58 @@ def _lineage(model: str, models: dict[str, Any]) -> list[str]:
     return seen
 
 
+KEYS_STATE = "export-keys.json"  # VAR/state: dataset -> {"key", "files"} of its last export
+
+
+def content_key(
+    con: duckdb.DuckDBPyConnection,
+    spec: dict[str, Any],
+    meta: dict[str, Any],
+    models: dict[str, Any],
+    raw_files: dict[str, list[dict[str, Any]]],
+    demo: bool,
+) -> str:
+    """A fingerprint of everything a dataset's files and catalog entry are made from: its
+    rows (count and the sum of 64-bit row hashes, one scan, no copy), its spec and model
+    metadata, its lineage's models, the manifest rows of its sources and their source.toml,
+    the demo flag, and the DuckDB version and export code that write the bytes.
+
+    Same key, same bytes: a nightly that only took in a COT week does not rewrite the
+    2-million-row balance of 40 commodities (2 x Parquet + 2 x CSV) to get the same files.
+    """
+    model = ".".join(_quote(p) for p in spec["model"].split("."))
+    rows, hashed = con.execute(
+        f"SELECT count(*), sum(hash(t)::HUGEINT) FROM {model} AS t"
+    ).fetchone()
+    types = con.execute(f"DESCRIBE SELECT * FROM {model}").fetchall()  # 1::INT hashes as 1::BIGINT
+    lineage = _lineage(spec["model"], models)
+    h = hashlib.sha256()
+    for source in spec["sources"]:
+        toml = layout.INGEST_DIR / source / "source.toml"
+        h.update(toml.read_bytes() if toml.is_file() else b"")
+    for code in (Path(__file__), Path(provenance.__file__)):
+        h.update(code.read_bytes())
+    manifest = {s: raw_files.get(s, []) for s in spec["sources"]}
+    facts = [rows, str(hashed), types, spec, meta, {m: models[m] for m in lineage}, manifest, demo]
+    facts.append(duckdb.__version__)
+    h.update(json.dumps(facts, sort_keys=True, default=str).encode())
+    return h.hexdigest()
+
+
+def _unchanged(
+    prev: dict[str, Any] | None, stored: dict[str, Any] | None, key: str, out_dir: Path
+) -> bool:
+    """The published entry was exported from exactly this content (same key, and the files the
+    catalog lists are the ones that export wrote: a build that died between export and
+    catalog does not count) and its files are still in place."""
+    return (
+        bool(prev and stored)
+        and stored.get("key") == key
+        and stored.get("files") == prev.get("files")
+        and _still_published(prev, out_dir)
+    )
+
+
 def export_datasets(
     var_dir: Path,
     out_dir: Path,
@@ -98,6 +150,9 @@ def export_datasets(
     models = json.loads(models_file.read_text()) if models_file.exists() else {}
     warehouse = layout.warehouse_file(var_dir)
     con = duckdb.connect(str(warehouse), read_only=True) if warehouse.exists() else None
+    keys_file = layout.state_file(var_dir, KEYS_STATE)
+    stored = json.loads(keys_file.read_text()) if keys_file.exists() else {}
+    keys: dict[str, Any] = {}
     out: dict[str, Any] = {}
     try:
         for name, spec in layout.dataset_specs().items():
@@ -115,9 +170,17 @@ def export_datasets(
             checkpoint("export")
             if reuse and _still_published(prev, out_dir):
                 out[name] = prev  # warehouse unchanged since prev was written: same bytes
+                if name in stored:
+                    keys[name] = stored[name]
                 continue
             try:
+                key = content_key(con, spec, meta, models, raw_files, demo)
+                if _unchanged(prev, stored.get(name), key, out_dir):
+                    out[name] = prev  # the same rows and facts: the same bytes
+                    keys[name] = stored[name]
+                    continue
                 out[name] = _export_one(con, name, spec, meta, models, data_dir, raw_files, demo)
+                keys[name] = {"key": key, "files": out[name]["files"]}
             except (duckdb.IOException, duckdb.PermissionException):
                 raise  # the output folder itself is broken: stop with one clear line
             except duckdb.Error as exc:  # e.g. its model was never built: freeze, don't crash
@@ -131,6 +194,10 @@ def export_datasets(
     finally:
         if con is not None:
             con.close()
+        keys_file.parent.mkdir(parents=True, exist_ok=True)
+        tmp = keys_file.with_name(f".{keys_file.name}.tmp")
+        tmp.write_text(json.dumps({**stored, **keys}, indent=1, sort_keys=True) + "\n")
+        os.replace(tmp, keys_file)
     return out
 
 

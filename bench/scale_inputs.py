@@ -43,6 +43,10 @@ PSD_ATTRIBUTES = [
     ("007", "Area Harvested"), ("184", "Yield"), ("130", "Feed Dom. Consumption"),
 ]  # fmt: skip
 PSD_UNITS = [("08", "(1000 MT)"), ("02", "(1000 60 KG BAGS)"), ("07", "(1000 480 lb. Bales)")]
+REAL_PSD = [
+    ("0711100", "Coffee, Green", PSD_UNITS[1]), ("0577400", "Almonds, Shelled Basis", PSD_UNITS[0]),
+    ("0612000", "Sugar, Centrifugal", PSD_UNITS[0]), ("0410000", "Wheat", PSD_UNITS[0]),
+]  # fmt: skip
 
 
 def _n(*key: object, mod: int) -> int:
@@ -54,12 +58,21 @@ def _n(*key: object, mod: int) -> int:
 # ---- USDA PSD: all commodities ----------------------------------------------------------
 
 
+def psd_commodity(c: int) -> tuple[str, str, tuple[str, str]]:
+    """(Commodity_Code, Commodity_Description, (Unit_ID, Unit_Description)) of the c-th
+    generated commodity: coffee, a spare, sugar and wheat first (their real codes and units;
+    the default configuration's commodities, cocoa being absent from PSD), then invented ones,
+    every seventh in bales, the others in metric tons."""
+    if c < len(REAL_PSD):
+        return REAL_PSD[c]
+    unit = PSD_UNITS[2] if c % 7 == 0 else PSD_UNITS[0]
+    return f"{(c * 97) % 9_000_000 + 400_000:07d}", f"Commodity {c:02d}", unit
+
+
 def psd_rows(commodities: int, countries: int, years: range) -> Iterator[list[str]]:
     """One row per commodity, country, market year and attribute (12 attributes)."""
     for c in range(commodities):
-        code = "0711100" if c == 0 else f"{(c * 97) % 9_000_000 + 400_000:07d}"
-        name = "Coffee, Green" if c == 0 else f"Commodity {c:02d}"
-        unit_id, unit = PSD_UNITS[0 if c else 1] if c % 7 else PSD_UNITS[2]
+        code, name, (unit_id, unit) = psd_commodity(c)
         for k in range(countries):
             cc = f"{chr(65 + k // 26 % 26)}{chr(65 + k % 26)}"
             for y in years:
@@ -159,9 +172,14 @@ def _cot_row(
     return row
 
 
+def market_codes(markets: int) -> list[str]:
+    """CFTC codes of the generated markets: the four real ones first, then invented ones."""
+    return REAL_MARKETS + [f"{900_000 + i:06d}" for i in range(markets - len(REAL_MARKETS))]
+
+
 def write_cot(out: Path, years: range, markets: int = 300) -> dict[str, int]:
     """One disaggregated and one legacy annual file per year; returns rows per shape."""
-    codes = REAL_MARKETS + [f"{900_000 + i:06d}" for i in range(markets - len(REAL_MARKETS))]
+    codes = market_codes(markets)
     counts = {"disaggregated": 0, "legacy": 0}
     shapes = [("disaggregated", "fut_disagg_txt_2025.zip", "f_year.txt", "fut_disagg_txt_{}.zip"),
               ("legacy", "deacot2025.zip", "annual.txt", "deacot{}.zip")]  # fmt: skip

@@ -51,6 +51,7 @@ FILES = pa.schema(
      ("duplicate_rows", pa.int64()), ("first_date", pa.date32()), ("last_date", pa.date32())]
     + LINEAGE
 )  # fmt: skip
+BAR_KEYS = ("open", "high", "low", "close", "adjclose", "volume")  # a chart's per-bar arrays
 CSV_COLUMNS = ["Date", "Open", "High", "Low", "Close", "Adj Close", "Volume"]
 CSV_REQUIRED = ["Date", "Open", "High", "Low", "Close", "Volume"]  # Adj Close may be absent
 SYMBOL_IN_NAME = re.compile(r"^(?:chart[_-])?([A-Za-z0-9.=^-]+?)(?:_[^/]*)?\.(?:csv|json)$")
@@ -189,13 +190,15 @@ def parse_chart(data: bytes, name: str) -> tuple[str, list[Bar], str, date | Non
         sizes = ", ".join(f"{k} {n}" for k, n in lengths.items())
         raise SourceError(SOURCE, name, f"arrays of unequal length: {sizes}")
     bars = []
+    absent = [None] * len(stamps)  # once: a default built per bar made the loop quadratic
+    columns = {k: arrays.get(k, absent) for k in BAR_KEYS}
     for i, ts in enumerate(stamps):
         where = f"bar {i + 1}"
         if not isinstance(ts, int) or isinstance(ts, bool):
             raise SourceError(SOURCE, name, f"{where}: timestamp {ts!r} is not Unix seconds")
         vals = {}
-        for key in ("open", "high", "low", "close", "adjclose", "volume"):
-            v = arrays.get(key, [None] * len(stamps))[i]
+        for key, column in columns.items():
+            v = column[i]
             if v is not None and (isinstance(v, bool) or not isinstance(v, int | float)):
                 raise SourceError(SOURCE, name, f"{where}: {key} {v!r} is not a number")
             vals[key] = v

@@ -94,24 +94,16 @@ def models_fed_by(sources: list[str], models_dir: Path = layout.MODELS_DIR) -> l
     """Models whose raw inputs all belong to `sources` (raw models are raw.<source>_<what>),
     with everything upstream of them, reference tables without raw input included only
     when a chosen model reads them (each model costs a few hundred ms to plan and run)."""
-    files = layout.models(models_dir)
-
-    def upstream(name: str) -> set[str]:
-        seen, todo = set(), [name]
-        while todo:
-            for up in files[todo.pop()].depends_on - seen:
-                seen.add(up)
-                todo.append(up)
-        return seen
 
     def fed(raw: str) -> bool:
         return any(raw.split(".", 1)[1].startswith(s + "_") for s in sources)
 
     chosen = set()
-    for name in files:
-        raws = {m for m in upstream(name) | {name} if m.startswith("raw.")}
+    for name in layout.models(models_dir):
+        reads = layout.upstream(name, models_dir)
+        raws = {m for m in reads | {name} if m.startswith("raw.")}
         if raws and all(fed(r) for r in raws):
-            chosen |= {name} | upstream(name)
+            chosen |= {name} | reads
     return sorted(chosen)
 
 

@@ -35,6 +35,7 @@ from tests.sample_site import write_sample  # noqa: E402
 from tests.site_server import background  # noqa: E402
 
 TARGETS = {"render_s": 5.0, "transfer_kb": 150.0, "first_chart_ms": 300.0}
+CHROMIUM = os.environ.get("BEANFLOWS_CHROMIUM") or shutil.which("chromium")
 FLAGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
     "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
@@ -113,8 +114,8 @@ def floor(browser, base: str) -> float:  # noqa: ANN001
 
 
 def browse(out: Path) -> None:
-    if not Path("/usr/bin/chromium").is_file():
-        print("first visit: skipped (/usr/bin/chromium absent)")
+    if CHROMIUM is None:
+        print("first visit: skipped (no chromium on PATH; BEANFLOWS_CHROMIUM names another)")
         return
     from playwright.sync_api import sync_playwright
 
@@ -123,7 +124,7 @@ def browse(out: Path) -> None:
     server, base = background(out)
     try:
         with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=FLAGS)
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
             runs, floors = [], []
             for _ in range(RUNS):
                 runs.append(visit(browser, base))

@@ -7,12 +7,15 @@ run, opens /sql/ in a fresh browser profile (cold: nothing cached), runs the def
 query and waits for the table: navigation to result, target <= 2 s. Then reloads the same
 profile (warm: the .wasm and scripts from the HTTP cache) and runs it again. Prints how much
 of the Parquet file the query read through Range requests. Needs a build with the SQL page
-(`./dev.sh build --demo --out dist` on a machine with npm) and /usr/bin/chromium.
+(`./dev.sh build --demo --out dist` on a machine with npm) and chromium on PATH (or
+BEANFLOWS_CHROMIUM).
 """
 
 from __future__ import annotations
 
 import argparse
+import os
+import shutil
 import statistics
 import sys
 import tempfile
@@ -24,6 +27,7 @@ sys.path.insert(0, str(REPO))
 
 from tests.site_server import background  # noqa: E402
 
+CHROMIUM = os.environ.get("BEANFLOWS_CHROMIUM") or shutil.which("chromium")
 FLAGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
     "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
@@ -51,12 +55,14 @@ def main() -> None:
     args = ap.parse_args()
     if not (args.dist / "sql" / "index.html").is_file():
         sys.exit(f"{args.dist}/sql/index.html missing: build with npm available first")
+    if CHROMIUM is None:
+        sys.exit("no chromium on PATH (apt-get install chromium, or set BEANFLOWS_CHROMIUM)")
     from playwright.sync_api import sync_playwright
 
     server, url = background(args.dist)
     cold, warm, fetched = [], [], []
     with tempfile.TemporaryDirectory() as home, sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=FLAGS,
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=FLAGS,
                                      env={"HOME": home})  # fmt: skip
         for _ in range(args.repeat):
             ctx = browser.new_context()  # a fresh profile: empty HTTP cache

@@ -1,9 +1,12 @@
 """Headless Chromium for the browser suites: the flags that work here (as root, offline) and one
-launcher, so every suite starts the browser the same way (see /work/shared/STACK.md)."""
+launcher, so every suite starts the browser the same way (see ../shared/STACK.md).
+
+The browser is `chromium` found on PATH (Debian's package), or BEANFLOWS_CHROMIUM."""
 
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -11,7 +14,7 @@ from typing import Any
 
 import pytest
 
-CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM = Path(os.environ.get("BEANFLOWS_CHROMIUM") or shutil.which("chromium") or "chromium")
 FLAGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
     "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
@@ -22,7 +25,7 @@ LOOPBACK_ONLY = [*FLAGS, "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.
 
 def require_chromium() -> Any:
     """Playwright's sync API, or skip the test when Chromium or Playwright is missing."""
-    if not CHROMIUM.is_file():
+    if not CHROMIUM.is_absolute() or not CHROMIUM.is_file():
         pytest.skip(f"{CHROMIUM} not installed (apt-get install chromium); browser tests skipped")
     return pytest.importorskip("playwright.sync_api")
 

@@ -86,7 +86,7 @@ def test_settings_pick_the_file_and_refuse_a_wrong_one(tmp_path: Path, monkeypat
         load_settings(cfg)
 
 
-def test_settings_override_wins_over_what_commodities_ask(tmp_path: Path) -> None:
+def test_settings_markets_add_to_the_commodities_markets(tmp_path: Path) -> None:
     """[sources.cftc_cot] markets from --config is honoured (it once was ignored)."""
     cfg = tmp_path / "settings.toml"
     cfg.write_text('[sources.cftc_cot]\nmarkets = ["033661"]\n')

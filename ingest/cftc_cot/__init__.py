@@ -57,9 +57,6 @@ def extract_version(cfg: dict[str, Any] | None = None) -> str:
     return "1+" + hashlib.sha256(",".join(markets(cfg)).encode()).hexdigest()[:8]
 
 
-EXTRACT_VERSION = extract_version()  # of source.toml alone (tests, tools)
-
-
 def _year_request(key: str, spec: dict[str, Any], year: int, optional: bool) -> Request:
     url = spec["year_url"].format(year=year)
     return Request(url, f"{key}_zip", url.rsplit("/", 1)[-1], "zip", optional=optional)

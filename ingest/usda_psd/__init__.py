@@ -44,7 +44,6 @@ def extract_version(cfg: dict[str, Any] | None = None) -> str:
     return "2" if not codes else "2+" + hashlib.sha256(codes.encode()).hexdigest()[:8]
 
 
-EXTRACT_VERSION = extract_version()
 # Files that are ours by name whatever their content (an HTML page saved under the name is
 # rejected, not ignored), and folders whose .zip/.csv files are ours. `Coffee_Production.csv`
 # is also an ICO table name: such report tables are claimed by their folder only.

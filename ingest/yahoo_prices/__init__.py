@@ -64,7 +64,6 @@ def extract_version(cfg: dict[str, Any] | None = None) -> str:
     return "1." + hashlib.sha256(stamp).hexdigest()[:8]
 
 
-EXTRACT_VERSION = extract_version()  # of source.toml alone (tests, tools)
 LANDING: dict[str, pa.Schema] = {"bars": parse.BARS, "files": parse.FILES}
 FORMATS = {"csv": "csv", "chart": "json"}
 # Symbol-named downloads (`KC=F.csv`, `KC=F.json`) and chart exports are ours by name.

@@ -134,8 +134,17 @@ def build(
     # SQLMesh imports and loads the project in a child process while ingest runs.
     partial = set(names) != set(source_names())
     child = child or transform_child.start()
+    # Changed models are planned while ingest runs (a plan reads no landed rows, only the
+    # landing tables' schema files, which must exist first).
+    plan_early = transform_step.models_changed(settings.var_dir, names, settings.commodities_file)
+    if plan_early:
+        transform_step.prepare_landings(settings.var_dir)
     transform_child.open_project(
-        child, settings.var_dir, names if partial else None, commodities=settings.commodities_file
+        child,
+        settings.var_dir,
+        names if partial else None,
+        commodities=settings.commodities_file,
+        plan=plan_early,
     )
     try:
         _ingest_all(settings, names, files, today, report)
@@ -149,6 +158,7 @@ def build(
                 restate,
                 prestart=render_step.prestart_methodology,
                 commodities_file=settings.commodities_file,
+                planned_early=plan_early,
             )
     finally:
         if child.poll() is None:  # an exception before the child got its order

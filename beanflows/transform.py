@@ -129,6 +129,22 @@ def _closed(ctx, models_dir: Path) -> bool:  # noqa: ANN001 - sqlmesh Context
     return not (deps & project) - loaded
 
 
+def plan(ctx, select: list[str] | None) -> None:  # noqa: ANN001 - sqlmesh Context
+    """Apply model changes to prod: create the new models' tables and views, nothing filled.
+
+    It reads no landed rows (only the landing files' schemas, through the raw views), so the
+    build runs it while ingest is still landing files (`transform_child`, `plan_early`).
+    """
+    ctx.plan(
+        "prod",
+        auto_apply=True,
+        no_prompts=True,
+        skip_backfill=True,
+        skip_tests=True,
+        select_models=select,
+    )
+
+
 def execute(
     ctx,  # noqa: ANN001 - sqlmesh Context
     result: TransformResult,
@@ -159,14 +175,7 @@ def execute(
     # failing in one source skips only its downstream), plan() would abort all. Model unit
     # tests run in the test suite (tests/test_sqlmesh_project.py), not nightly.
     if models_changed:
-        ctx.plan(
-            "prod",
-            auto_apply=True,
-            no_prompts=True,
-            skip_backfill=True,
-            skip_tests=True,
-            select_models=select,
-        )
+        plan(ctx, select)
     known = {_short(n) for n in ctx.models}
     by_range: dict[tuple[date, date], list[str]] = {}
     for model, bounds in sorted(restate.items()):

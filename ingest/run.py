@@ -104,15 +104,19 @@ def prepare_landing(
     When the extractor version changes, landing is rebuilt from the raw archive (landing is
     derived data; the archive is the truth). Every landing table gets an empty schema file so
     SQL globs always match. Without `cfg` (the transform, which only needs the globs) nothing
-    is wiped: only ingest, which knows the settings, decides that landing is out of date.
+    is wiped: only ingest, which knows the settings, decides that landing is out of date. A
+    folder with schema files but no version and nothing landed (the transform made the globs
+    first) is not wiped: a plan may be reading those schema files at that moment.
     """
     root = _landing_dir(var_dir, mod.SOURCE)
     version_file = root / "VERSION"
     if cfg is not None:
         version = extract_version(mod, cfg)
-        if root.exists() and (
-            not version_file.exists() or version_file.read_text().strip() != version
-        ):
+        if version_file.exists():
+            stale = version_file.read_text().strip() != version
+        else:
+            stale = (root / "landed.json").exists()
+        if stale:
             shutil.rmtree(root)
         root.mkdir(parents=True, exist_ok=True)
         version_file.write_text(version + "\n")

@@ -21,12 +21,12 @@ from types import ModuleType
 from typing import Any
 
 import pyarrow as pa
-import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from beanflows import layout
 from ingest import archive, http, provenance, sniff
 from ingest.errors import NotPublishedYet, SourceError
+from ingest.periods import new_periods
 from ingest.route import ImportItem, owners, unpack
 
 # One row per landed raw file, for every source: which file, when it was delivered and its
@@ -152,7 +152,7 @@ def _land(
     for name, table in tables.items():
         folder = _landing_dir(var_dir, mod.SOURCE) / name
         if table.num_rows and "_period" in table.column_names:
-            periods += _new_periods(folder, table, digest)
+            periods += new_periods(folder, table, digest)
         _write_parquet(table, folder / f"{digest}.parquet")
         counts[name] = table.num_rows
         res.rows_landed += table.num_rows
@@ -164,44 +164,6 @@ def _land(
     if periods:
         entry["periods"] = [min(periods).isoformat(), max(periods).isoformat()]
     return entry
-
-
-LINEAGE = ("_raw_sha256", "_release", "_line")
-
-
-@functools.cache
-def _scratch():  # noqa: ANN202 - duckdb is imported only when something new arrives
-    """One in-memory DuckDB for the process: opening a connection costs ~20 ms."""
-    import duckdb
-
-    return duckdb.connect()
-
-
-def _new_periods(folder: Path, table: pa.Table, digest: str) -> list[date]:
-    """[min, max] of `_period` over rows whose content is not landed yet (or [] if none).
-
-    A re-delivered year-to-date file repeats every earlier week: only the weeks it adds or
-    corrects must be restated, so that a nightly build touches only those intervals. The
-    file's own landing (left by a build killed before it saved its index) is not "landed yet".
-    """
-    existing = [
-        str(p) for p in sorted(folder.glob("*.parquet")) if p.stem not in ("_empty", digest)
-    ]
-    if not existing:
-        bounds = pc.min_max(table["_period"]).as_py()
-        return [bounds["min"], bounds["max"]]
-    cols = ", ".join(f'"{c}"' for c in table.column_names if c not in LINEAGE)
-    con = _scratch()
-    con.register("incoming", table)
-    try:
-        lo, hi = con.execute(
-            f"SELECT MIN(_period), MAX(_period) FROM (SELECT {cols} FROM incoming "
-            f"EXCEPT SELECT {cols} FROM read_parquet(?, union_by_name = true))",
-            [existing],
-        ).fetchone()
-    finally:
-        con.unregister("incoming")
-    return [lo, hi] if lo is not None else []
 
 
 def take_file(
@@ -360,6 +322,9 @@ def ingest_source(
         if reqs and missing == len(reqs):  # every file of the night is missing: moved?
             _explain(mod, cfg, reqs[0].url, "HTTP 404 for every requested file", res)
     _save_index(var_dir, name, index)
+    # Arrow's allocator keeps freed pages for reuse: hand them back now, or a source's parse
+    # (~1 GB for USDA's all-commodities file) stays resident through transform and export.
+    pa.default_memory_pool().release_unused()
     return res
 
 

@@ -221,9 +221,11 @@ def test_number_that_is_not_a_number_names_line_and_column(shared_data: Path) ->
 
 
 def test_combined_rows_in_a_futures_only_file(shared_data: Path) -> None:
-    text = (shared_data / DISAGG_2021).read_bytes().replace(b'"FutOnly"\r\n', b'"Combined"\r\n', 1)
-    with pytest.raises(SourceError, match="line 2: FutOnly_or_Combined is 'Combined'"):
-        cftc_cot.extract("disagg_futures_only_text", text, "f_year.txt", "d")
+    lines = _lines((shared_data / DISAGG_2021).read_bytes())
+    i = _coffee_line(lines)
+    lines[i] = lines[i].replace('"FutOnly"', '"Combined"')
+    with pytest.raises(SourceError, match=f"line {i + 1}: FutOnly_or_Combined is 'Combined'"):
+        cftc_cot.extract("disagg_futures_only_text", "\r\n".join(lines).encode(), "f_year.txt", "d")
 
 
 def test_bad_file_is_rejected_and_good_files_still_land(shared_data: Path, tmp_path: Path) -> None:

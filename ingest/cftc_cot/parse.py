@@ -1,30 +1,36 @@
-"""Parse one CFTC COT text file (yearly, history or current week) with DuckDB's CSV reader.
+"""Parse one CFTC COT text file (yearly, history or current week): the configured markets only.
 
-Why DuckDB: a year of all markets is ~10k rows x 191 columns (15 MB); the reader is as fast
-as it gets and handles the quoted `Contract_Units` ("(CONTRACTS OF 37,500 POUNDS)"), CRLF and
-LF. Everything is read as text with an explicit column list and strict mode, so nothing is
-guessed; rows with a wrong field count land in DuckDB's reject table with their line number
-and become a SourceError naming file and line. Then, in SQL: trim, `.` -> NULL, check report
-dates, duplicates and the report type, keep the configured markets, type the columns.
-Every check runs on the whole file before anything is kept, so a bad file lands nothing.
+A year of all markets is ~300 markets x 53 weeks x 191 columns (~24 MB); a build configures a
+few of them. So the file is read in two passes, both in Arrow's C++ (no per-row Python):
+
+1. every line as bytes, and of each line only its first four fields (name, the two report
+   dates, the contract market code) by one regular expression. On every line: the report
+   date is a real date equal to its YYMMDD twin (the file's release is the newest date, so
+   every date counts), and the market code is not empty (a row we cannot attribute might be
+   a configured market's). Lines of other markets are not read further: their numbers,
+   field counts or encoding no longer matter.
+2. the configured markets' lines, parsed as CSV with every column as text (the quoted
+   `Contract_Units` "(CONTRACTS OF 37,500 POUNDS)", CRLF and LF): a wrong field count, a
+   non-UTF-8 byte, a Combined row in a futures-only file, the same week twice with different
+   numbers or a number that is not one is an error naming the file and the line.
+
+Lines are physical lines (each COT row is one line), so a landed row's `_line` is its line
+in the file. Every check runs before anything is kept, so a bad file lands nothing.
 """
 
 from __future__ import annotations
 
 import csv
 import io
-import os
-import re
-import tempfile
 import zipfile
 
-import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.csv as pacsv
 
 from ingest.cftc_cot.layout import SCHEMAS, Report, slug
 from ingest.errors import SourceError
-from ingest.sniff import decode_text
+from ingest.sniff import read_member
 
 SOURCE = "cftc_cot"
 
@@ -41,7 +47,7 @@ def member(report: Report, data: bytes, name: str) -> tuple[bytes, str]:
                     name,
                     f"inner file is {names or 'missing'}, expected one of {list(report.members)}",
                 )
-            return zf.read(names[0]), f"{name}!{names[0]}"
+            return read_member(SOURCE, name, zf, names[0]), f"{name}!{names[0]}"
     except zipfile.BadZipFile as exc:
         raise SourceError(SOURCE, name, f"corrupt zip: {exc}") from exc
 
@@ -73,92 +79,154 @@ def _col(i: int) -> str:
     return f"c{i:03d}"
 
 
-def _clean(i: int) -> str:
-    """Trimmed text, '.' (not applicable) and empty -> NULL."""
-    return f"NULLIF(NULLIF(TRIM({_col(i)}), '.'), '')"
-
-
-def _fail(file: str, line: int, message: str) -> SourceError:
+def _fail(file: str, line: int | None, message: str) -> SourceError:
     return SourceError(SOURCE, file, message, line=line)
 
 
-def _read(con: duckdb.DuckDBPyConnection, path: str, report: Report, skip: int, file: str) -> None:
-    """Load every row as text; a row with the wrong field count is an error naming its line."""
-    n = len(report.header)
-    cols = {_col(i): "VARCHAR" for i in range(n)}
+# One CSV field (quoted, with "" inside, or bare); the code's surrounding blanks and quotes
+# stay outside its group, so it compares as published ('.' and '' are "no code").
+_FIELD = r'(?:"(?:[^"]|"")*"|[^,]*)'
+_TRIMMED = r'[ "]*(?P<{}>[^,"]*?)[ "]*'
+_PREFIX = (rf"^{_FIELD},{_TRIMMED.format('ymd')},{_TRIMMED.format('date')},"
+           rf"{_TRIMMED.format('code')}(?:,|$)")  # fmt: skip
+
+
+def _physical_lines(text: bytes, file: str) -> pa.Array:
+    """Every line of the file as bytes, line endings (LF, CRLF) removed: row i is line i + 1.
+
+    Arrow's CSV reader with no quoting and a delimiter that text files do not hold is a fast
+    line splitter (~20 ms for 24 MB); a line holding that byte is refused."""
     try:
-        # Row numbers are the table's rowids (rows are stored in file order: insertion order
-        # is preserved), not a row_number() window, which doubles the cost of the read.
-        con.execute(
-            "CREATE TEMP TABLE lines AS SELECT * FROM read_csv(?,"
-            " columns = ?, header = false, skip = ?, delim = ',', quote = '\"', escape = '\"',"
-            " auto_detect = false, strict_mode = true, null_padding = false)",
-            [path, cols, skip],
+        table = pacsv.read_csv(
+            pa.BufferReader(text),
+            read_options=pacsv.ReadOptions(column_names=["line"]),
+            parse_options=pacsv.ParseOptions(
+                delimiter="\x1f", quote_char=False, escape_char=False, ignore_empty_lines=False
+            ),
+            convert_options=pacsv.ConvertOptions(column_types={"line": pa.binary()}),
         )
-        con.execute("CREATE TEMP VIEW src AS SELECT rowid + 1 AS rn, * FROM lines")
-    except duckdb.InvalidInputException as exc:
-        msg = str(exc)
-        line = re.search(r"Line: (\d+)", msg)
-        found = re.search(r"Expected Number of Columns: \d+ Found: (\d+)", msg)
-        what = f"{found.group(1)} fields" if found else msg.split("\n")[0]
-        hint = " (a broken quote?)" if found and int(found.group(1)) > n else ""
-        raise SourceError(
-            SOURCE,
-            file,
-            f"malformed row: {what}, expected {n}{hint}",
-            line=int(line.group(1)) if line else None,
-        ) from exc
+    except pa.ArrowInvalid as exc:
+        raise SourceError(SOURCE, file, f"unreadable text: {exc}") from exc
+    return table["line"].combine_chunks()
 
 
-def _validate(con: duckdb.DuckDBPyConnection, report: Report, file: str, offset: int) -> str:
-    """Whole-file checks; returns the release (max report date, ISO)."""
-    if con.execute("SELECT count(*) FROM src").fetchone()[0] == 0:
+def _index(lines: pa.Array, first: int, file: str, markets: list[str]) -> tuple[str, pa.Array]:
+    """Whole-file checks on each line's first four fields; (release, indices of the lines of
+    the configured markets). `first`: index of the first data line (1 after a header)."""
+    data = lines.slice(first)
+    fields = pc.extract_regex(data, _PREFIX)
+    unreadable = pc.and_(pc.is_null(fields), pc.greater(pc.binary_length(data), 0))
+    if pc.any(unreadable).as_py():
+        i = pc.index(unreadable, True).as_py()
+        raise _fail(file, first + i + 1, "malformed row: fewer than 4 fields, or unreadable")
+    ymd, day, code = (fields.field(k) for k in ("ymd", "date", "code"))
+    valid = pc.is_valid(fields)
+    if not pc.any(valid).as_py():
         raise SourceError(SOURCE, file, "no data rows")
-    d, ymd, code = _clean(report.date_index), _clean(1), _clean(report.code_index)
-    bad = con.execute(
-        f"SELECT rn, {_col(report.date_index)}, {_col(1)} FROM src"
-        f" WHERE TRY_CAST({d} AS DATE) IS NULL"
-        f" OR strftime(TRY_CAST({d} AS DATE), '%y%m%d') IS DISTINCT FROM {ymd}"
-        " ORDER BY rn LIMIT 1"
-    ).fetchone()
-    if bad:
-        raise _fail(file, bad[0] + offset, f"report date {bad[1]!r} (YYMMDD {bad[2]!r}) is not"
+    iso = pc.match_substring_regex(day, r"^\d{4}-\d{2}-\d{2}$")
+    parsed = pc.strptime(pc.if_else(iso, day, pa.scalar(b"", pa.binary())).cast(pa.string()),
+                         "%Y-%m-%d", "s", error_is_null=True)  # fmt: skip
+    twin = pc.equal(pc.strftime(parsed, "%y%m%d").cast(pa.binary()), ymd)
+    bad = pc.and_(valid, pc.invert(pc.fill_null(twin, False)))
+    if pc.any(bad).as_py():
+        i = pc.index(bad, True).as_py()
+        shown = (
+            day[i].as_py().decode("utf-8", "replace"),
+            ymd[i].as_py().decode("utf-8", "replace"),
+        )
+        raise _fail(file, first + i + 1, f"report date {shown[0]!r} (YYMMDD {shown[1]!r}) is not"
                     " a valid date, or the two date columns disagree")  # fmt: skip
-    rn = con.execute(f"SELECT min(rn) FROM src WHERE {code} IS NULL").fetchone()[0]
-    if rn is not None:
-        raise _fail(file, rn + offset, "empty CFTC contract market code")
-    if report.futonly_value is not None:
-        idx = report.header.index("FutOnly_or_Combined")
-        wrong = con.execute(
-            f"SELECT rn, {_clean(idx)} FROM src WHERE {_clean(idx)} IS DISTINCT FROM ?"
-            " ORDER BY rn LIMIT 1",
-            [report.futonly_value],
-        ).fetchone()
-        if wrong:
-            raise _fail(file, wrong[0] + offset, f"FutOnly_or_Combined is {wrong[1]!r}, this"
-                        f" file should hold {report.futonly_value!r} rows only")  # fmt: skip
-    row = "hash(*COLUMNS(* EXCLUDE (rn, k, d)))"
-    dup = con.execute(
-        f"WITH keys AS (SELECT {code} AS k, {d} AS d FROM src GROUP BY ALL HAVING count(*) > 1)"
-        f" SELECT k, d, list(rn ORDER BY rn), count(DISTINCT {row}) FROM src"
-        f" JOIN keys ON {code} = k AND {d} = d GROUP BY k, d ORDER BY min(rn) LIMIT 1"
-    ).fetchone()
-    if dup and dup[3] > 1:
-        lines = [r + offset for r in dup[2]]
-        raise _fail(file, lines[1], f"market {dup[0]} week {dup[1]} appears on lines {lines}"
-                    " with different numbers")  # fmt: skip
-    return str(con.execute(f"SELECT max(CAST({d} AS DATE)) FROM src").fetchone()[0])
+    empty = pc.and_(valid, pc.is_in(code, pa.array([b"", b"."], pa.binary())))
+    if pc.any(empty).as_py():
+        raise _fail(
+            file, first + pc.index(empty, True).as_py() + 1, "empty CFTC contract market code"
+        )
+    release = pc.max(parsed).as_py().date().isoformat()
+    wanted = pc.is_in(code, pa.array([m.encode() for m in markets], pa.binary()))
+    return release, pc.add(pc.indices_nonzero(pc.fill_null(wanted, False)), first)
 
 
-def _kept(con: duckdb.DuckDBPyConnection, report: Report, markets: list[str]) -> pa.Table:
-    """Rows of the configured markets, still raw text (first of exact duplicates only)."""
-    code, d = _clean(report.code_index), _clean(report.date_index)
-    keep = ", ".join("'" + m.replace("'", "") + "'" for m in markets) or "NULL"
-    res = con.execute(
-        f"SELECT * FROM src WHERE {code} IN ({keep})"
-        f" QUALIFY row_number() OVER (PARTITION BY {code}, {d} ORDER BY rn) = 1 ORDER BY rn"
-    ).arrow()
-    return res.read_all() if hasattr(res, "read_all") else res
+def _utf8_error(lines: pa.Array, kept: pa.Array, file: str) -> SourceError | None:
+    """The first non-UTF-8 byte in the kept lines, named with its line (rare path: Python)."""
+    for i in kept.to_pylist():
+        raw = lines[i].as_py()
+        try:
+            raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            return _fail(file, i + 1, f"non-UTF-8 byte 0x{raw[exc.start]:02x} at column"
+                         f" {exc.start + 1}")  # fmt: skip
+    return None
+
+
+def _parse_kept(report: Report, lines: pa.Array, kept: pa.Array, file: str) -> pa.Table:
+    """The kept lines parsed as CSV, every column text; a wrong field count names its line."""
+    n = len(report.header)
+    names = [_col(i) for i in range(n)]
+    if not len(kept):
+        return pa.table({c: pa.array([], pa.string()) for c in names})
+    block = pc.binary_join(pa.ListArray.from_arrays([0, len(kept)], lines.take(kept)), b"\n")
+    bad: list[tuple[int | None, int]] = []
+
+    def invalid(row: pacsv.InvalidRow) -> str:
+        bad.append((row.number, row.actual_columns))
+        return "skip"
+
+    try:
+        table = pacsv.read_csv(
+            pa.BufferReader(block[0].as_buffer()),
+            read_options=pacsv.ReadOptions(column_names=names, use_threads=False),
+            parse_options=pacsv.ParseOptions(
+                quote_char='"', double_quote=True, escape_char=False, invalid_row_handler=invalid
+            ),
+            convert_options=pacsv.ConvertOptions(column_types=dict.fromkeys(names, pa.string())),
+        )
+    except pa.ArrowInvalid as exc:
+        if "UTF8" in str(exc) and (err := _utf8_error(lines, kept, file)):
+            raise err from exc
+        raise SourceError(SOURCE, file, f"malformed rows: {exc}") from exc
+    if bad:  # rows before the first bad one are one line each: its number maps to its line
+        number, found = bad[0]
+        line = kept[number - 1].as_py() + 1 if number else None
+        hint = " (a broken quote?)" if found > n else ""
+        raise _fail(file, line, f"malformed row: {found} fields, expected {n}{hint}")
+    if table.num_rows != len(kept):
+        raise SourceError(SOURCE, file, "malformed rows: a quote spans lines")
+    return table
+
+
+def _dedupe(report: Report, raw: pa.Table, lines: pa.Array, file: str) -> pa.Array:
+    """Positions of the rows to keep: one per market and week. The same week twice with
+    different numbers is an error naming the lines; an exact repeat is kept once."""
+    keys = pa.table({
+        "k": pc.utf8_trim_whitespace(raw[_col(report.code_index)]),
+        "d": pc.utf8_trim_whitespace(raw[_col(report.date_index)]),
+        "i": pa.array(range(raw.num_rows), pa.int64()),
+    })  # fmt: skip
+    groups = keys.group_by(["k", "d"], use_threads=False).aggregate([("i", "list")])
+    repeated = groups.filter(pc.greater(pc.list_value_length(groups["i_list"]), 1))
+    for k, d, rows in sorted(
+        zip(*repeated.to_pydict().values(), strict=True), key=lambda g: g[2][0]
+    ):
+        values = {tuple(r.values()) for r in raw.take(rows).to_pylist()}
+        if len(values) > 1:
+            at = [lines[r].as_py() for r in rows]
+            raise _fail(file, at[1], f"market {k} week {d} appears on lines {at} with"
+                        " different numbers")  # fmt: skip
+    first = pc.list_element(groups["i_list"], 0)
+    return pc.take(first, pc.sort_indices(first))
+
+
+def _check_type(report: Report, raw: pa.Table, lines: pa.Array, file: str) -> None:
+    """Disaggregated files state their report type on every row: a Combined row in a
+    futures-only file means the wrong file (or a mixed one)."""
+    if report.futonly_value is None:
+        return
+    got = _blank_to_null(raw[_col(report.header.index("FutOnly_or_Combined"))])
+    wrong = pc.invert(pc.fill_null(pc.equal(got, report.futonly_value), False))
+    if pc.any(wrong).as_py():
+        i = pc.index(wrong, True).as_py()
+        raise _fail(file, lines[i].as_py(), f"FutOnly_or_Combined is {got[i].as_py()!r}, this"
+                    f" file should hold {report.futonly_value!r} rows only")  # fmt: skip
 
 
 def _blank_to_null(arr: pa.Array) -> pa.Array:
@@ -168,26 +236,29 @@ def _blank_to_null(arr: pa.Array) -> pa.Array:
 
 
 def _typed(
-    report: Report, raw: pa.Table, file: str, offset: int, digest: str, release: str
+    report: Report, raw: pa.Table, lines: pa.Array, file: str, digest: str, release: str
 ) -> pa.Table:
-    """Landing rows: trimmed, typed columns (a bad number names line and column), lineage."""
+    """Landing rows: trimmed, typed columns (a bad number names line and column), lineage.
+
+    The columns of one type are cast as one array (a few kernel calls instead of ~800 per
+    file); a column that does not cast is then found and named with its line."""
     schema = SCHEMAS[report.table]
     n = raw.num_rows
-    lines = pc.add(raw["rn"], offset).cast(pa.int64())
     cols: dict[str, pa.Array] = {"report_type": pa.array([report.report_type] * n, pa.string())}
+    by_type: dict[pa.DataType, list[int]] = {}
     for i, name in enumerate(report.header):
-        text = _blank_to_null(raw[_col(i)].combine_chunks())
-        target = schema.field(slug(name)).type
+        by_type.setdefault(schema.field(slug(name)).type, []).append(i)
+    for target, positions in by_type.items():
+        chunks = [raw[_col(i)].combine_chunks() for i in positions]
         try:
-            cols[slug(name)] = text.cast(target)
+            typed = _blank_to_null(pa.concat_arrays(chunks)).cast(target)
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-            for value, line in zip(text.to_pylist(), lines.to_pylist(), strict=True):
-                try:
-                    pa.array([value], pa.string()).cast(target)
-                except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
-                    msg = f"column {name!r}: {value!r} is not a {target}"
-                    raise _fail(file, line, msg) from exc
+            for i, chunk in zip(positions, chunks, strict=True):
+                _cast_or_fail(report.header[i], chunk, target, lines, file)
             raise
+        for k, i in enumerate(positions):
+            cols[slug(report.header[i])] = typed.slice(k * n, n)
+    cols = {f.name: cols[f.name] for f in schema if f.name in cols}
     cols["_line"] = lines
     cols["_raw_sha256"] = pa.array([digest] * n, pa.string())
     cols["_release"] = pa.array([release] * n, pa.string())
@@ -195,24 +266,31 @@ def _typed(
     return pa.table(cols, schema=schema)
 
 
+def _cast_or_fail(
+    name: str, chunk: pa.Array, target: pa.DataType, lines: pa.Array, file: str
+) -> None:
+    """Raise naming the line and column of the first value of `chunk` that is not a `target`."""
+    text = _blank_to_null(chunk)
+    try:
+        text.cast(target)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        for value, line in zip(text.to_pylist(), lines.to_pylist(), strict=True):
+            try:
+                pa.array([value], pa.string()).cast(target)
+            except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
+                raise _fail(file, line, f"column {name!r}: {value!r} is not a {target}") from exc
+
+
 def parse(
     report: Report, text: bytes, file: str, digest: str, markets: list[str], headerless: bool
 ) -> tuple[str, pa.Table]:
     """(release = newest report date in the file, landing rows of the configured markets)."""
-    decode_text(SOURCE, file, text)  # a Latin-1 byte is named with its line, not as a CSV error
     has_header = check_header(report, text, file, headerless)
-    offset = 1 if has_header else 0  # line of a row = its row number + header line
-    with tempfile.TemporaryDirectory(prefix="cot-") as tmp:
-        path = os.path.join(tmp, "data.txt")
-        with open(path, "wb") as fh:
-            fh.write(text)
-        con = duckdb.connect(config={"threads": max(1, min(4, os.cpu_count() or 1))})
-        try:
-            _read(con, path, report, offset, file)
-            release = _validate(con, report, file, offset)
-            raw = _kept(con, report, markets)
-        except duckdb.Error as exc:
-            raise SourceError(SOURCE, file, f"unreadable text: {exc}") from exc
-        finally:
-            con.close()
-    return release, _typed(report, raw, file, offset, digest, release)
+    lines = _physical_lines(text, file)
+    release, kept = _index(lines, int(has_header), file, markets)
+    raw = _parse_kept(report, lines, kept, file)
+    numbers = pc.add(kept, 1).cast(pa.int64())  # the file's line of each kept row
+    _check_type(report, raw, numbers, file)
+    rows = _dedupe(report, raw, numbers, file)
+    raw, numbers = raw.take(rows), numbers.take(rows)
+    return release, _typed(report, raw, numbers, file, digest, release)

@@ -62,9 +62,20 @@ class BuildReport:
         model_source = layout.family_of()
         return {model_source[m] for m in self.failed_models if m in model_source}
 
+    def commodity_problems(self) -> dict[str, list[str]]:
+        """commodity slug -> '<source>: <error>' of the files only it needed that failed."""
+        out: dict[str, list[str]] = {}
+        for name, res in self.sources.items():
+            for slug, errs in res.commodity_errors.items():
+                out.setdefault(slug, []).extend(f"{name}: {e}" for e in errs)
+        return out
+
     @property
     def ok(self) -> bool:
-        return all(r.ok for r in self.sources.values()) and not self.failed_models
+        """Everything refreshed: a commodity's own failed file also makes the run fail (cron
+        and alerts notice) though the rest was published."""
+        sources_ok = all(r.ok and not r.commodity_errors for r in self.sources.values())
+        return sources_ok and not self.failed_models
 
 
 def _traceback() -> None:
@@ -103,6 +114,12 @@ def _ingest_all(
         report.seconds[f"ingest:{name}"] = time.perf_counter() - t0
         for err in res.errors:
             console.print(f"[red]error[/red] {escape(err)}")
+        for slug, errs in res.commodity_errors.items():
+            for err in errs:
+                console.print(
+                    f"[red]error[/red] {escape(err)} (only {slug} needs this file: its rows stay"
+                    " as last landed, marked stale; the rest of the source is refreshed)"
+                )
         for note in res.notes:
             console.print(f"[yellow]note[/yellow] {escape(note)}")
 
@@ -188,6 +205,7 @@ def build(
             today,
             reuse=report.transform_skipped,
             commodities=settings.commodities,
+            commodity_problems=report.commodity_problems(),
         )
     for name, reason in unwritten.items():  # meant to be refreshed but could not be written
         report.failed_models[f"export {name}"] = reason

@@ -38,6 +38,7 @@ from ingest.route import ignored
 from ingest.run import (
     SourceResult,
     ingest_source,
+    landing_outdated,
     load_source,
     source_names,
 )
@@ -82,6 +83,11 @@ def _traceback() -> None:
     """Tracebacks go to the log only with --debug; the summary names what failed."""
     if errors.debug():
         console.print(traceback.format_exc(), style="dim")
+
+
+def _source_cfg(settings: Settings, name: str) -> dict[str, Any]:
+    """A source's whole settings as ingest merges them: source.toml, then the build's."""
+    return {**load_source(name)[1], **source_settings(settings, name)}
 
 
 def now_utc() -> str:
@@ -152,8 +158,14 @@ def build(
     partial = set(names) != set(source_names())
     child = child or transform_child.start()
     # Changed models are planned while ingest runs (a plan reads no landed rows, only the
-    # landing tables' schema files, which must exist first).
-    plan_early = transform_step.models_changed(settings.var_dir, names, settings.commodities_file)
+    # landing tables' schema files, which must exist first), unless ingest is about to rebuild
+    # a landing folder (a new extractor version): the plan then waits for the rebuilt files.
+    plan_early = transform_step.models_changed(
+        settings.var_dir, names, settings.commodities_file
+    ) and not any(
+        landing_outdated(settings.var_dir, load_source(n)[0], _source_cfg(settings, n))
+        for n in names
+    )
     if plan_early:
         transform_step.prepare_landings(settings.var_dir)
     transform_child.open_project(
@@ -189,7 +201,7 @@ def build(
     report.gate = step.gate
     now = now_utc()
     t0 = time.perf_counter()
-    configs = {n: {**load_source(n)[1], **source_settings(settings, n)} for n in names}
+    configs = {n: _source_cfg(settings, n) for n in names}
     with console.status("[bold]export[/bold] datasets"):
         catalog, unwritten = catalog_mod.assemble(
             settings.var_dir,

@@ -125,23 +125,27 @@ def prepare_landing(
     first) is not wiped: a plan may be reading those schema files at that moment.
     """
     root = _landing_dir(var_dir, mod.SOURCE)
-    version_file = root / "VERSION"
     if cfg is not None:
-        version = extract_version(mod, cfg)
-        if version_file.exists():
-            stale = version_file.read_text().strip() != version
-        else:
-            stale = (root / "landed.json").exists()
-        if stale:
+        if landing_outdated(var_dir, mod, cfg):
             shutil.rmtree(root)
         root.mkdir(parents=True, exist_ok=True)
-        version_file.write_text(version + "\n")
+        (root / "VERSION").write_text(extract_version(mod, cfg) + "\n")
     for table, schema in {**mod.LANDING, DELIVERIES: DELIVERY_SCHEMA}.items():
         empty = root / table / "_empty.parquet"
         if not empty.exists():
             _write_parquet(pa.table([pa.nulls(0, f.type) for f in schema], schema=schema), empty)
     index_file = root / "landed.json"
     return json.loads(index_file.read_text()) if index_file.exists() else {}
+
+
+def landing_outdated(var_dir: Path, mod: ModuleType, cfg: dict[str, Any]) -> bool:
+    """True when ingest will rebuild this source's landing (`prepare_landing`): it was made
+    by another extractor version or settings, or holds landed rows of an unknown version."""
+    root = _landing_dir(var_dir, mod.SOURCE)
+    version_file = root / "VERSION"
+    if version_file.exists():
+        return version_file.read_text().strip() != extract_version(mod, cfg)
+    return (root / "landed.json").exists()
 
 
 def _save_index(var_dir: Path, source: str, index: dict[str, Any]) -> None:

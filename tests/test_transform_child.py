@@ -118,6 +118,17 @@ def test_changed_models_are_planned_while_ingest_runs_and_only_then(tmp_path: Pa
     assert "transform ran" in again.stderr
     assert "plan during ingest" not in _sqlmesh_log(again.stderr)
 
+    # models changed, but ingest is about to rebuild a landing folder (a new extractor
+    # version): the plan waits for the rebuilt files
+    state = json.loads(state_file.read_text())
+    state["models"] = state["fingerprint"] = None
+    state_file.write_text(json.dumps(state))
+    (tmp_path / "var" / "landing" / "ico" / "VERSION").write_text("old\n")
+    third = run_cli(*args, cwd=tmp_path)
+    assert third.returncode == 0, third.stderr[-3000:]
+    assert "plan during ingest" not in _sqlmesh_log(third.stderr)
+    assert "transform ran" in third.stderr
+
 
 def test_an_early_plan_that_fails_is_made_again_after_ingest(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch

@@ -215,3 +215,9 @@ def test_restatement_window_is_the_same_as_comparing_with_every_file(tmp_path: P
     corrected = _bars("KC=F", days[:8], close=2.0)
     assert new_periods(tmp_path, corrected, "new") == [days[0], days[7]]
     assert new_periods(tmp_path, _bars("CC=F", days), "new") == [days[0], days[-1]]
+
+
+def test_alldata_without_a_configured_code_lands_nothing_and_still_dates_the_file() -> None:
+    data = bulk_zip(alldata_csv(release="2024-12"), member="psd_alldata.csv")
+    release, table = bulk.parse_alldata(data, "psd_alldata_csv.zip", "d", {"9999999"})
+    assert (release, table.num_rows) == ("2024-12", 0)

@@ -107,6 +107,8 @@ def _codes(table: pa.Table, columns: list[str]) -> pa.Array:
 def _check_duplicates(table: pa.Table, file: str, keys: list[str], lines: pa.Array) -> None:
     """One value per key (commodity,) country, market year, attribute in a release; a repeat
     is an error naming its lines."""
+    if table.num_rows < 2:
+        return
     code = _codes(table, keys)
     ordered = code.take(pc.sort_indices(code))  # a sort: ~10x cheaper than hashing 2 M keys
     same = pc.equal(ordered.slice(1), ordered.slice(0, len(ordered) - 1))

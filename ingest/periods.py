@@ -12,6 +12,7 @@ then compares each file with none instead of with all earlier ones.
 from __future__ import annotations
 
 import functools
+import os
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -39,52 +40,51 @@ def _prunable(field: pa.Field) -> bool:
     return usable and field.name not in LINEAGE
 
 
-def _file_ranges(path: str) -> dict[str, tuple[Any, Any, bool]] | None:
-    """column -> (min, max, has nulls) over a Parquet file's row groups, from its footer;
-    a column without statistics is left out. None if the footer cannot be read."""
-    try:
-        meta = pq.read_metadata(path)
-    except (OSError, pa.ArrowException):
-        return None
-    out: dict[str, tuple[Any, Any, bool]] = {}
-    skip: set[str] = set()
+@functools.lru_cache(maxsize=1024)
+def _footer(path: str, size: int, mtime_ns: int) -> pq.FileMetaData:
+    """A landed file's Parquet footer, read once per process: each file of a full build is
+    looked at by every later file of its table (size and mtime key out a rewritten file)."""
+    del size, mtime_ns
+    return pq.read_metadata(path)
+
+
+def _column_range(meta: pq.FileMetaData, index: int) -> tuple[Any, Any, bool] | None:
+    """(min, max, has nulls) of one column over a Parquet file's row groups, from its footer;
+    None when a row group has no statistics for it."""
+    lo = hi = None
+    nulls = False
     for g in range(meta.num_row_groups):
-        group = meta.row_group(g)
-        for c in range(group.num_columns):
-            col = group.column(c)
-            name, stats = col.path_in_schema, col.statistics
-            if name in skip:
-                continue
-            if stats is None or not stats.has_min_max or not stats.has_null_count:
-                skip.add(name)
-                out.pop(name, None)
-                continue
-            lo, hi, nulls = stats.min, stats.max, stats.null_count > 0
-            if name in out:
-                a, b, n = out[name]
-                lo, hi, nulls = min(a, lo), max(b, hi), n or nulls
-            out[name] = (lo, hi, nulls)
-    return out
+        stats = meta.row_group(g).column(index).statistics
+        if stats is None or not stats.has_min_max or not stats.has_null_count:
+            return None
+        lo = stats.min if lo is None else min(lo, stats.min)
+        hi = stats.max if hi is None else max(hi, stats.max)
+        nulls = nulls or stats.null_count > 0
+    return (lo, hi, nulls) if lo is not None else None
 
 
 def _may_share_rows(path: str, table: pa.Table, ranges: dict[str, Any]) -> bool:
     """False only when some column proves that no row of `table` equals a row of the file:
-    value ranges that do not meet, and NULLs (which EXCEPT takes as equal) on one side only."""
-    stats = _file_ranges(path)
-    if stats is None:
-        return True
+    value ranges that do not meet, and NULLs (which EXCEPT takes as equal) on one side only.
+    Columns are tried in order and the first proof ends the look (a COT year: its third)."""
+    try:
+        st = os.stat(path)
+        meta = _footer(path, st.st_size, st.st_mtime_ns)
+    except (OSError, pa.ArrowException):
+        return True  # unreadable here: compared (and reported) as before
+    position = {meta.schema.column(i).path: i for i in range(meta.num_columns)}
     for field in table.schema:
-        if field.name not in stats or not _prunable(field):
+        if field.name not in position or not _prunable(field):
             continue
         if field.name not in ranges:
             col = table[field.name]
             bounds = pc.min_max(col).as_py()
             ranges[field.name] = (bounds["min"], bounds["max"], col.null_count > 0)
         lo, hi, nulls = ranges[field.name]
-        f_lo, f_hi, f_nulls = stats[field.name]
-        if lo is None or (nulls and f_nulls) or type(lo) is not type(f_lo):
+        theirs = _column_range(meta, position[field.name])
+        if lo is None or theirs is None or (nulls and theirs[2]) or type(lo) is not type(theirs[0]):
             continue
-        if hi < f_lo or lo > f_hi:
+        if hi < theirs[0] or lo > theirs[1]:
             return False
     return True
 

@@ -76,10 +76,6 @@ def _lineage(model: str, models: dict[str, Any]) -> list[str]:
     return seen
 
 
-# DuckDB's default limit is 80 % of RAM, and it fills it: its buffer pool kept the 2 M-row
-# commodity balance and its sorts resident (1.6 GB, the build's peak at 40 commodities).
-# Bounded, it spills to `warehouse.duckdb.tmp/` instead: same bytes, same CPU, peak ~0.7 GB.
-MEMORY_LIMIT = "768MB"
 KEYS_STATE = "export-keys.json"  # VAR/state: dataset -> {"key", "files"} of its last export
 
 
@@ -154,9 +150,8 @@ def export_datasets(
     models = json.loads(models_file.read_text()) if models_file.exists() else {}
     warehouse = layout.warehouse_file(var_dir)
     # Files are written from a sorted copy in scan order (_export_one): keep that order.
-    config = {"preserve_insertion_order": True, "memory_limit": MEMORY_LIMIT}
     con = (
-        duckdb.connect(str(warehouse), read_only=True, config=config)
+        duckdb.connect(str(warehouse), read_only=True, config={"preserve_insertion_order": True})
         if warehouse.exists()
         else None
     )

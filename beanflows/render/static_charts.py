@@ -6,10 +6,10 @@ reaches for it. A card's width depends on the screen, so each chart is drawn at 
 (a phone's, a half card's, a full card's) and CSS container queries show the one that fits:
 text stays at its 12 px or a little larger, never shrunk below it on a phone.
 
-vl-convert runs in this process (one Deno runtime, ~0.6 s to start, then ~40-60 ms a drawing);
-four threads overlap its calls (each call mostly waits on the runtime). Drawings are cached by
-the hash of what they draw (spec, width, vl-convert version) under BEANFLOWS_CACHE_DIR, so a
-nightly rebuild redraws only the charts whose data changed.
+vl-convert runs in child processes, one per core (`svg_workers`: one Deno runtime each, ~0.6 s
+to start, then ~40-100 ms of CPU a drawing), started on the first drawing not in the cache.
+Drawings are cached by the hash of what they draw (spec, width, vl-convert version) under
+BEANFLOWS_CACHE_DIR, so a nightly rebuild redraws only the charts whose data changed.
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ from typing import Any
 
 from markupsafe import Markup, escape
 
+from beanflows.render import svg_workers
 from beanflows.render.charts import CONFIG, DARK_CONFIG, FONT, PALETTE
 
 # (css class, width in px): a phone's card, a half card at 1280 px, a full card at 1280 px.
@@ -90,13 +91,38 @@ def _cache_dir() -> Path | None:
 
 
 class Drawer:
-    """Draws charts to SVG in a few threads, with a content-addressed cache (state: the pool)."""
+    """Draws charts to SVG in drawing processes, one per pool thread, with a content-addressed
+    cache (state: the pool and its processes)."""
 
     def __init__(self) -> None:
-        self.pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="svg")
+        self.pool = ThreadPoolExecutor(max_workers=svg_workers.count(), thread_name_prefix="svg")
         self.cache = _cache_dir()
         self.drawn = 0
         self.cached = 0
+        self.lane = threading.local()  # this thread's drawing process (started when needed)
+        self.procs: list[Any] = []
+        self.lock = threading.Lock()
+
+    def _draw(self, spec: dict[str, Any]) -> str:
+        """Draw in this thread's process; in this process if it cannot start or died."""
+        proc = getattr(self.lane, "proc", None)
+        if proc is None and not getattr(self.lane, "local", False):
+            try:
+                proc = self.lane.proc = svg_workers.start()
+                with self.lock:
+                    self.procs.append(proc)
+            except OSError as exc:
+                log.warning("no drawing process (%s): drawing in the build process", exc)
+                self.lane.local = True
+        if proc is not None:
+            try:
+                return svg_workers.draw(proc, spec)
+            except (OSError, EOFError) as exc:
+                log.warning("drawing process failed (%s): drawing in the build process", exc)
+                self.lane.proc, self.lane.local = None, True
+        import vl_convert
+
+        return vl_convert.vegalite_to_svg(spec)
 
     def _one(self, spec: dict[str, Any], width: int, key: str, cls: str, prefix: str) -> str:
         return tidy(self._raw(spec, width, key), cls, prefix)
@@ -107,9 +133,7 @@ class Drawer:
             os.utime(path)  # still in use: pruning keeps it
             self.cached += 1
             return path.read_text(encoding="utf-8")
-        import vl_convert
-
-        svg = vl_convert.vegalite_to_svg(sized(spec, width))
+        svg = self._draw(sized(spec, width))
         self.drawn += 1
         if path is not None:
             try:
@@ -142,6 +166,8 @@ class Drawer:
 
     def close(self) -> None:
         self.pool.shutdown(wait=True)
+        for proc in self.procs:
+            svg_workers.stop(proc)
         if self.cache is not None and self.cache.is_dir():
             prune(self.cache, time.time() - CACHE_DAYS * 86400)
 

@@ -38,7 +38,7 @@ HALF = (("w-n", 310), ("w-m", 540))
 FULL = (("w-n", 310), ("w-m", 700), ("w-w", 1110))
 log = logging.getLogger(__name__)
 CACHE_DAYS = 14  # cached drawings unused this long are removed
-KEY_VERSION = 1  # bump when `sized` changes what a spec draws
+KEY_VERSION = 2  # bump when `sized` changes what a spec draws
 
 
 def widths(full: bool) -> tuple[tuple[str, int], ...]:
@@ -52,10 +52,15 @@ MEASURE_FONT = "DejaVu Sans"
 
 
 def sized(spec: dict[str, Any], width: int) -> dict[str, Any]:
-    """The spec at a fixed width, with as many legend columns as site.js would give it."""
+    """The spec at a fixed width, with as many legend columns as site.js would give it, and
+    without tooltips: a static drawing shows none, and formatting one per data point cost a
+    quarter of a drawing (the interactive chart keeps them; the page embeds the full spec)."""
     out = copy.deepcopy(spec)
     out["width"] = width
     out["config"] = {**out.get("config", {}), "font": MEASURE_FONT}
+    for enc in [out.get("encoding"), *(layer.get("encoding") for layer in out.get("layer", []))]:
+        if isinstance(enc, dict):
+            enc.pop("tooltip", None)
     legend = ((out.get("encoding") or {}).get("color") or {}).get("legend")
     if isinstance(legend, dict) and legend.get("labelLimit"):
         legend["columns"] = max(1, min(6, (width - 60) // int(legend["labelLimit"])))

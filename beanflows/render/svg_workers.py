@@ -4,8 +4,10 @@ vl-convert runs every drawing of a process on its single Deno runtime, so in-pro
 uses one core however many threads call it; a drawing costs 40-100 ms of CPU, mostly
 measuring label text. At 40 commodities (about 400 drawings) that one core is the render's
 critical path. Each worker here is a Python child with its own runtime, fed one Vega-Lite spec
-per line on stdin and answering one JSON line (`{"svg": ...}` or `{"error": ...}`) on stdout;
-the children die with the build (`beanflows.children`).
+per line on stdin and answering one JSON line (`{"svg": ...}` or `{"error": ...}`) on stdout.
+A worker ends at the end of its input, so it ends with the build however the build ends (the
+kernel closes the pipe). Workers start from the drawing threads: no `preexec_fn` (unsafe with
+threads), so not `beanflows.children`.
 """
 
 from __future__ import annotations
@@ -15,8 +17,6 @@ import os
 import subprocess
 import sys
 from typing import Any
-
-from beanflows import children
 
 WORKERS_ENV = "BEANFLOWS_SVG_WORKERS"  # how many drawing processes (default: one per core)
 MAX_DEFAULT = 2  # more runtimes than this start slower than they draw on a typical build
@@ -45,7 +45,7 @@ def count() -> int:
 
 def start() -> subprocess.Popen:
     """A drawing process (its runtime starts on the first spec it reads)."""
-    return children.popen(
+    return subprocess.Popen(
         [sys.executable, "-c", _RUNNER],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,

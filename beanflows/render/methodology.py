@@ -44,8 +44,8 @@ import json, logging, os, sys
 from mkdocs.commands.build import build
 from mkdocs.config import load_config
 import material
-from beanflows.render.client_docs import reference
-client_reference = reference()
+import runpy
+client_reference = runpy.run_path(sys.argv[1])["reference"]()  # not all of beanflows.render
 line = sys.stdin.readline()
 if line:
     order = json.loads(line)
@@ -64,7 +64,7 @@ def prestart() -> subprocess.Popen:
     Stop it with `.kill()` if no methodology is built after all.
     """
     return children.popen(
-        [sys.executable, "-c", _RUNNER],
+        [sys.executable, "-c", _RUNNER, str(Path(__file__).with_name("client_docs.py"))],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,

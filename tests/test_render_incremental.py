@@ -52,11 +52,13 @@ def _write(dist: Path, weeks: int) -> None:
     )
     con.execute(
         "CREATE TABLE b AS SELECT c.commodity, y AS market_year, a.attribute_id, "
-        "(y - 2000) * 100.0 + a.k + length(c.commodity) AS value_1000t FROM (VALUES ('coffee'), ('sugar')) c(commodity), "
+        "(y - 2000) * 100.0 + a.k + length(c.commodity) AS value_1000t "
+        "FROM (VALUES ('coffee'), ('sugar')) c(commodity), "
         "range(2015, 2025) t(y), (VALUES ('028', 7), ('125', 5), ('176', 2)) a(attribute_id, k)"
     )
     con.execute(
-        "CREATE TABLE d AS SELECT c.commodity, c.symbol, DATE '2024-01-01' + CAST(i AS INTEGER) AS \"date\", "
+        "CREATE TABLE d AS SELECT c.commodity, c.symbol, "
+        "DATE '2024-01-01' + CAST(i AS INTEGER) AS \"date\", "
         "100 + i % 17 + length(c.commodity) AS close, 'US cents/lb' AS quote_unit FROM "
         "(VALUES ('coffee', 'KC=F'), ('sugar', 'SB=F')) c(commodity, symbol), range(0, 200) t(i)"
     )
@@ -132,7 +134,7 @@ def test_drawing_processes_draw_what_vl_convert_draws_in_process(monkeypatch) ->
 
 def test_a_dead_drawing_process_falls_back_to_this_process(monkeypatch, tmp_path: Path) -> None:
     monkeypatch.delenv("BEANFLOWS_CACHE_DIR", raising=False)
-    monkeypatch.setenv(svg_workers.WORKERS_ENV, "1")
+    monkeypatch.setenv(svg_workers.WORKERS_ENV, "2")  # this process and one drawing process
     started = []
     start = svg_workers.start
 
@@ -144,6 +146,7 @@ def test_a_dead_drawing_process_falls_back_to_this_process(monkeypatch, tmp_path
         return proc
 
     monkeypatch.setattr(svg_workers, "start", start_then_die)
+    monkeypatch.setattr(static_charts, "CHILD_BACKLOG", 0)  # a process even for 3 drawings
     spec = {"data": {"values": [{"a": 1}]}, "mark": "point",
             "encoding": {"x": {"field": "a", "type": "quantitative"}}}  # fmt: skip
     drawer = static_charts.Drawer()

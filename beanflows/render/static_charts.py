@@ -39,6 +39,7 @@ FULL = (("w-n", 310), ("w-m", 700), ("w-w", 1110))
 log = logging.getLogger(__name__)
 CACHE_DAYS = 14  # cached drawings unused this long are removed
 KEY_VERSION = 2  # bump when `sized` changes what a spec draws
+CHILD_BACKLOG = 24  # drawings waiting before a drawing process starts (~0.7 s of CPU to start)
 
 
 def widths(full: bool) -> tuple[tuple[str, int], ...]:
@@ -96,44 +97,62 @@ def _cache_dir() -> Path | None:
 
 
 class Drawer:
-    """Draws charts to SVG in drawing processes, one per pool thread, with a content-addressed
-    cache (state: the pool and its processes)."""
+    """Draws charts to SVG with a content-addressed cache, in this process's vl-convert runtime
+    and, when many drawings wait, in drawing processes too (state: the pool, the processes)."""
 
     def __init__(self) -> None:
-        self.pool = ThreadPoolExecutor(max_workers=svg_workers.count(), thread_name_prefix="svg")
+        lanes = svg_workers.count()
+        # two threads keep this process's runtime busy; one more for each drawing process
+        self.pool = ThreadPoolExecutor(max_workers=lanes + 1, thread_name_prefix="svg")
         self.cache = _cache_dir()
         self.drawn = 0
         self.cached = 0
-        self.lane = threading.local()  # this thread's drawing process (started when needed)
+        self.lane = threading.local()  # a thread's drawing process, once it has one
         self.procs: list[Any] = []
+        self.children_left = lanes - 1
+        self.backlog = 0  # drawings submitted, not in the cache, not drawn yet
         self.lock = threading.Lock()
 
     def _draw(self, spec: dict[str, Any]) -> str:
-        """Draw in this thread's process; in this process if it cannot start or died."""
+        """Draw in this thread's drawing process, starting one when enough drawings wait for
+        it to pay off; otherwise (or if it cannot start, or died) in this process."""
         proc = getattr(self.lane, "proc", None)
-        if proc is None and not getattr(self.lane, "local", False):
-            try:
-                proc = self.lane.proc = svg_workers.start()
-                with self.lock:
+        if proc is None:
+            with self.lock:
+                start = self.children_left > 0 and self.backlog >= CHILD_BACKLOG
+                self.children_left -= start
+            if start:
+                try:
+                    proc = self.lane.proc = svg_workers.start()
                     self.procs.append(proc)
-            except OSError as exc:
-                log.warning("no drawing process (%s): drawing in the build process", exc)
-                self.lane.local = True
+                except OSError as exc:
+                    log.warning("no drawing process (%s): drawing in the build process", exc)
         if proc is not None:
             try:
                 return svg_workers.draw(proc, spec)
             except (OSError, EOFError) as exc:
                 log.warning("drawing process failed (%s): drawing in the build process", exc)
-                self.lane.proc, self.lane.local = None, True
+                self.lane.proc = None
         import vl_convert
 
         return vl_convert.vegalite_to_svg(spec)
 
-    def _one(self, spec: dict[str, Any], width: int, key: str, cls: str, prefix: str) -> str:
-        return tidy(self._raw(spec, width, key), cls, prefix)
+    def _path(self, key: str) -> Path | None:
+        return self.cache / key[:2] / f"{key}.svg" if self.cache else None
+
+    def _one(
+        self, spec: dict[str, Any], width: int, key: str, cls: str, prefix: str, miss: bool
+    ) -> str:
+        """One drawing, tidied; `miss`: it was not in the cache when submitted (backlog)."""
+        try:
+            return tidy(self._raw(spec, width, key), cls, prefix)
+        finally:
+            if miss:
+                with self.lock:
+                    self.backlog -= 1
 
     def _raw(self, spec: dict[str, Any], width: int, key: str) -> str:
-        path = self.cache / key[:2] / f"{key}.svg" if self.cache else None
+        path = self._path(key)
         if path is not None and path.is_file():
             os.utime(path)  # still in use: pruning keeps it
             self.cached += 1
@@ -165,7 +184,11 @@ class Drawer:
         for cls, width in widths(full):
             key = digest.copy()
             key.update(f"\n{width}\n{MEASURE_FONT}\n{KEY_VERSION}".encode())
-            args = (spec, width, key.hexdigest(), cls, prefix)
+            path = self._path(key.hexdigest())
+            miss = not (path and path.is_file())
+            with self.lock:
+                self.backlog += miss
+            args = (spec, width, key.hexdigest(), cls, prefix, miss)
             futures.append(self.pool.submit(self._one, *args))
         return futures
 

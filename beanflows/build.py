@@ -38,6 +38,7 @@ from ingest.route import ignored
 from ingest.run import (
     SourceResult,
     ingest_source,
+    landing_outdated,
     load_source,
     source_names,
 )
@@ -62,15 +63,31 @@ class BuildReport:
         model_source = layout.family_of()
         return {model_source[m] for m in self.failed_models if m in model_source}
 
+    def commodity_problems(self) -> dict[str, list[str]]:
+        """commodity slug -> '<source>: <error>' of the files only it needed that failed."""
+        out: dict[str, list[str]] = {}
+        for name, res in self.sources.items():
+            for slug, errs in res.commodity_errors.items():
+                out.setdefault(slug, []).extend(f"{name}: {e}" for e in errs)
+        return out
+
     @property
     def ok(self) -> bool:
-        return all(r.ok for r in self.sources.values()) and not self.failed_models
+        """Everything refreshed: a commodity's own failed file also makes the run fail (cron
+        and alerts notice) though the rest was published."""
+        sources_ok = all(r.ok and not r.commodity_errors for r in self.sources.values())
+        return sources_ok and not self.failed_models
 
 
 def _traceback() -> None:
     """Tracebacks go to the log only with --debug; the summary names what failed."""
     if errors.debug():
         console.print(traceback.format_exc(), style="dim")
+
+
+def _source_cfg(settings: Settings, name: str) -> dict[str, Any]:
+    """A source's whole settings as ingest merges them: source.toml, then the build's."""
+    return {**load_source(name)[1], **source_settings(settings, name)}
 
 
 def now_utc() -> str:
@@ -103,6 +120,12 @@ def _ingest_all(
         report.seconds[f"ingest:{name}"] = time.perf_counter() - t0
         for err in res.errors:
             console.print(f"[red]error[/red] {escape(err)}")
+        for slug, errs in res.commodity_errors.items():
+            for err in errs:
+                console.print(
+                    f"[red]error[/red] {escape(err)} (only {slug} needs this file: its rows stay"
+                    " as last landed, marked stale; the rest of the source is refreshed)"
+                )
         for note in res.notes:
             console.print(f"[yellow]note[/yellow] {escape(note)}")
 
@@ -134,8 +157,23 @@ def build(
     # SQLMesh imports and loads the project in a child process while ingest runs.
     partial = set(names) != set(source_names())
     child = child or transform_child.start()
+    # Changed models are planned while ingest runs (a plan reads no landed rows, only the
+    # landing tables' schema files, which must exist first), unless ingest is about to rebuild
+    # a landing folder (a new extractor version): the plan then waits for the rebuilt files.
+    plan_early = transform_step.models_changed(
+        settings.var_dir, names, settings.commodities_file
+    ) and not any(
+        landing_outdated(settings.var_dir, load_source(n)[0], _source_cfg(settings, n))
+        for n in names
+    )
+    if plan_early:
+        transform_step.prepare_landings(settings.var_dir)
     transform_child.open_project(
-        child, settings.var_dir, names if partial else None, commodities=settings.commodities_file
+        child,
+        settings.var_dir,
+        names if partial else None,
+        commodities=settings.commodities_file,
+        plan=plan_early,
     )
     try:
         _ingest_all(settings, names, files, today, report)
@@ -149,6 +187,7 @@ def build(
                 restate,
                 prestart=render_step.prestart_methodology,
                 commodities_file=settings.commodities_file,
+                planned_early=plan_early,
             )
     finally:
         if child.poll() is None:  # an exception before the child got its order
@@ -162,7 +201,7 @@ def build(
     report.gate = step.gate
     now = now_utc()
     t0 = time.perf_counter()
-    configs = {n: {**load_source(n)[1], **source_settings(settings, n)} for n in names}
+    configs = {n: _source_cfg(settings, n) for n in names}
     with console.status("[bold]export[/bold] datasets"):
         catalog, unwritten = catalog_mod.assemble(
             settings.var_dir,
@@ -178,6 +217,7 @@ def build(
             today,
             reuse=report.transform_skipped,
             commodities=settings.commodities,
+            commodity_problems=report.commodity_problems(),
         )
     for name, reason in unwritten.items():  # meant to be refreshed but could not be written
         report.failed_models[f"export {name}"] = reason

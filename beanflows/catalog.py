@@ -72,12 +72,30 @@ def apply_freshness(
         entry["failed_audits"] = gate.failed_audits(entry.get("lineage") or [], gate_state)
 
 
-def commodity_entries(commodities: tuple[Commodity, ...]) -> list[dict[str, Any]]:
+def commodity_entries(
+    commodities: tuple[Commodity, ...],
+    problems: dict[str, list[str]] | None = None,
+    previous: list[dict[str, Any]] | None = None,
+    now: str = "",
+    built: list[str] | None = None,
+) -> list[dict[str, Any]]:
     """The configured commodities (commodities.toml) as the catalog publishes them: which
     codes, markets and symbols make each one, so a reader or the SDK can filter the generic
-    datasets (commodity_balance, commodity_positioning, commodity_prices_daily) by name."""
-    return [
-        {
+    datasets (commodity_balance, commodity_positioning, commodity_prices_daily) by name.
+
+    A commodity whose own files failed this build (`problems`, e.g. its futures symbol
+    answered 404) is `stale`: its rows in the generic datasets are the last ones landed, and
+    `stale_reason` / `stale_since` say why and since when (kept from the previous catalog).
+    A build of some sources only (`built`) keeps the other sources' problems as they were."""
+    problems = {k: list(v) for k, v in (problems or {}).items()}
+    before = {e.get("slug"): e for e in previous or []}
+    for slug, old in before.items():
+        reason = old.get("stale_reason") or ""
+        if reason and built is not None and reason.split(":", 1)[0] not in built:
+            problems.setdefault(slug, []).append(reason)
+    out = []
+    for c in commodities:
+        entry = {
             "slug": c.slug,
             "name": c.name,
             "psd_codes": list(c.psd_codes),
@@ -85,9 +103,15 @@ def commodity_entries(commodities: tuple[Commodity, ...]) -> list[dict[str, Any]
             "cot_markets": list(c.cot_markets),
             "symbols": dict(c.symbols),
             "pages": list(c.pages),
+            "status": "stale" if problems.get(c.slug) else "ok",
+            "stale_reason": None,
+            "stale_since": None,
         }
-        for c in commodities
-    ]
+        if problems.get(c.slug):
+            entry["stale_reason"] = without_paths(problems[c.slug][0])
+            entry["stale_since"] = before.get(c.slug, {}).get("stale_since") or now
+        out.append(entry)
+    return out
 
 
 def assemble(
@@ -104,6 +128,7 @@ def assemble(
     today: date,
     reuse: bool = False,
     commodities: tuple[Commodity, ...] = (),
+    commodity_problems: dict[str, list[str]] | None = None,
 ) -> tuple[dict[str, Any], dict[str, str]]:
     """Export the datasets of this build's sources and write catalog.json.
 
@@ -135,7 +160,9 @@ def assemble(
         "demo": demo,
         "datasets": datasets,
         "sources": sources,
-        "commodities": commodity_entries(commodities),
+        "commodities": commodity_entries(
+            commodities, commodity_problems, previous.get("commodities"), now, names
+        ),
     }
     export.write_catalog(out_dir, catalog)
     return catalog, unwritten

@@ -35,7 +35,9 @@ def _summary(report: BuildReport) -> None:
             f"{res.rows_landed:,}",
             "skipped" if report.transform_skipped else ("FAILED" if failed else "ok"),
             f"{report.seconds.get(f'ingest:{name}', 0):.2f}",
-            "[green]ok[/green]" if res.ok and not failed else "[red]failed[/red]",
+            "[red]failed[/red]"
+            if not res.ok or failed
+            else ("[yellow]partial[/yellow]" if res.commodity_errors else "[green]ok[/green]"),
         )
     build_mod.console.print(table)
     for model, err in report.failed_models.items():

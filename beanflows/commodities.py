@@ -129,13 +129,25 @@ def _check_unique(path: Path, commodities: tuple[Commodity, ...]) -> None:
 
 
 def source_settings(commodities: tuple[Commodity, ...]) -> dict[str, dict[str, Any]]:
-    """What each ingest source must land for these commodities (merged into its settings)."""
+    """What each ingest source must land for these commodities (merged into its settings),
+    and which commodities each PSD code and symbol serves (a failed file is theirs alone)."""
+    by_code: dict[str, list[str]] = {}
+    by_symbol: dict[str, list[str]] = {}
+    for c in commodities:
+        for p in c.psd_codes:
+            by_code.setdefault(p, []).append(c.slug)
+        for s, _ in c.symbols:
+            by_symbol.setdefault(s.upper(), []).append(c.slug)
     return {
         "cftc_cot": {"commodity_markets": sorted({m for c in commodities for m in c.cot_markets})},
         "usda_psd": {
             "commodity_codes": {p: c.psd_unit for c in commodities for p in c.psd_codes},
+            "code_commodities": by_code,
         },
-        "yahoo_prices": {"commodity_symbols": {s: u for c in commodities for s, u in c.symbols}},
+        "yahoo_prices": {
+            "commodity_symbols": {s: u for c in commodities for s, u in c.symbols},
+            "symbol_commodities": by_symbol,
+        },
     }
 
 

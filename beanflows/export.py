@@ -149,7 +149,12 @@ def export_datasets(
     models_file = layout.state_file(var_dir, "models.json")  # absent if SQLMesh never got that far
     models = json.loads(models_file.read_text()) if models_file.exists() else {}
     warehouse = layout.warehouse_file(var_dir)
-    con = duckdb.connect(str(warehouse), read_only=True) if warehouse.exists() else None
+    # Files are written from a sorted copy in scan order (_export_one): keep that order.
+    con = (
+        duckdb.connect(str(warehouse), read_only=True, config={"preserve_insertion_order": True})
+        if warehouse.exists()
+        else None
+    )
     keys_file = layout.state_file(var_dir, KEYS_STATE)
     stored = json.loads(keys_file.read_text()) if keys_file.exists() else {}
     keys: dict[str, Any] = {}
@@ -244,14 +249,17 @@ def _export_one(
     demo: bool,
 ) -> dict[str, Any]:
     model = ".".join(_quote(p) for p in spec["model"].split("."))
-    # Read the model once: a serving view would otherwise be computed again for every file
-    # and fact below (six times); the temporary copy lives in memory, not in the warehouse.
-    con.execute(f"CREATE OR REPLACE TEMP TABLE _dataset AS SELECT * FROM {model}")
-    relation = "_dataset"
+    # Read the model once, sorted once: a serving view would otherwise be computed and sorted
+    # again for every file and fact below (four files: 1.9 M rows each at 40 commodities).
+    # Scans of the copy keep its order (preserve_insertion_order, set where `con` is opened),
+    # so each file is written in the published order without sorting again. The copy lives
+    # in memory, not in the warehouse.
     order = ", ".join(_quote(c) for c in spec["order_by"])
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _dataset AS SELECT * FROM {model} ORDER BY {order}")
+    relation = "_dataset"
     described = con.execute(f"DESCRIBE SELECT * FROM {relation}").fetchall()
     types = {row[0]: row[1] for row in described}
-    pro_query = f"SELECT * FROM {relation} ORDER BY {order}"
+    pro_query = f"SELECT * FROM {relation}"
     files: dict[str, Any] = {"pro": _write(con, pro_query, data_dir / "pro" / name, demo)}
     tcol = spec.get("time_column")
     if spec.get("free_years") and tcol:
@@ -262,7 +270,7 @@ def _export_one(
         else:
             cut = f"(SELECT MAX({t}) FROM {relation}) - INTERVAL {years} YEAR"
         free_where = f"{t} > {cut}"
-        free_query = f"SELECT * FROM {relation} WHERE {free_where} ORDER BY {order}"
+        free_query = f"SELECT * FROM {relation} WHERE {free_where}"
         files["free"] = _write(con, free_query, data_dir / "free" / name, demo)
         free_window = f"most recent {years} years of {tcol}"
     else:

@@ -7,7 +7,7 @@ log. The file only grows by one line of ~1 KB a run: years of nightly runs stay 
 
 A line:
     {"kind": "build" | "rebuild" | "request", "started_at", "ended_at", "seconds",
-     "exit_code", "args", "sources": {name: {"outcome": "ok" | "failed", "error",
+     "exit_code", "args", "sources": {name: {"outcome": "ok" | "partial" | "failed", "error",
      "files_new", "files_unchanged"}}, "files_new", "datasets_changed", "datasets_stale",
      "datasets_late", "failed_steps": [model | "transform" | "render" | "export D"],
      "transform": "ran" | "skipped" | null, "restated": [model],
@@ -130,11 +130,12 @@ def entry(
     blocked = report.sources_with_failed_models()
     model_errors = _model_errors(report)
     for name, res in report.sources.items():
-        reason = res.errors[0] if res.errors else model_errors.get(name)
+        own = [f"{slug}: {e}" for slug, errs in res.commodity_errors.items() for e in errs]
+        reason = res.errors[0] if res.errors else model_errors.get(name) or next(iter(own), None)
         failed = bool(res.errors) or name in blocked
         row["sources"][name] = {
-            "outcome": "failed" if failed else "ok",
-            "error": _one_line(reason) if failed else None,
+            "outcome": "failed" if failed else ("partial" if own else "ok"),
+            "error": _one_line(reason) if failed or own else None,
             "files_new": res.files_new,
             "files_unchanged": res.files_unchanged,
         }

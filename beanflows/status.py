@@ -32,8 +32,8 @@ def load_catalog(out_dir: Path) -> dict[str, Any] | None:
 def incidents(catalog: dict[str, Any], history: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
     """Everything wrong now, by a key stable for as long as the problem lasts.
 
-    Keys: `run:failed` (the last run exited non-zero), `source:<s>:stale`,
-    `source:<s>:late`, `dataset:<d>:stale` and `dataset:<d>:late`. A dataset is listed only
+    Keys: `run:failed` (the last run exited non-zero), `source:<s>:stale`, `source:<s>:late`,
+    `commodity:<slug>:stale`, `dataset:<d>:stale` and `dataset:<d>:late`. A dataset is listed only
     when none of its sources already is in the same state, so one failing source gives one
     incident, not one per dataset. Values: {"since", "text"} (one line each).
     """
@@ -65,6 +65,12 @@ def incidents(catalog: dict[str, Any], history: list[dict[str, Any]]) -> dict[st
                 "since": src.get("data_as_of"),
                 "text": f"source {name} is late: newest data {src.get('data_as_of') or '?'}"
                 f" (schedule allows {src.get('stale_after_days', '?')} days)",
+            }
+    for c in catalog.get("commodities") or []:
+        if c.get("status") == "stale":
+            out[f"commodity:{c.get('slug')}:stale"] = {
+                "since": c.get("stale_since"),
+                "text": f"commodity {c.get('slug')} is stale: {c.get('stale_reason') or 'failed'}",
             }
     for name, ds in sorted((catalog.get("datasets") or {}).items()):
         state = ds.get("status")

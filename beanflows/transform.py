@@ -12,6 +12,7 @@ import contextlib
 import json
 import logging
 import os
+import time
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
@@ -129,6 +130,22 @@ def _closed(ctx, models_dir: Path) -> bool:  # noqa: ANN001 - sqlmesh Context
     return not (deps & project) - loaded
 
 
+def plan(ctx, select: list[str] | None) -> None:  # noqa: ANN001 - sqlmesh Context
+    """Apply model changes to prod: create the new models' tables and views, nothing filled.
+
+    It reads no landed rows (only the landing files' schemas, through the raw views), so the
+    build runs it while ingest is still landing files (`transform_child`, `plan_early`).
+    """
+    ctx.plan(
+        "prod",
+        auto_apply=True,
+        no_prompts=True,
+        skip_backfill=True,
+        skip_tests=True,
+        select_models=select,
+    )
+
+
 def execute(
     ctx,  # noqa: ANN001 - sqlmesh Context
     result: TransformResult,
@@ -158,15 +175,10 @@ def execute(
     # Backfill happens in run(), not in plan(): run() isolates failures per model (an audit
     # failing in one source skips only its downstream), plan() would abort all. Model unit
     # tests run in the test suite (tests/test_sqlmesh_project.py), not nightly.
+    t0 = time.perf_counter()
     if models_changed:
-        ctx.plan(
-            "prod",
-            auto_apply=True,
-            no_prompts=True,
-            skip_backfill=True,
-            skip_tests=True,
-            select_models=select,
-        )
+        plan(ctx, select)
+        result.seconds["plan"] = time.perf_counter() - t0
     known = {_short(n) for n in ctx.models}
     by_range: dict[tuple[date, date], list[str]] = {}
     for model, bounds in sorted(restate.items()):
@@ -186,7 +198,11 @@ def execute(
                 end=last + timedelta(days=1),
             )
         result.restated.extend(models)
+    t1 = time.perf_counter()
+    if by_range:
+        result.seconds[f"restate ({len(by_range)} plans)"] = t1 - t0 - result.seconds.get("plan", 0)
     ctx.run("prod", end=end, select_models=select)
+    result.seconds["run"] = time.perf_counter() - t1
     _add_failing_rows(ctx, result)
     _recheck(ctx, [m for m in recheck if m in known], result, end)
     write_model_metadata(ctx, layout.state_file(var_dir, "models.json"))

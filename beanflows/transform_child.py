@@ -7,8 +7,14 @@ the restatement ranges ingest produced (plan, restate, run) or closes the pipe w
 changed (the child exits without touching the warehouse; it may also simply be killed, since
 until then it has written nothing but SQLMesh's own atomic cache files).
 
+When the models changed since the last plan (a fresh var folder, an upgrade), the parent
+says so at start (`plan`) and the child applies the plan right after loading, while ingest
+still runs: a plan creates tables and views and reads only the landing files' schemas (every
+landing table has its schema file). If that early plan fails (a landing folder rebuilt under
+it), the child plans again after ingest, as it would have without it.
+
 One JSON line each way:
-    stdin 1   {"var_dir", "models_dir", "sources", "commodities"}       (at start)
+    stdin 1   {"var_dir", "models_dir", "sources", "commodities", "plan"}   (at start)
     stdin 2   {"restate": {model: [first, last]}, "today", "models_changed"}  (after ingest)
     result    {"failed", "skipped", "restated"} or {"error"}           (on the result pipe)
 Anything SQLMesh prints goes to stderr: the result pipe carries nothing but the result.
@@ -52,16 +58,20 @@ def open_project(
     sources: list[str] | None,
     models_dir: Path = layout.MODELS_DIR,
     commodities: Path | None = None,
+    plan: bool = False,
 ) -> None:
     """Tell the child which var folder and sources to load the project for (`models_dir`: a
-    test or benchmark may run a smaller project the same way) and with which commodities file
-    (the project's `commodities` variable; None: $BEANFLOWS_COMMODITIES or the default)."""
+    test or benchmark may run a smaller project the same way), with which commodities file
+    (the project's `commodities` variable; None: $BEANFLOWS_COMMODITIES or the default), and
+    whether to apply the plan as soon as the project is loaded (`plan`: the models changed;
+    the landing folders must hold their schema files, `ingest.run.prepare_landing`)."""
     var_dir.mkdir(parents=True, exist_ok=True)
     hello = {
         "var_dir": str(var_dir),
         "models_dir": str(models_dir),
         "sources": sources,
         "commodities": str(commodities) if commodities else None,
+        "plan": plan,
     }
     with contextlib.suppress(BrokenPipeError, OSError):  # a dead child: `result` reports it
         _send(proc, hello)
@@ -169,6 +179,22 @@ def _log_traceback() -> None:
         traceback.print_exc()
 
 
+def _plan_early(ctx, result: transform.TransformResult, select: list[str] | None) -> bool:  # noqa: ANN001
+    """Apply the plan while the parent ingests; True when it was applied. A failure is not
+    the transform's: it is forgotten and the plan is made again once ingest is done."""
+    t0 = time.perf_counter()
+    try:
+        transform.plan(ctx, select)
+    except Exception:  # noqa: BLE001 - retried after ingest, where a failure is reported
+        _log_traceback()
+        result.failed.clear()
+        result.skipped.clear()
+        result.audit_queries.clear()
+        return False
+    result.seconds["plan during ingest"] = time.perf_counter() - t0
+    return True
+
+
 def main() -> None:
     """Child side: open the project, wait for the order, run, reply on the result pipe."""
     die_with_parent()
@@ -192,12 +218,15 @@ def main() -> None:
     if hello.get("commodities"):  # read by models/config.py (beanflows.commodities)
         os.environ[commodities.ENV] = hello["commodities"]
     os.chdir(var_dir)  # the project's paths (warehouse.duckdb, landing/) are relative to var
+    planned = False
     try:
         ctx, result, select = transform.open_project(Path(hello["models_dir"]), hello["sources"])
         result.seconds["start-up"] = time.perf_counter() - t0
     except Exception as exc:  # noqa: BLE001 - reported to the parent as the transform's failure
         _log_traceback()
         ctx, failure = None, f"{type(exc).__name__}: {exc}"
+    if ctx is not None and hello.get("plan"):
+        planned = _plan_early(ctx, result, select)
     line = sys.stdin.readline()
     if not line:  # the parent found nothing to transform
         return
@@ -219,10 +248,10 @@ def main() -> None:
                 var_dir,
                 restate,
                 today,
-                order["models_changed"],
+                order["models_changed"] and not planned,
                 order.get("recheck", ()),
             )
-            result.seconds["plan+run"] = time.perf_counter() - t1
+            result.seconds["after ingest"] = time.perf_counter() - t1
             reply = {
                 "failed": result.failed,
                 "skipped": sorted(result.skipped),

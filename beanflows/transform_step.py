@@ -61,6 +61,23 @@ def restatements(
     return restate
 
 
+def models_changed(var_dir: Path, names: list[str], commodities_file: Path | None) -> bool:
+    """True when the models (or the commodities they read) changed since the last plan of
+    this selection of sources: known before ingest, so the child can plan while it runs."""
+    previous = transform_state.load(var_dir)
+    models_fp = transform_state.models_fingerprint(commodities_file)
+    partial = set(names) != set(source_names())
+    if partial and previous.get("partial_plans", {}).get(",".join(sorted(names))) == models_fp:
+        return False
+    return previous.get("models") != models_fp
+
+
+def prepare_landings(var_dir: Path) -> None:
+    """Every model family needs its landing globs (schema files), built this run or not."""
+    for name in source_names():
+        prepare_landing(var_dir, load_source(name)[0])
+
+
 def run(
     var_dir: Path,
     names: list[str],
@@ -70,20 +87,21 @@ def run(
     forced: dict[str, tuple[date, date]] | None = None,
     prestart: Any = None,
     commodities_file: Path | None = None,
+    planned_early: bool = False,
 ) -> TransformStep:
     """Hand the SQLMesh child (started before ingest) its work, or stop it when nothing it
     reads changed since the last complete build. `prestart()` starts work to overlap with
-    SQLMesh (the methodology's mkdocs process)."""
+    SQLMesh (the methodology's mkdocs process). `planned_early`: the child was told to plan
+    during ingest (the models changed), so it is never stopped half-way through that plan."""
     models_fp = transform_state.models_fingerprint(commodities_file)
     fingerprint = transform_state.inputs_fingerprint(var_dir, source_names(), models_fp, names)
     previous = transform_state.load(var_dir)
     old_gate: gate.Gate = previous.get("gate", {})
     unchanged = previous.get("fingerprint") == fingerprint and not previous.get("failed")
-    if unchanged and not old_gate and not forced:
+    if unchanged and not old_gate and not forced and not planned_early:
         transform_child.cancel(child)
         return TransformStep(skipped=True, gate=old_gate)
-    for name in source_names():  # every model family needs its landing globs, built or not
-        prepare_landing(var_dir, load_source(name)[0])
+    prepare_landings(var_dir)
     restate = restatements(var_dir, names, previous, forced)
     family_of = layout.family_of()
     partial = set(names) != set(source_names())
@@ -94,7 +112,7 @@ def run(
     partial_plans = {
         k: fp for k, fp in previous.get("partial_plans", {}).items() if fp == models_fp
     }
-    changed = previous.get("models") != models_fp and selection not in partial_plans
+    changed = models_changed(var_dir, names, commodities_file)
     t0 = time.perf_counter()
     transform_child.order(child, restate, today, models_changed=changed, recheck=recheck)
     errors.checkpoint("transform")

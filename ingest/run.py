@@ -51,10 +51,26 @@ class SourceResult:
     files_unchanged: int = 0
     rows_landed: int = 0
     periods: list[date] = field(default_factory=list)  # min/max _period of newly landed rows
+    # commodity slug -> errors of files that serve only that commodity (ingest.run.fail)
+    commodity_errors: dict[str, list[str]] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
+        """The source as a whole is usable: a commodity's own failed file does not count."""
         return not self.errors
+
+
+def fail(mod: ModuleType, cfg: dict[str, Any], res: SourceResult, name: str, err: str) -> None:
+    """Record a failed file: the source's error, or, when the file serves only commodities
+    other than the source's own (the module's `commodities_of`: Yahoo's sugar symbol, USDA's
+    all-commodities file), those commodities' errors. One of 40 symbols answering 404 must not
+    freeze coffee's prices: nothing of that commodity landed, so its rows stay as last landed
+    and it is marked stale on its own."""
+    slugs = mod.commodities_of(cfg, name) if hasattr(mod, "commodities_of") else []
+    for slug in slugs:
+        res.commodity_errors.setdefault(slug, []).append(err)
+    if not slugs:
+        res.errors.append(err)
 
 
 source_names = layout.source_names
@@ -104,24 +120,32 @@ def prepare_landing(
     When the extractor version changes, landing is rebuilt from the raw archive (landing is
     derived data; the archive is the truth). Every landing table gets an empty schema file so
     SQL globs always match. Without `cfg` (the transform, which only needs the globs) nothing
-    is wiped: only ingest, which knows the settings, decides that landing is out of date.
+    is wiped: only ingest, which knows the settings, decides that landing is out of date. A
+    folder with schema files but no version and nothing landed (the transform made the globs
+    first) is not wiped: a plan may be reading those schema files at that moment.
     """
     root = _landing_dir(var_dir, mod.SOURCE)
-    version_file = root / "VERSION"
     if cfg is not None:
-        version = extract_version(mod, cfg)
-        if root.exists() and (
-            not version_file.exists() or version_file.read_text().strip() != version
-        ):
+        if landing_outdated(var_dir, mod, cfg):
             shutil.rmtree(root)
         root.mkdir(parents=True, exist_ok=True)
-        version_file.write_text(version + "\n")
+        (root / "VERSION").write_text(extract_version(mod, cfg) + "\n")
     for table, schema in {**mod.LANDING, DELIVERIES: DELIVERY_SCHEMA}.items():
         empty = root / table / "_empty.parquet"
         if not empty.exists():
             _write_parquet(pa.table([pa.nulls(0, f.type) for f in schema], schema=schema), empty)
     index_file = root / "landed.json"
     return json.loads(index_file.read_text()) if index_file.exists() else {}
+
+
+def landing_outdated(var_dir: Path, mod: ModuleType, cfg: dict[str, Any]) -> bool:
+    """True when ingest will rebuild this source's landing (`prepare_landing`): it was made
+    by another extractor version or settings, or holds landed rows of an unknown version."""
+    root = _landing_dir(var_dir, mod.SOURCE)
+    version_file = root / "VERSION"
+    if version_file.exists():
+        return version_file.read_text().strip() != extract_version(mod, cfg)
+    return (root / "landed.json").exists()
 
 
 def _save_index(var_dir: Path, source: str, index: dict[str, Any]) -> None:
@@ -236,7 +260,7 @@ def take_file(
         release, tables = extract(mod, cfg, kind, sniff.payload(data, fmt), name, digest)
     except SourceError as exc:
         archive.reject(var_dir, data, str(exc), source=mod.SOURCE, name=name, at=_now(), **meta)
-        res.errors.append(str(exc) if where in str(exc) else f"{exc} (from {where})")
+        fail(mod, cfg, res, name, str(exc) if where in str(exc) else f"{exc} (from {where})")
         res.rejected.append(where)
         if meta.get("url"):
             _explain(mod, cfg, meta["url"], exc.reason, res)
@@ -331,7 +355,7 @@ def ingest_source(
                     missing += 1
                     continue
                 if isinstance(got, SourceError):
-                    res.errors.append(str(got))
+                    fail(mod, cfg, res, req.name, str(got))
                     if not isinstance(got, http.Unreachable):  # an outage: nothing moved
                         _explain(mod, cfg, req.url, got.reason, res)
                     continue

@@ -93,3 +93,61 @@ def test_a_source_build_after_a_full_build_keeps_every_other_model(tmp_path: Pat
 
     again = run_cli(*args, cwd=tmp_path)  # and a full build after it still plans cleanly
     assert again.returncode == 0, again.stderr[-3000:]
+
+
+def _sqlmesh_log(stderr: str) -> str:
+    """The build summary's '(SQLMesh process: ...)' part."""
+    return " ".join(stderr.split()).split("SQLMesh process:", 1)[-1]
+
+
+def test_changed_models_are_planned_while_ingest_runs_and_only_then(tmp_path: Path) -> None:
+    args = ["build", "--demo", "--var", str(tmp_path / "var"), "--out", str(tmp_path / "dist")]
+    args += ["--today", "2026-12-01"]
+    fresh = run_cli(*args, cwd=tmp_path)
+    assert fresh.returncode == 0, fresh.stderr[-3000:]
+    assert "plan during ingest" in _sqlmesh_log(fresh.stderr)
+    catalog = json.loads((tmp_path / "dist" / "data" / "catalog.json").read_text())
+    assert all(d["status"] != "stale" for d in catalog["datasets"].values())
+
+    state_file = tmp_path / "var" / "state" / "transform.json"
+    state = json.loads(state_file.read_text())
+    state["fingerprint"] = None  # inputs "changed", models did not: run, but no plan
+    state_file.write_text(json.dumps(state))
+    again = run_cli(*args, cwd=tmp_path)
+    assert again.returncode == 0, again.stderr[-3000:]
+    assert "transform ran" in again.stderr
+    assert "plan during ingest" not in _sqlmesh_log(again.stderr)
+
+    # models changed, but ingest is about to rebuild a landing folder (a new extractor
+    # version): the plan waits for the rebuilt files
+    state = json.loads(state_file.read_text())
+    state["models"] = state["fingerprint"] = None
+    state_file.write_text(json.dumps(state))
+    (tmp_path / "var" / "landing" / "ico" / "VERSION").write_text("old\n")
+    third = run_cli(*args, cwd=tmp_path)
+    assert third.returncode == 0, third.stderr[-3000:]
+    assert "plan during ingest" not in _sqlmesh_log(third.stderr)
+    assert "transform ran" in third.stderr
+
+
+def test_an_early_plan_that_fails_is_made_again_after_ingest(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without its landing schema files the early plan fails; it leaves no failure behind and
+    the plan after ingest (landing ready by then) succeeds."""
+    from beanflows import transform_step
+
+    var = tmp_path / "var"
+    var.mkdir()
+    monkeypatch.chdir(var)
+    ctx, result, select = transform.open_project(layout.MODELS_DIR, ["fred"])
+    try:
+        assert transform_child._plan_early(ctx, result, select) is False
+        assert not result.failed and not result.skipped
+        transform_step.prepare_landings(var)
+        transform.execute(ctx, result, select, var, {}, date(2026, 12, 1), models_changed=True)
+    finally:
+        ctx.close()
+    assert not result.failed, result.failed
+    with duckdb.connect(str(var / "warehouse.duckdb"), read_only=True) as con:
+        assert con.execute("SELECT COUNT(*) FROM staging.fred_observations").fetchone() == (0,)

@@ -204,6 +204,11 @@ def _commodity_page(data: Data, c: dict[str, Any]) -> dict[str, Any]:
         if cards
         else f"No published data for {c['name']} yet."
     )
+    base = page_base(data, [DATASETS[s] for s in shown])
+    if c.get("status") == "stale":  # a file only it needs failed: its rows are the last landed
+        own = {"what": f"{c['name']}", "since": str(c.get("stale_since") or "?"),
+               "why": str(c.get("stale_reason") or "")}  # fmt: skip
+        base["banners"] = [own, *base["banners"]]
     return L.page(
         f"commodities/{c['slug']}",
         "commodities",
@@ -212,7 +217,7 @@ def _commodity_page(data: Data, c: dict[str, Any]) -> dict[str, Any]:
         takeaway=takeaway,
         kpis=kpis,
         blocks=blocks,
-        **page_base(data, [DATASETS[s] for s in shown]),
+        **base,
     )
 
 
@@ -227,6 +232,8 @@ def _index_row(data: Data, c: dict[str, Any]) -> list[Any]:
     pos = _query(data, "positions", c["slug"])
     prod = [r for r in _query(data, "balance", c["slug"]) if r["series"] == "Production"]
     link = Markup(f'<a href="/commodities/{escape(c["slug"])}/">{escape(c["name"])}</a>')
+    if c.get("status") == "stale":
+        link += Markup(' <span class="pill stale">stale</span>')
     spark = Markup(charts.spark_svg([r["v"] for r in closes[-52:]]))
     return [
         link,

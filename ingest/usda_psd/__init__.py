@@ -60,6 +60,16 @@ CLAIMS = {
 PLACES = ("usda", "psd_*")
 
 
+def commodities_of(cfg: dict[str, Any], name: str) -> list[str]:
+    """The commodities a file alone serves (ingest.run.fail): the all-commodities file serves
+    those configured with a code other than coffee's (coffee has its own file); a coffee file
+    serves the source's own datasets, so its failure is the whole source's."""
+    if "psd_alldata" not in name.lower():
+        return []
+    codes = cfg.get("code_commodities", {})
+    return sorted({s for code, slugs in codes.items() if code != bulk.COFFEE_CODE for s in slugs})
+
+
 def requests(cfg: dict[str, Any], today: date, stored_urls: set[str]) -> list[Request]:
     """The current release, plus every archived monthly release not stored yet; the current
     all-commodities file when a configured commodity needs it (conditional: ~30 MB once a

@@ -143,17 +143,32 @@ def _tables(
     return {"bars": parse.table(cols, parse.BARS), "files": parse.table(stats, parse.FILES)}
 
 
+def symbol_of(name: str) -> str | None:
+    """The symbol a file is named after: `KC=F.csv`, `chart-KC=F-2020-01-01-to-....json`."""
+    m = re.match(r"^(?:chart[-_])?([A-Za-z0-9^.]+=[A-Za-z]|[A-Za-z0-9^.]+)", name)
+    return m.group(1) if m else None
+
+
+def commodities_of(cfg: dict[str, Any], name: str) -> list[str]:
+    """The commodities a file alone serves (ingest.run.fail): those listing its symbol, unless
+    the coffee prices datasets publish it (then a failure is the whole source's)."""
+    symbol = (symbol_of(name) or "").upper()
+    if not symbol or symbol in published(cfg):
+        return []
+    return list(cfg.get("symbol_commodities", {}).get(symbol, []))
+
+
 def canonical_url(
     cfg: dict[str, Any], kind: str | None, name: str, release: str | None
 ) -> str | None:
     """The download (CSV) or chart API (JSON) URL of the symbol a file is named after
     (`KC=F.csv`, `chart-KC=F-2020-01-01-to-2020-01-03.json`), without its time range."""
-    m = re.match(r"^(?:chart[-_])?([A-Za-z0-9^.]+=[A-Za-z]|[A-Za-z0-9^.]+)", name)
-    if not m:
+    symbol = symbol_of(name)
+    if not symbol:
         return None
     base, _, query = cfg["csv_url" if kind == "csv" else "chart_url"].partition("?")
     kept = "&".join(p for p in query.split("&") if not p.startswith(("period1", "period2")))
-    return base.format(symbol=quote(m.group(1), safe="")) + ("?" + kept if kept else "")
+    return base.format(symbol=quote(symbol, safe="")) + ("?" + kept if kept else "")
 
 
 def extract(

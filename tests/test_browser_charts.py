@@ -166,6 +166,8 @@ def test_build_time_drawings_fit_their_card_without_shrinking_text(browser, site
                 assert abs(shown["width"] - card) <= 1, (path, cid, shown["width"], card)
                 # 12 px text is never drawn smaller than ~11.6 px
                 assert shown["width"] / shown["natural"] >= 0.97, (path, cid, width, shown)
+                # ... nor blown up (a phone's drawing stretched over a desktop card)
+                assert shown["width"] / shown["natural"] <= 1.5, (path, cid, width, shown)
             scroll, client = page.evaluate(
                 "() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]"
             )

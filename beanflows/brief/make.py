@@ -77,16 +77,16 @@ def make(out_dir: Path, var_dir: Path, week: str, site_url: str, account_url: st
 
 
 def refresh_site(out_dir: Path, site_url: str | None = None) -> bool:
-    """Render the site again so the home page links the newest brief and sitemap.xml lists
-    the briefs (the nightly writes the brief after the site's render). It is the render's own
-    pass, so unchanged pages keep their bytes and cached chart drawings are reused. False when
-    OUT holds no rendered site."""
+    """Render what lists the briefs again, so the home page links the newest brief and
+    sitemap.xml lists the briefs (the nightly writes the brief after the site's render). Only
+    those: the other pages and the methodology do not show briefs, and the build just rendered
+    them. False when OUT holds no rendered site."""
     if not (out_dir / "index.html").is_file():
         return False
     from beanflows import render
 
     catalog = json.loads((out_dir / "data" / "catalog.json").read_text())
-    for problem in render.render_site(out_dir, catalog, site_url=site_url).get("errors") or []:
+    for problem in render.refresh_briefs(out_dir, catalog, site_url=site_url).get("errors") or []:
         # a page that cannot render is the build's failure, reported there; the brief stands
         print(f"beanflows: brief: site page not refreshed: {problem}", file=sys.stderr)
     return True

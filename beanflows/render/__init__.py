@@ -39,7 +39,7 @@ from beanflows.render.charts import dark_config_json
 from beanflows.render.data import Data
 from beanflows.render.serve import serve
 
-__all__ = ["render_site", "serve"]
+__all__ = ["refresh_briefs", "render_site", "serve"]
 
 log = logging.getLogger(__name__)
 
@@ -92,28 +92,48 @@ def _failed_page(slug: str, nav: str, exc: BaseException) -> dict[str, Any]:
     )
 
 
+def refresh_briefs(out_dir: Path, catalog: dict[str, Any], site_url: str | None = None) -> dict:
+    """After a new weekly brief: render what lists the briefs (the home page and sitemap.xml)
+    and nothing else; the whole site when OUT's sitemap is not this render's (`render_site`
+    summary)."""
+    base_url = L.site_url(site_url)
+    slugs = L.sitemap_slugs(Path(out_dir), base_url)
+    if slugs is None:
+        return render_site(out_dir, catalog, site_url=site_url)
+    kept = [s for s in slugs if s != "briefs" and not s.startswith("briefs/")]
+    return render_site(out_dir, catalog, site_url=site_url, only=("", kept))
+
+
 def render_site(
-    out_dir: Path, catalog: dict[str, Any], mkdocs_proc: Any = None, site_url: str | None = None
+    out_dir: Path,
+    catalog: dict[str, Any],
+    mkdocs_proc: Any = None,
+    site_url: str | None = None,
+    only: tuple[str, list[str]] | None = None,
 ) -> dict[str, Any]:
     """Write the whole site under out_dir; return {'pages', 'charts', 'seconds', 'errors'}.
 
     `mkdocs_proc` is a methodology build process started ahead (`methodology.prestart()`);
     `site_url` the absolute base of sitemap.xml (default: BEANFLOWS_SITE_URL, else the preview).
+    `only` = (a builder's slug, the sitemap's other slugs) renders that builder's pages and the
+    sitemap only (`refresh_briefs`): no methodology, SQL page or 404 page.
     """
     t0 = time.perf_counter()
     base_url = L.site_url(site_url)
     out_dir = Path(out_dir)
     errors: list[str] = []
     assets = Assets(out_dir)  # may start bundling Vega in a child process
+    mkdocs: methodology.Build | None = None
     try:
-        mkdocs: methodology.Build | None = methodology.Build(out_dir, catalog, mkdocs_proc)
+        if only is None:
+            mkdocs = methodology.Build(out_dir, catalog, mkdocs_proc)
     except Exception as exc:  # noqa: BLE001 - the methodology must not take the site down
         log.error("methodology failed: %s", _why())
         errors.append(f"methodology: {exc!r}")
-        mkdocs = None
     data = Data(out_dir, catalog)
     env = L.environment()
     sql = pages_sql.prepare(out_dir)  # None when DuckDB-WASM is not installed (no npm)
+    builders = [b for b in BUILDERS if only is None or b[0] == only[0]]
     ctx = {
         "assets": assets.urls,
         "nav": _nav(sql is not None),
@@ -125,7 +145,7 @@ def render_site(
     built: list[dict[str, Any]] = []
     drawer = static_charts.Drawer()  # draws each chart to SVG while the next page is built
     try:
-        for slug, nav, build in BUILDERS:
+        for slug, nav, build in builders:
             try:
                 pages = build(data)
             except Exception as exc:  # noqa: BLE001 - one page's bug must not blank the site
@@ -144,7 +164,9 @@ def render_site(
     for pg in built:
         html[pg["slug"]] = L.render_page(env, pg, ctx)
         charts += sum(b["type"] == "chart" for b in pg["blocks"])
-    if sql is not None:
+    if only is not None:
+        pass  # the SQL page is as the full render left it
+    elif sql is not None:
         try:
             html["sql"] = pages_sql.render(env, catalog, sql, ctx)
         except Exception as exc:  # noqa: BLE001 - like any page: never blank the site
@@ -153,12 +175,13 @@ def render_site(
             html["sql"] = L.render_page(env, _failed_page("sql", "sql", exc), ctx)
     else:
         L.page_path(out_dir, "sql").unlink(missing_ok=True)
-    not_found = L.render_404(env, ctx)
     vega = assets.finish()
     for slug, text in html.items():
         L.write_if_changed(L.page_path(out_dir, slug), text.replace(VEGA_PLACEHOLDER, vega))
-    L.write_if_changed(out_dir / "404.html", not_found.replace(VEGA_PLACEHOLDER, vega))
-    slugs = list(html)
+    if only is None:
+        not_found = L.render_404(env, ctx)
+        L.write_if_changed(out_dir / "404.html", not_found.replace(VEGA_PLACEHOLDER, vega))
+    slugs = list(html) + (only[1] if only is not None else [])
     if mkdocs is not None:
         try:
             mkdocs.finish()

@@ -65,17 +65,18 @@ class Dataset:
 
 
 class Data:
-    """All datasets of one catalog, with a duckdb connection holding a view per free file."""
+    """All datasets of one catalog, with a duckdb connection holding a table per free file.
+
+    A dataset's file is loaded on first use (`get`): a render of a few pages (the brief's
+    refresh of the home page) reads only what they show."""
 
     def __init__(self, out_dir: Path, catalog: dict[str, Any]) -> None:
         self.out_dir = out_dir
         self.catalog = catalog
         self.con = duckdb.connect(":memory:", config={"autoinstall_known_extensions": False})
         self.con.execute("SET threads = 1")
-        self.datasets: dict[str, Dataset] = {}
+        self.datasets: dict[str, Dataset] = {}  # those opened so far
         self._cache: dict[str, list[dict[str, Any]]] = {}
-        for name, meta in sorted(catalog.get("datasets", {}).items()):
-            self.datasets[name] = Dataset(name, meta, self._open(name, meta))
 
     def _open(self, name: str, meta: dict[str, Any]) -> str | None:
         free = (meta.get("files") or {}).get("free") or {}
@@ -95,7 +96,12 @@ class Data:
 
     def get(self, name: str) -> Dataset:
         """The dataset, or an unreadable placeholder (so callers test `.ok` only)."""
-        return self.datasets.get(name) or Dataset(name, {}, None)
+        if name not in self.datasets:
+            meta = (self.catalog.get("datasets") or {}).get(name)
+            if meta is None:
+                return Dataset(name, {}, None)
+            self.datasets[name] = Dataset(name, meta, self._open(name, meta))
+        return self.datasets[name]
 
     def rows(self, sql: str, params: list[Any] | None = None) -> list[dict[str, Any]]:
         """Run a query; `?` placeholders are filled with SQL literals (see `literal`)."""

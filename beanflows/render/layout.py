@@ -10,9 +10,10 @@ from __future__ import annotations
 import json
 import os
 import re
+from html import unescape
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
 import jinja2
 from markupsafe import Markup, escape
@@ -258,6 +259,21 @@ def brief_slugs(out_dir: Path) -> list[str]:
     """The weekly briefs' archive and pages (written by `beanflows brief`, beside the site)."""
     pages = sorted(p.parent.name for p in (out_dir / "briefs").glob("*/index.html"))
     return ["briefs", *(f"briefs/{week}" for week in pages)] if pages else []
+
+
+def sitemap_slugs(out_dir: Path, base_url: str) -> list[str] | None:
+    """The slugs OUT's sitemap.xml lists, or None when it has none under `base_url`."""
+    path = out_dir / "sitemap.xml"
+    if not path.is_file():
+        return None
+    prefix = f"{base_url}/"
+    slugs = []
+    for loc in re.findall(r"<loc>([^<]*)</loc>", path.read_text(encoding="utf-8")):
+        loc = unescape(loc)
+        if not loc.startswith(prefix):
+            return None
+        slugs.append(unquote(loc[len(prefix) :]).rstrip("/"))
+    return slugs or None
 
 
 def write_sitemap(out_dir: Path, slugs: list[str], lastmod: str, base_url: str) -> None:

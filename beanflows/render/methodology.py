@@ -36,16 +36,21 @@ def _epoch(catalog: dict[str, Any]) -> str:
         return "946684800"
 
 
-# A mkdocs build that imports mkdocs and the theme first, then waits for its config path on
-# stdin: started early (`prestart`), its interpreter start and imports overlap the export.
+# A mkdocs build that imports mkdocs and the theme and writes the client reference first, then
+# waits for its config path on stdin: started early (`prestart`), its interpreter start and
+# imports overlap the export.
 _RUNNER = """
 import json, logging, os, sys
 from mkdocs.commands.build import build
 from mkdocs.config import load_config
 import material
+import runpy
+client_reference = runpy.run_path(sys.argv[1])["reference"]()  # not all of beanflows.render
 line = sys.stdin.readline()
 if line:
     order = json.loads(line)
+    with open(order["client_reference"], "w", encoding="utf-8") as f:
+        f.write(client_reference)
     os.environ["SOURCE_DATE_EPOCH"] = order["epoch"]
     os.chdir(os.path.dirname(order["config"]))
     logging.basicConfig(level=logging.ERROR, format="%(levelname)s %(name)s: %(message)s")
@@ -59,7 +64,7 @@ def prestart() -> subprocess.Popen:
     Stop it with `.kill()` if no methodology is built after all.
     """
     return children.popen(
-        [sys.executable, "-c", _RUNNER],
+        [sys.executable, "-c", _RUNNER, str(Path(__file__).with_name("client_docs.py"))],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -78,14 +83,15 @@ class Build:
         self.work = Path(self._tmp.name)
         docs = self.work / "docs"
         shutil.copytree(layout.SITE_DIR / "docs", docs)
-        nav = generate(docs, catalog)
+        nav = generate(docs, catalog, client_reference=False)  # the mkdocs process writes it
         cfg = yaml.safe_load((layout.SITE_DIR / "mkdocs.yml").read_text(encoding="utf-8"))
         cfg.update(nav=nav, docs_dir=str(docs), site_dir=str(self.work / "site"))
         cfg["hooks"] = [str(layout.SITE_DIR / "mkdocs_hooks.py")]  # compiled-template cache
         config = self.work / "mkdocs.yml"
         config.write_text(yaml.safe_dump(cfg, sort_keys=False))
         # sitemap dates from the catalog's build time (identical rebuilds stay identical)
-        order = {"config": str(config), "epoch": _epoch(catalog)}
+        order = {"config": str(config), "epoch": _epoch(catalog),
+                 "client_reference": str(docs / "client-reference.md")}  # fmt: skip
         self.proc = proc or prestart()
         try:
             self.proc.stdin.write((json.dumps(order) + "\n").encode())

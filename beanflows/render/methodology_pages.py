@@ -312,8 +312,10 @@ def commodities_page(commodities: list[dict[str, Any]]) -> str:
     return "\n".join(out) + "\n"
 
 
-def generate(docs: Path, catalog: dict[str, Any]) -> list[Any]:
-    """Write the generated pages into docs/ and return the mkdocs nav."""
+def generate(docs: Path, catalog: dict[str, Any], client_reference: bool = True) -> list[Any]:
+    """Write the generated pages into docs/ and return the mkdocs nav. Without
+    `client_reference` the mkdocs process writes that page (importing the client costs the
+    render about a second; the prestarted process does it while SQLMesh runs)."""
     models = model_files()
     datasets = catalog.get("datasets", {})
     sources = catalog.get("sources", {})
@@ -332,7 +334,8 @@ def generate(docs: Path, catalog: dict[str, Any]) -> list[Any]:
         nav_models.append({name: f"models/{name}.md"})
     (docs / "audits.md").write_text(audits_page())
     (docs / "commodities.md").write_text(commodities_page(catalog.get("commodities") or []))
-    (docs / "client-reference.md").write_text(client_docs.reference())
+    if client_reference:
+        (docs / "client-reference.md").write_text(client_docs.reference())
     return [
         {"Overview": "index.md"},
         {"Formulas": "formulas.md"},

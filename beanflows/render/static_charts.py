@@ -6,10 +6,10 @@ reaches for it. A card's width depends on the screen, so each chart is drawn at 
 (a phone's, a half card's, a full card's) and CSS container queries show the one that fits:
 text stays at its 12 px or a little larger, never shrunk below it on a phone.
 
-vl-convert runs in this process (one Deno runtime, ~0.6 s to start, then ~40-60 ms a drawing);
-four threads overlap its calls (each call mostly waits on the runtime). Drawings are cached by
-the hash of what they draw (spec, width, vl-convert version) under BEANFLOWS_CACHE_DIR, so a
-nightly rebuild redraws only the charts whose data changed.
+vl-convert runs in child processes, one per core (`svg_workers`: one Deno runtime each, ~0.6 s
+to start, then ~40-100 ms of CPU a drawing), started on the first drawing not in the cache.
+Drawings are cached by the hash of what they draw (spec, width, vl-convert version) under
+BEANFLOWS_CACHE_DIR, so a nightly rebuild redraws only the charts whose data changed.
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ from typing import Any
 
 from markupsafe import Markup, escape
 
+from beanflows.render import svg_workers
 from beanflows.render.charts import CONFIG, DARK_CONFIG, FONT, PALETTE
 
 # (css class, width in px): a phone's card, a half card at 1280 px, a full card at 1280 px.
@@ -37,7 +38,8 @@ HALF = (("w-n", 310), ("w-m", 540))
 FULL = (("w-n", 310), ("w-m", 700), ("w-w", 1110))
 log = logging.getLogger(__name__)
 CACHE_DAYS = 14  # cached drawings unused this long are removed
-KEY_VERSION = 1  # bump when `sized` changes what a spec draws
+KEY_VERSION = 2  # bump when `sized` changes what a spec draws
+CHILD_BACKLOG = 24  # drawings waiting before a drawing process starts (~0.7 s of CPU to start)
 
 
 def widths(full: bool) -> tuple[tuple[str, int], ...]:
@@ -51,10 +53,15 @@ MEASURE_FONT = "DejaVu Sans"
 
 
 def sized(spec: dict[str, Any], width: int) -> dict[str, Any]:
-    """The spec at a fixed width, with as many legend columns as site.js would give it."""
+    """The spec at a fixed width, with as many legend columns as site.js would give it, and
+    without tooltips: a static drawing shows none, and formatting one per data point cost a
+    quarter of a drawing (the interactive chart keeps them; the page embeds the full spec)."""
     out = copy.deepcopy(spec)
     out["width"] = width
     out["config"] = {**out.get("config", {}), "font": MEASURE_FONT}
+    for enc in [out.get("encoding"), *(layer.get("encoding") for layer in out.get("layer", []))]:
+        if isinstance(enc, dict):
+            enc.pop("tooltip", None)
     legend = ((out.get("encoding") or {}).get("color") or {}).get("legend")
     if isinstance(legend, dict) and legend.get("labelLimit"):
         legend["columns"] = max(1, min(6, (width - 60) // int(legend["labelLimit"])))
@@ -90,26 +97,67 @@ def _cache_dir() -> Path | None:
 
 
 class Drawer:
-    """Draws charts to SVG in a few threads, with a content-addressed cache (state: the pool)."""
+    """Draws charts to SVG with a content-addressed cache, in this process's vl-convert runtime
+    and, when many drawings wait, in drawing processes too (state: the pool, the processes)."""
 
     def __init__(self) -> None:
-        self.pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="svg")
+        lanes = svg_workers.count()
+        # two threads keep this process's runtime busy; one more for each drawing process
+        self.pool = ThreadPoolExecutor(max_workers=lanes + 1, thread_name_prefix="svg")
         self.cache = _cache_dir()
         self.drawn = 0
         self.cached = 0
+        self.lane = threading.local()  # a thread's drawing process, once it has one
+        self.procs: list[Any] = []
+        self.children_left = lanes - 1
+        self.backlog = 0  # drawings submitted, not in the cache, not drawn yet
+        self.lock = threading.Lock()
 
-    def _one(self, spec: dict[str, Any], width: int, key: str, cls: str, prefix: str) -> str:
-        return tidy(self._raw(spec, width, key), cls, prefix)
+    def _draw(self, spec: dict[str, Any]) -> str:
+        """Draw in this thread's drawing process, starting one when enough drawings wait for
+        it to pay off; otherwise (or if it cannot start, or died) in this process."""
+        proc = getattr(self.lane, "proc", None)
+        if proc is None:
+            with self.lock:
+                start = self.children_left > 0 and self.backlog >= CHILD_BACKLOG
+                self.children_left -= start
+            if start:
+                try:
+                    proc = self.lane.proc = svg_workers.start()
+                    self.procs.append(proc)
+                except OSError as exc:
+                    log.warning("no drawing process (%s): drawing in the build process", exc)
+        if proc is not None:
+            try:
+                return svg_workers.draw(proc, spec)
+            except (OSError, EOFError) as exc:
+                log.warning("drawing process failed (%s): drawing in the build process", exc)
+                self.lane.proc = None
+        import vl_convert
+
+        return vl_convert.vegalite_to_svg(spec)
+
+    def _path(self, key: str) -> Path | None:
+        return self.cache / key[:2] / f"{key}.svg" if self.cache else None
+
+    def _one(
+        self, spec: dict[str, Any], width: int, key: str, cls: str, prefix: str, miss: bool
+    ) -> str:
+        """One drawing, tidied; `miss`: it was not in the cache when submitted (backlog)."""
+        try:
+            return tidy(self._raw(spec, width, key), cls, prefix)
+        finally:
+            if miss:
+                with self.lock:
+                    self.backlog -= 1
 
     def _raw(self, spec: dict[str, Any], width: int, key: str) -> str:
-        path = self.cache / key[:2] / f"{key}.svg" if self.cache else None
+        path = self._path(key)
         if path is not None and path.is_file():
             os.utime(path)  # still in use: pruning keeps it
             self.cached += 1
             return path.read_text(encoding="utf-8")
-        import vl_convert
-
-        svg = vl_convert.vegalite_to_svg(sized(spec, width))
+        svg = self._draw(sized(spec, width))
         self.drawn += 1
         if path is not None:
             try:
@@ -136,12 +184,18 @@ class Drawer:
         for cls, width in widths(full):
             key = digest.copy()
             key.update(f"\n{width}\n{MEASURE_FONT}\n{KEY_VERSION}".encode())
-            args = (spec, width, key.hexdigest(), cls, prefix)
+            path = self._path(key.hexdigest())
+            miss = not (path and path.is_file())
+            with self.lock:
+                self.backlog += miss
+            args = (spec, width, key.hexdigest(), cls, prefix, miss)
             futures.append(self.pool.submit(self._one, *args))
         return futures
 
     def close(self) -> None:
         self.pool.shutdown(wait=True)
+        for proc in self.procs:
+            svg_workers.stop(proc)
         if self.cache is not None and self.cache.is_dir():
             prune(self.cache, time.time() - CACHE_DAYS * 86400)
 

@@ -1,0 +1,204 @@
+"""The render redraws only what changed, draws in child processes, and the brief's refresh
+renders only what lists the briefs.
+
+A new CFTC week changes the positioning dataset and nothing else: the commodity pages' price
+and balance drawings must come from the drawing cache (no new file in it), the positioning
+drawings must be new. Checked by what is written (the cache folder, the pages), not by time.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from datetime import date, timedelta
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from beanflows.render import pages_commodities, static_charts, svg_workers
+from beanflows.render.data import Data
+from tests.dists import write_catalog
+
+COMMODITIES = [
+    {"slug": "coffee", "name": "Coffee", "psd_codes": ["0711100"], "cot_markets": ["083731"],
+     "symbols": {"KC=F": "US cents/lb"}, "pages": ["balance", "positioning", "prices"]},
+    {"slug": "sugar", "name": "Sugar No. 11", "psd_codes": ["0612000"],
+     "cot_markets": ["080732"], "symbols": {"SB=F": "US cents/lb"},
+     "pages": ["balance", "positioning", "prices"]},
+]  # fmt: skip
+MARKETS = {"coffee": ("083731", "COFFEE C"), "sugar": ("080732", "SUGAR NO. 11")}
+
+
+def _write(dist: Path, weeks: int) -> None:
+    """The three generic datasets (free tier) and a catalog: `weeks` COT reports a commodity."""
+    free = dist / "data" / "free"
+    free.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect()
+    first = date(2024, 1, 2)
+    pos = []
+    for i, c in enumerate(COMMODITIES):
+        code, name = MARKETS[c["slug"]]
+        for w in range(weeks):
+            day = first + timedelta(weeks=w)
+            pos.append(
+                f"('{c['slug']}', DATE '{day}', 'futures_only', '{code}', '{name}', "
+                f"{1000 * (i + 1) + 37 * w}, {1.5 + w / 10}, {500 + w}, {w % 100})"
+            )
+    con.execute(
+        "CREATE TABLE p (commodity VARCHAR, report_date DATE, report_type VARCHAR, "
+        "market_code VARCHAR, market_name VARCHAR, mm_net BIGINT, mm_net_pct_oi DOUBLE, "
+        f"noncomm_net BIGINT, cot_index_mm_52w DOUBLE); INSERT INTO p VALUES {', '.join(pos)}"
+    )
+    con.execute(
+        "CREATE TABLE b AS SELECT c.commodity, y AS market_year, a.attribute_id, "
+        "(y - 2000) * 100.0 + a.k + length(c.commodity) AS value_1000t "
+        "FROM (VALUES ('coffee'), ('sugar')) c(commodity), "
+        "range(2015, 2025) t(y), (VALUES ('028', 7), ('125', 5), ('176', 2)) a(attribute_id, k)"
+    )
+    con.execute(
+        "CREATE TABLE d AS SELECT c.commodity, c.symbol, "
+        "DATE '2024-01-01' + CAST(i AS INTEGER) AS \"date\", "
+        "100 + i % 17 + length(c.commodity) AS close, 'US cents/lb' AS quote_unit FROM "
+        "(VALUES ('coffee', 'KC=F'), ('sugar', 'SB=F')) c(commodity, symbol), range(0, 200) t(i)"
+    )
+    for table, name in (("p", "commodity_positioning"), ("b", "commodity_balance"),
+                        ("d", "commodity_prices_daily")):  # fmt: skip
+        con.execute(f"COPY (SELECT * FROM {table} ORDER BY ALL) TO '{free / name}.parquet'")
+    write_catalog(dist, commodities=COMMODITIES)
+
+
+def _draw(dist: Path) -> dict[str, dict[str, str]]:
+    """Build and draw the commodity pages; {page slug: {chart id: its drawings}}."""
+    catalog = json.loads((dist / "data" / "catalog.json").read_text())
+    data = Data(dist, catalog)
+    try:
+        pages = pages_commodities.build(data)
+    finally:
+        data.close()
+    static_charts.draw_pages(pages)
+    return {
+        pg["slug"]: {b["id"]: str(b["svg"]) for b in pg["blocks"] if b["type"] == "chart"}
+        for pg in pages
+    }
+
+
+def _cached(cache: Path) -> set[Path]:
+    return set(cache.rglob("*.svg"))
+
+
+def test_a_new_cot_week_redraws_the_positioning_charts_only(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv("BEANFLOWS_CACHE_DIR", str(tmp_path / "cache"))
+    dist = tmp_path / "dist"
+    _write(dist, weeks=30)
+    before = _draw(dist)
+    first = _cached(tmp_path / "cache")
+    charts = sum(len(c) for c in before.values())
+    assert charts == 6 and len(first) == charts * len(static_charts.FULL)
+
+    _write(dist, weeks=31)  # CFTC publishes the next week: the positioning dataset grows
+    after = _draw(dist)
+    new = _cached(tmp_path / "cache") - first
+    # one new drawing per width of each commodity's positioning chart, nothing else
+    assert len(new) == len(COMMODITIES) * len(static_charts.FULL)
+    for slug in ("commodities/coffee", "commodities/sugar"):
+        assert after[slug]["positioning"] != before[slug]["positioning"]
+        for chart in ("balance", next(k for k in after[slug] if k.startswith("price-"))):
+            assert after[slug][chart] == before[slug][chart], (slug, chart)
+    assert all(
+        c.count("<svg") == len(static_charts.FULL) for p in after.values() for c in p.values()
+    )
+
+
+def test_drawing_processes_draw_what_vl_convert_draws_in_process(monkeypatch) -> None:
+    import vl_convert
+
+    monkeypatch.setenv(svg_workers.WORKERS_ENV, "2")
+    assert svg_workers.count() == 2
+    spec = {
+        "data": {"values": [{"a": 1, "b": 2}, {"a": 2, "b": 5}]},
+        "mark": "line",
+        "encoding": {"x": {"field": "a", "type": "quantitative"},
+                     "y": {"field": "b", "type": "quantitative"}},
+    }  # fmt: skip
+    proc = svg_workers.start()
+    try:
+        assert svg_workers.draw(proc, spec) == vl_convert.vegalite_to_svg(spec)
+        with pytest.raises(RuntimeError):  # a spec it cannot draw: an error, the process lives
+            svg_workers.draw(proc, {"mark": "nonsense-mark", "data": {"values": []}})
+        assert svg_workers.draw(proc, spec).startswith("<svg")
+    finally:
+        svg_workers.stop(proc)
+    assert proc.returncode == 0
+
+
+def test_a_dead_drawing_process_falls_back_to_this_process(monkeypatch, tmp_path: Path) -> None:
+    monkeypatch.delenv("BEANFLOWS_CACHE_DIR", raising=False)
+    monkeypatch.setenv(svg_workers.WORKERS_ENV, "2")  # this process and one drawing process
+    started = []
+    start = svg_workers.start
+
+    def start_then_die():
+        proc = start()
+        proc.kill()
+        proc.wait()
+        started.append(proc)
+        return proc
+
+    monkeypatch.setattr(svg_workers, "start", start_then_die)
+    monkeypatch.setattr(static_charts, "CHILD_BACKLOG", 0)  # a process even for 3 drawings
+    spec = {"data": {"values": [{"a": 1}]}, "mark": "point",
+            "encoding": {"x": {"field": "a", "type": "quantitative"}}}  # fmt: skip
+    drawer = static_charts.Drawer()
+    try:
+        svgs = [f.result() for f in drawer.submit(spec, True, "c")]
+    finally:
+        drawer.close()
+    assert len(started) == 1 and all("<svg" in s for s in svgs) and drawer.drawn == 3
+
+
+def test_data_opens_only_the_datasets_a_page_reads(tmp_path: Path) -> None:
+    _write(tmp_path, weeks=3)
+    catalog = json.loads((tmp_path / "data" / "catalog.json").read_text())
+    data = Data(tmp_path, catalog)
+    try:
+        assert data.datasets == {}
+        assert data.get("commodity_positioning").ok and not data.get("no_such").ok
+        assert set(data.datasets) == {"commodity_positioning"}
+    finally:
+        data.close()
+
+
+def test_the_brief_refresh_renders_the_home_page_and_sitemap_only(tmp_path: Path) -> None:
+    from beanflows.brief import make
+    from tests.test_site import render
+
+    out = tmp_path / "dist"
+    render(out)
+    sitemap = (out / "sitemap.xml").read_text()
+    supply = out / "supply" / "index.html"
+    supply.write_text(supply.read_text() + "<!-- untouched -->")
+    methodology = out / "methodology" / "index.html"
+    methodology.write_text(methodology.read_text() + "<!-- untouched -->")
+    week = out / "briefs" / "2026-W48"
+    week.mkdir(parents=True)
+    (week / "index.html").write_text("<p>brief</p>")
+    (week / "brief.json").write_text(json.dumps({"week": "2026-W48"}))
+
+    assert make.refresh_site(out)
+    assert "/briefs/2026-W48/" in (out / "index.html").read_text()
+    assert supply.read_text().endswith("<!-- untouched -->")  # not rendered again
+    assert methodology.read_text().endswith("<!-- untouched -->")
+    refreshed = (out / "sitemap.xml").read_text()
+    assert "/briefs/2026-W48/</loc>" in refreshed and "/briefs/</loc>" in refreshed
+    without = [ln for ln in refreshed.splitlines() if "/briefs/" not in ln]
+    assert without == sitemap.splitlines()  # every other page still listed
+
+    full = tmp_path / "full"  # a full render of the same folder lists the same pages
+    shutil.copytree(out, full)
+    catalog = json.loads((full / "data" / "catalog.json").read_text())
+    from beanflows.render import render_site
+
+    assert not render_site(full, catalog)["errors"]
+    assert (full / "sitemap.xml").read_text() == refreshed
+    assert (full / "index.html").read_bytes() == (out / "index.html").read_bytes()

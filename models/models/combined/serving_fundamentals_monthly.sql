@@ -27,7 +27,9 @@ MODEL (
 WITH price AS (
   SELECT
     DATE_TRUNC('month', date) AS month,
-    ROUND(AVG(close), 4) AS kc_close_avg,
+    -- averaged in DECIMAL: an exact sum, so a mean on a rounding tie rounds the same way
+    -- whatever order the parallel aggregation adds the days in (a DOUBLE sum does not)
+    ROUND(AVG(CAST(close AS DECIMAL(18, 6))), 4) AS kc_close_avg,
     COUNT(*) AS price_days,
     LIST(DISTINCT raw_sha256) AS price_files
   FROM serving.prices_daily

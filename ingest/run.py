@@ -317,7 +317,7 @@ def ingest_source(
                     missing += 1
                     continue
                 if isinstance(got, SourceError):
-                    fail(mod, cfg, res, req.name, str(got))
+                    fail(mod, cfg, res, req.name if req else "", str(got))
                     if not isinstance(got, http.Unreachable):  # an outage: nothing moved
                         _explain(mod, cfg, req.url, got.reason, res)
                     continue

@@ -153,7 +153,7 @@ def test_a_returning_visit_upgrades_charts_in_view_when_idle(browser, site):  # 
         ctx.close()
 
 
-@pytest.mark.parametrize("width", [375, 800, 1280])
+@pytest.mark.parametrize("width", [375, 800, 1152, 1280])  # 1152: half cards ~525 px
 def test_build_time_drawings_fit_their_card_without_shrinking_text(browser, site, width):  # noqa: F811
     ctx = browser.new_context(viewport={"width": width, "height": 900}, java_script_enabled=False)
     page = ctx.new_page()
@@ -166,8 +166,8 @@ def test_build_time_drawings_fit_their_card_without_shrinking_text(browser, site
                 assert abs(shown["width"] - card) <= 1, (path, cid, shown["width"], card)
                 # 12 px text is never drawn smaller than ~11.6 px
                 assert shown["width"] / shown["natural"] >= 0.97, (path, cid, width, shown)
-                # ... nor blown up (a phone's drawing stretched over a desktop card)
-                assert shown["width"] / shown["natural"] <= 1.5, (path, cid, width, shown)
+                # ... nor blown up (a phone's drawing stretched 1.7x over a laptop's half card)
+                assert shown["width"] / shown["natural"] <= 1.65, (path, cid, width, shown)
             scroll, client = page.evaluate(
                 "() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]"
             )

@@ -34,7 +34,10 @@ from beanflows.render.charts import CONFIG, DARK_CONFIG, FONT, PALETTE
 
 # (css class, width in px): a phone's card, a half card at 1280 px, a full card at 1280 px.
 # CSS shows the widest drawing that is not wider than the card (site.css, container queries).
-HALF = (("w-n", 310), ("w-m", 540))
+# A half card is 540 px wide from a 1180 px window up, 500-540 px in 1100-1180 px windows
+# (laptops): a 500 px drawing fits them all, where a 540 px one made those windows fall back
+# to the phone's drawing stretched 1.7 times.
+HALF = (("w-n", 310), ("w-m", 500))
 FULL = (("w-n", 310), ("w-m", 700), ("w-w", 1110))
 log = logging.getLogger(__name__)
 CACHE_DAYS = 14  # cached drawings unused this long are removed

@@ -8,11 +8,15 @@ the session's common temporary folder and the first one builds. Tests must not m
 from __future__ import annotations
 
 import fcntl
+import json
 import os
+import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
+from beanflows import layout
 from tests.conftest import run_cli
 
 
@@ -40,3 +44,21 @@ def demo_dist(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def real_dist(tmp_path_factory: pytest.TempPathFactory, shared_data: Path) -> Path:
     """dist/ of a build from the real upstream files (../shared/data, default settings)."""
     return _shared_build(tmp_path_factory, "real-build", "--raw-from", str(shared_data))
+
+
+def imported_builds(tmp_path: Path) -> tuple[Path, Callable[[str], tuple[int, str, dict]]]:
+    """The demo's fixture files copied to tmp_path/in (a test adds or breaks files there) and a
+    `build(today)` importing them (`--raw-from`) into one var/ and dist/: (exit code, the log
+    on one line, catalog.json)."""
+    root, var, out = tmp_path / "in", tmp_path / "var", tmp_path / "dist"
+    for folder in sorted(layout.INGEST_DIR.glob("*/fixtures")):
+        shutil.copytree(folder, root / folder.parent.name,
+                        ignore=shutil.ignore_patterns("*.py", "__pycache__"))  # fmt: skip
+
+    def build(today: str) -> tuple[int, str, dict]:
+        res = run_cli("build", "--raw-from", str(root), "--today", today, "--var", str(var),
+                      "--out", str(out), cwd=tmp_path)  # fmt: skip
+        catalog = json.loads((out / "data/catalog.json").read_text())
+        return res.returncode, res.stderr.replace("\n", " "), catalog
+
+    return root, build

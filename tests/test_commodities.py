@@ -5,7 +5,6 @@ the generic datasets is the same figure the source's own dataset publishes."""
 from __future__ import annotations
 
 import json
-import shutil
 import tomllib
 from datetime import date
 from pathlib import Path
@@ -13,7 +12,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from beanflows import commodities, layout
+from beanflows import commodities
 from beanflows.config import load as load_settings
 from beanflows.config import source_settings
 from beanflows.errors import UsageError
@@ -21,7 +20,7 @@ from ingest import cftc_cot, usda_psd, yahoo_prices
 from ingest.errors import SourceError
 from ingest.usda_psd import bulk
 from tests.conftest import run_cli
-from tests.demo_site import demo_dist, real_dist
+from tests.demo_site import demo_dist, imported_builds, real_dist
 from tests.usda_fixtures import alldata_csv, bulk_zip
 
 DEFAULT = commodities.load(commodities.DEFAULT_FILE)
@@ -268,16 +267,11 @@ def test_real_build_publishes_positioning_for_the_four_default_commodities(
 def test_a_unit_change_stops_the_balance_and_keeps_the_last_good_files(tmp_path: Path) -> None:
     """USDA switching wheat to bales would publish numbers 4.6x off: the audit stops the
     release, the last good files stay up (stale), on this run and on the rerun."""
-    root, var, out = tmp_path / "in", tmp_path / "var", tmp_path / "dist"
-    for folder in sorted(layout.INGEST_DIR.glob("*/fixtures")):  # the demo's files, imported
-        shutil.copytree(folder, root / folder.parent.name,
-                        ignore=shutil.ignore_patterns("*.py", "__pycache__"))  # fmt: skip
+    root, imported = imported_builds(tmp_path)  # the demo's files, imported
 
     def build(today: str) -> tuple[int, str, dict]:
-        res = run_cli("build", "--raw-from", str(root), "--today", today, "--var", str(var),
-                      "--out", str(out), cwd=tmp_path)  # fmt: skip
-        catalog = json.loads((out / "data/catalog.json").read_text())["datasets"]
-        return res.returncode, res.stderr.replace("\n", " "), catalog
+        code, log, catalog = imported(today)
+        return code, log, catalog["datasets"]
 
     code, log, before = build("2025-08-10")
     assert code == 0, log[-3000:]

@@ -8,17 +8,16 @@ rows stay as last landed; the catalog, its page, the run record and the exit cod
 from __future__ import annotations
 
 import json
-import shutil
 from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pyarrow.parquet as pq
 
-from beanflows import commodities, layout, status
+from beanflows import commodities, status
 from ingest import usda_psd, yahoo_prices
 from ingest.run import ingest_source
 from tests import prices_fixtures as fx
-from tests.conftest import run_cli
+from tests.demo_site import imported_builds
 
 TODAY = date(2022, 1, 21)
 HTTP = {"retries": 1, "backoff_seconds": 0, "timeout_seconds": 5}
@@ -74,20 +73,8 @@ def test_a_broken_sugar_file_marks_sugar_stale_and_publishes_everything_else(
 ) -> None:
     """Imported files, three builds: good; a broken SB=F file (exit 1, sugar stale, coffee and
     the generic datasets refreshed as usual); the same again (stale since the first)."""
-    root, var, out = tmp_path / "in", tmp_path / "var", tmp_path / "dist"
-    for folder in sorted(layout.INGEST_DIR.glob("*/fixtures")):  # the demo's files, imported
-        shutil.copytree(folder, root / folder.parent.name,
-                        ignore=shutil.ignore_patterns("*.py", "__pycache__"))  # fmt: skip
-
-    def build(today: str) -> tuple[int, str, dict]:
-        res = run_cli("build", "--raw-from", str(root), "--today", today, "--var", str(var),
-                      "--out", str(out), cwd=tmp_path)  # fmt: skip
-        return (
-            res.returncode,
-            res.stderr.replace("\n", " "),
-            json.loads((out / "data/catalog.json").read_text()),
-        )
-
+    root, build = imported_builds(tmp_path)  # the demo's files, imported
+    var, out = tmp_path / "var", tmp_path / "dist"
     code, log, before = build("2025-08-10")
     assert code == 0, log[-3000:]
     assert {c["slug"]: c["status"] for c in before["commodities"]} == dict.fromkeys(

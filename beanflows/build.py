@@ -160,9 +160,9 @@ def build(
     # Changed models are planned while ingest runs (a plan reads no landed rows, only the
     # landing tables' schema files, which must exist first), unless ingest is about to rebuild
     # a landing folder (a new extractor version): the plan then waits for the rebuilt files.
-    plan_early = transform_step.models_changed(
-        settings.var_dir, names, settings.commodities_file
-    ) and not any(
+    models_fp = transform_state.models_fingerprint(settings.commodities_file)
+    changed = transform_step.models_changed(settings.var_dir, names, models_fp)
+    plan_early = changed and not any(
         landing_outdated(settings.var_dir, load_source(n)[0], _source_cfg(settings, n))
         for n in names
     )
@@ -186,7 +186,8 @@ def build(
                 now_utc(),
                 restate,
                 prestart=render_step.prestart_methodology,
-                commodities_file=settings.commodities_file,
+                models_fp=models_fp,
+                changed=changed,
                 planned_early=plan_early,
             )
     finally:

@@ -11,7 +11,9 @@ When the models changed since the last plan (a fresh var folder, an upgrade), th
 says so at start (`plan`) and the child applies the plan right after loading, while ingest
 still runs: a plan creates tables and views and reads only the landing files' schemas (every
 landing table has its schema file). If that early plan fails (a landing folder rebuilt under
-it), the child plans again after ingest, as it would have without it.
+it), the child plans again after ingest, as it would have without it. Such a child has written
+to the warehouse; killed half-way (the build stopped or crashed), DuckDB drops its unfinished
+transaction and the build state still says the models changed, so the next build plans again.
 
 One JSON line each way:
     stdin 1   {"var_dir", "models_dir", "sources", "commodities", "plan"}   (at start)

@@ -61,11 +61,11 @@ def restatements(
     return restate
 
 
-def models_changed(var_dir: Path, names: list[str], commodities_file: Path | None) -> bool:
-    """True when the models (or the commodities they read) changed since the last plan of
-    this selection of sources: known before ingest, so the child can plan while it runs."""
+def models_changed(var_dir: Path, names: list[str], models_fp: str) -> bool:
+    """True when the models (`models_fp`: transform_state.models_fingerprint, which includes
+    the commodities they read) changed since the last plan of this selection of sources:
+    known before ingest, so the child can plan while it runs."""
     previous = transform_state.load(var_dir)
-    models_fp = transform_state.models_fingerprint(commodities_file)
     partial = set(names) != set(source_names())
     if partial and previous.get("partial_plans", {}).get(",".join(sorted(names))) == models_fp:
         return False
@@ -86,14 +86,16 @@ def run(
     now: str,
     forced: dict[str, tuple[date, date]] | None = None,
     prestart: Any = None,
-    commodities_file: Path | None = None,
+    *,
+    models_fp: str,
+    changed: bool,
     planned_early: bool = False,
 ) -> TransformStep:
     """Hand the SQLMesh child (started before ingest) its work, or stop it when nothing it
     reads changed since the last complete build. `prestart()` starts work to overlap with
-    SQLMesh (the methodology's mkdocs process). `planned_early`: the child was told to plan
-    during ingest (the models changed), so it is never stopped half-way through that plan."""
-    models_fp = transform_state.models_fingerprint(commodities_file)
+    SQLMesh (the methodology's mkdocs process). `models_fp` and `changed` are the build's
+    (`models_changed`, worked out once before ingest); `planned_early`: the child was told to
+    plan during ingest, so it is never stopped half-way through that plan."""
     fingerprint = transform_state.inputs_fingerprint(var_dir, source_names(), models_fp, names)
     previous = transform_state.load(var_dir)
     old_gate: gate.Gate = previous.get("gate", {})
@@ -112,7 +114,6 @@ def run(
     partial_plans = {
         k: fp for k, fp in previous.get("partial_plans", {}).items() if fp == models_fp
     }
-    changed = models_changed(var_dir, names, commodities_file)
     t0 = time.perf_counter()
     transform_child.order(child, restate, today, models_changed=changed, recheck=recheck)
     errors.checkpoint("transform")

@@ -151,3 +151,31 @@ def test_an_early_plan_that_fails_is_made_again_after_ingest(
     assert not result.failed, result.failed
     with duckdb.connect(str(var / "warehouse.duckdb"), read_only=True) as con:
         assert con.execute("SELECT COUNT(*) FROM staging.fred_observations").fetchone() == (0,)
+
+
+def test_a_child_killed_during_its_early_plan_leaves_a_warehouse_the_next_build_completes(
+    tmp_path: Path,
+) -> None:
+    """The build stopped while SQLMesh planned beside ingest: the rebuild plans again and
+    publishes everything (nothing half-created is taken for done)."""
+    import time
+
+    from beanflows import transform_step
+
+    var = tmp_path / "var"
+    transform_step.prepare_landings(var)
+    child = transform_child.start()
+    transform_child.open_project(child, var, None, plan=True)
+    deadline = time.monotonic() + 120
+    while not (var / "warehouse.duckdb").exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    time.sleep(4)  # past loading (~3 s), into the plan (~6 s): tables and views half made
+    transform_child.cancel(child)
+    assert (var / "warehouse.duckdb").exists()
+    args = ["build", "--demo", "--var", str(var), "--out", str(tmp_path / "dist")]
+    res = run_cli(*args, "--today", "2026-12-01", cwd=tmp_path)
+    assert res.returncode == 0, res.stderr[-3000:]
+    catalog = json.loads((tmp_path / "dist" / "data" / "catalog.json").read_text())
+    assert catalog["datasets"] and all(
+        d["status"] != "stale" and d["files"] for d in catalog["datasets"].values()
+    )

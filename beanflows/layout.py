@@ -83,10 +83,12 @@ class Model:
     layer: str
     incremental: bool
     depends_on: frozenset[str]  # project models its SQL names
+    landing: str | None = None  # the landing table a raw model reads: 'source/table'
 
 
 MODEL_HEADER = re.compile(r"MODEL\s*\(\s*name\s+([\w.]+)")
 MODEL_REF = re.compile(r"\b(?:raw|staging|cleaned|serving)\.\w+\b")
+LANDING_REF = re.compile(r"@landing\(\s*@landing_root\s*,\s*'([\w/]+)'\s*\)")
 
 
 @functools.cache
@@ -112,6 +114,7 @@ def models(models_dir: Path = MODELS_DIR) -> dict[str, Model]:
             layer=name.split(".", 1)[0],
             incremental=re.search(r"kind\s+INCREMENTAL_BY_TIME_RANGE", header) is not None,
             depends_on=frozenset(r for r in MODEL_REF.findall(text) if r in found and r != name),
+            landing=next(iter(LANDING_REF.findall(text)), None),
         )
     return out
 

@@ -17,7 +17,8 @@ transaction and the build state still says the models changed, so the next build
 
 One JSON line each way:
     stdin 1   {"var_dir", "models_dir", "sources", "commodities", "plan"}   (at start)
-    stdin 2   {"restate": {model: [first, last]}, "today", "models_changed"}  (after ingest)
+    stdin 2   {"restate": {model: [first, last]}, "today", "models_changed", "recheck",
+               "run_all"}                                                       (after ingest)
     result    {"failed", "skipped", "restated"} or {"error"}           (on the result pipe)
 Anything SQLMesh prints goes to stderr: the result pipe carries nothing but the result.
 """
@@ -85,14 +86,17 @@ def order(
     today: date | None,
     models_changed: bool,
     recheck: list[str] | tuple[str, ...] = (),
+    run_all: bool = True,
 ) -> None:
-    """Hand the child its work: plan if models changed, restate these ranges, run to today,
-    audit again the models an earlier build's audits stopped (`recheck`)."""
+    """Hand the child its work: plan if models changed, restate these ranges, run to today
+    (every model, or with `run_all` False only what the restatement re-opened), audit again
+    the models an earlier build's audits stopped (`recheck`)."""
     message = {
         "restate": {m: [a.isoformat(), b.isoformat()] for m, (a, b) in restate.items()},
         "today": today.isoformat() if today else None,
         "models_changed": models_changed,
         "recheck": list(recheck),
+        "run_all": run_all,
     }
     with contextlib.suppress(BrokenPipeError, OSError):  # a dead child: `result` reports it
         _send(proc, message)
@@ -252,6 +256,7 @@ def main() -> None:
                 today,
                 order["models_changed"] and not planned,
                 order.get("recheck", ()),
+                order.get("run_all", True),
             )
             result.seconds["after ingest"] = time.perf_counter() - t1
             reply = {

@@ -58,24 +58,28 @@ def landed_keys(var_dir: Path, source: str) -> list[str]:
 
 def owed(
     var_dir: Path, sources: list[str], previous: dict[str, Any]
-) -> dict[str, tuple[date, date]]:
-    """source -> (first, last) period of landed files the warehouse has not taken in yet.
+) -> dict[tuple[str, str | None], tuple[date, date]]:
+    """(source, landing table) -> (first, last) period of landed files the warehouse has not
+    taken in yet; table None: an index entry that does not say which tables it wrote.
 
     Nothing is owed before the first transform: a new warehouse backfills everything.
     """
     if not previous:
         return {}
     done = {k for keys in previous.get("landed", {}).values() for k in keys}
-    out: dict[str, tuple[date, date]] = {}
+    out: dict[tuple[str, str | None], tuple[date, date]] = {}
     for source in sources:
         version, index = _index(var_dir, source)
         for digest, entry in index.items():
             if f"{version}:{digest}" in done or not entry.get("periods"):
                 continue
             lo, hi = (date.fromisoformat(d) for d in entry["periods"])
-            if source in out:
-                lo, hi = min(lo, out[source][0]), max(hi, out[source][1])
-            out[source] = (lo, hi)
+            counts = entry.get("tables")
+            # every landed file also writes its delivery record (ingest.run.DELIVERIES)
+            tables = [None] if counts is None else [t for t, n in counts.items() if n]
+            for key in [(source, t) for t in tables] + [(source, "_deliveries")] * bool(counts):
+                first, last = out.get(key, (lo, hi))
+                out[key] = (min(lo, first), max(hi, last))
     return out
 
 

@@ -7,7 +7,10 @@ step leaves the previous state, so the next build redoes what is owed.
 
     unchanged inputs, no gate, no request  -> skip: the child is stopped, nothing runs
     otherwise                              -> restate what landed since (per model family),
-                                              re-audit gated models, plan if models changed
+                                              re-audit gated models, plan if models changed;
+                                              run only the restated models and their
+                                              downstream, unless models changed or the last
+                                              run failed (then every model runs what is due)
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from beanflows import errors, gate, layout, transform_child, transform_state
-from ingest.run import load_source, prepare_landing, source_names
+from ingest.run import DELIVERIES, load_source, prepare_landing, source_names
 
 
 @dataclass
@@ -54,10 +57,15 @@ def restatements(
     for model, (lo, hi) in (forced or {}).items():
         widen(model, lo, hi)
     families = layout.model_families()
-    for source, (lo, hi) in transform_state.owed(var_dir, names, previous).items():
-        for model in families.get(source, []):
-            if model.incremental:
-                widen(model.name, lo, hi)
+    for (source, table), (lo, hi) in transform_state.owed(var_dir, names, previous).items():
+        # the raw models of the landing tables the files wrote (the transform restates what
+        # they feed); the whole family when that is not known
+        family = families.get(source, [])
+        raws = [m for m in family if table and m.landing == f"{source}/{table}"]
+        if table is None or (not raws and table != DELIVERIES):
+            raws = family
+        for model in raws:
+            widen(model.name, lo, hi)
     return restate
 
 
@@ -115,7 +123,17 @@ def run(
         k: fp for k, fp in previous.get("partial_plans", {}).items() if fp == models_fp
     }
     t0 = time.perf_counter()
-    transform_child.order(child, restate, today, models_changed=changed, recheck=recheck)
+    # After a model change or a failed run every model runs what it is due; otherwise only
+    # the restated models and what they feed (the others' inputs did not change).
+    run_all = changed or planned_early or bool(previous.get("failed")) or bool(recheck)
+    transform_child.order(
+        child,
+        restate,
+        today,
+        models_changed=changed,
+        recheck=recheck,
+        run_all=run_all,
+    )
     errors.checkpoint("transform")
     step = TransformStep(mkdocs=prestart() if prestart else None)
     result = transform_child.result(child)

@@ -6,8 +6,8 @@
    extractor (header check, strict field counts, date/duplicate/type checks, typed landing of
    the configured markets) and through DuckDB's own `read_csv` (auto-detected) of the same
    extracted file, alternately in the same run; best of N; target ratio <= 1.5.
-2. Land the legacy wk1 file, build; land the legacy YTD file, build again restating the new
-   rows' report dates; print which intervals SQLMesh evaluated per model and the row counts.
+2. Land the legacy wk1 file, build; land the legacy YTD file, build again restating the YTD
+   file's report dates; print which intervals SQLMesh evaluated per model and the row counts.
 """
 
 from __future__ import annotations

@@ -21,12 +21,12 @@ from types import ModuleType
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from beanflows import layout
 from ingest import archive, http, provenance, sniff
 from ingest.errors import NotPublishedYet, SourceError
-from ingest.periods import new_periods
 from ingest.route import ImportItem, owners, unpack
 
 # One row per landed raw file, for every source: which file, when it was delivered and its
@@ -50,7 +50,7 @@ class SourceResult:
     files_new: int = 0
     files_unchanged: int = 0
     rows_landed: int = 0
-    periods: list[date] = field(default_factory=list)  # min/max _period of newly landed rows
+    periods: list[date] = field(default_factory=list)  # min/max _period of the files landed
     # commodity slug -> errors of files that serve only that commodity (ingest.run.fail)
     commodity_errors: dict[str, list[str]] = field(default_factory=dict)
 
@@ -165,14 +165,19 @@ def _land(
 ) -> dict[str, Any]:
     """Write one raw file's landing tables; return its landed-index entry.
 
-    The entry keeps the [first, last] `_period` of the rows this file adds or changes, so a
-    build that stops before its transform finishes still owes (and later restates) them.
+    The entry keeps the [first, last] `_period` of the file's rows: the transform restates
+    all of it (a build that stops before its transform finishes still owes it). All, not only
+    the days whose rows are new: which landed row a model publishes depends on every file
+    that delivered that day (the newest release wins and names its file), so a file that
+    repeats, corrects or reverts earlier figures re-decides each of its days, exactly as a
+    fresh build from the same files decides them (tests/test_incremental_builds.py).
     """
     counts, periods = {}, []
     for name, table in tables.items():
         folder = _landing_dir(var_dir, mod.SOURCE) / name
         if table.num_rows and "_period" in table.column_names:
-            periods += new_periods(folder, table, digest)
+            bounds = pc.min_max(table["_period"]).as_py()
+            periods += [bounds["min"], bounds["max"]]
         _write_parquet(table, folder / f"{digest}.parquet")
         counts[name] = table.num_rows
         res.rows_landed += table.num_rows

@@ -4,9 +4,7 @@
   longer matters, while every line's report dates and market code are still checked;
 - zips are inflated once, by the source that reads them: a corrupt member is still refused,
   named, and nothing is stored;
-- PSD all-commodities: duplicates are named with their lines in the file;
-- a new landing is compared only with landed files whose Parquet statistics overlap it, with
-  the same restatement window as a comparison with every file.
+- PSD all-commodities: duplicates are named with their lines in the file.
 """
 
 from __future__ import annotations
@@ -17,13 +15,10 @@ import zipfile
 from datetime import date
 from pathlib import Path
 
-import pyarrow as pa
-import pyarrow.parquet as pq
 import pytest
 
 from ingest import cftc_cot
 from ingest.errors import SourceError
-from ingest.periods import _may_share_rows, new_periods
 from ingest.run import ingest_source
 from ingest.usda_psd import bulk
 from tests.usda_fixtures import alldata_csv, bulk_csv, bulk_zip
@@ -173,48 +168,6 @@ def test_alldata_duplicates_are_named_with_their_lines_in_the_file() -> None:
 
 
 # ---- which landed files a new landing is compared with -----------------------------------
-
-
-def _bars(symbol: str, days: list[date], close: float = 1.0) -> pa.Table:
-    n = len(days)
-    return pa.table({
-        "symbol": [symbol] * n, "close": [close] * n, "note": [None] * n,
-        "_line": list(range(n)), "_raw_sha256": [symbol] * n, "_period": days,
-    }, schema=pa.schema([("symbol", pa.string()), ("close", pa.float64()), ("note", pa.string()),
-                         ("_line", pa.int64()), ("_raw_sha256", pa.string()),
-                         ("_period", pa.date32())]))  # fmt: skip
-
-
-def test_files_whose_statistics_cannot_meet_are_not_read(tmp_path: Path) -> None:
-    days = [date(2025, 1, d) for d in range(1, 11)]
-    pq.write_table(_bars("KC=F", days), tmp_path / "kc.parquet")
-    incoming = _bars("SB=F", days)
-    assert not _may_share_rows(str(tmp_path / "kc.parquet"), incoming, {})  # another symbol
-    assert _may_share_rows(str(tmp_path / "kc.parquet"), _bars("KC=F", days[-2:]), {})
-    (tmp_path / "bad.parquet").write_bytes(b"PAR1")  # unreadable footer: read it (and fail)
-    assert _may_share_rows(str(tmp_path / "bad.parquet"), incoming, {})
-
-
-def test_nulls_on_both_sides_never_prove_rows_differ(tmp_path: Path) -> None:
-    """EXCEPT takes NULL as equal to NULL: a column NULL in both files proves nothing, so
-    only the other columns may rule a file out."""
-    days = [date(2025, 1, 1)]
-    pq.write_table(_bars("KC=F", days), tmp_path / "a.parquet")
-    assert _may_share_rows(str(tmp_path / "a.parquet"), _bars("KC=F", days), {})
-
-
-def test_restatement_window_is_the_same_as_comparing_with_every_file(tmp_path: Path) -> None:
-    """A year-to-date re-delivery restates only its new and corrected days; another symbol's
-    file (pruned by its statistics) changes nothing."""
-    days = [date(2025, 1, d) for d in range(1, 11)]
-    pq.write_table(_bars("KC=F", days[:8]), tmp_path / "kc_old.parquet")
-    pq.write_table(_bars("SB=F", days), tmp_path / "sb.parquet")
-    ytd = _bars("KC=F", days)
-    assert new_periods(tmp_path, ytd, "new") == [date(2025, 1, 9), date(2025, 1, 10)]
-    assert new_periods(tmp_path, _bars("KC=F", days[:8]), "new") == []
-    corrected = _bars("KC=F", days[:8], close=2.0)
-    assert new_periods(tmp_path, corrected, "new") == [days[0], days[7]]
-    assert new_periods(tmp_path, _bars("CC=F", days), "new") == [days[0], days[-1]]
 
 
 def test_alldata_without_a_configured_code_lands_nothing_and_still_dates_the_file() -> None:

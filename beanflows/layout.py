@@ -132,6 +132,20 @@ def upstream(name: str, models_dir: Path = MODELS_DIR) -> set[str]:
     return seen
 
 
+def downstream(names: set[str] | list[str], models_dir: Path = MODELS_DIR) -> set[str]:
+    """`names` and every model that reads one of them, directly or through others (what a
+    change of their rows reaches)."""
+    found = models(models_dir)
+    seen: set[str] = set()
+    todo = [n for n in names if n in found]
+    while todo:
+        name = todo.pop()
+        if name not in seen:
+            seen.add(name)
+            todo.extend(m for m, model in found.items() if name in model.depends_on)
+    return seen
+
+
 def model_families(models_dir: Path = MODELS_DIR) -> dict[str, list[Model]]:
     """family -> its models, in file order."""
     out: dict[str, list[Model]] = {}

@@ -218,13 +218,7 @@ def clear_intervals(
     from sqlmesh.utils.date import to_timestamp
 
     project = layout.models(Path(ctx.path))
-    below = {n: {m for m, model in project.items() if n in model.depends_on} for n in project}
-    reach, todo = set(), [m for m in restate if m in project]
-    while todo:
-        name = todo.pop()
-        if name not in reach:
-            reach.add(name)
-            todo.extend(below[name])
+    reach = layout.downstream(list(restate), Path(ctx.path))
     env = ctx.state_sync.get_environment("prod") if reach else None
     if env is None:
         return [], {}

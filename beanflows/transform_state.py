@@ -75,9 +75,8 @@ def owed(
                 continue
             lo, hi = (date.fromisoformat(d) for d in entry["periods"])
             counts = entry.get("tables")
-            # every landed file also writes its delivery record (ingest.run.DELIVERIES)
-            tables = [None] if counts is None else [t for t, n in counts.items() if n]
-            for key in [(source, t) for t in tables] + [(source, "_deliveries")] * bool(counts):
+            for table in [None] if counts is None else [t for t, n in counts.items() if n]:
+                key = (source, table)
                 first, last = out.get(key, (lo, hi))
                 out[key] = (min(lo, first), max(hi, last))
     return out

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from beanflows import errors, gate, layout, transform_child, transform_state
-from ingest.run import DELIVERIES, load_source, prepare_landing, source_names
+from ingest.run import load_source, prepare_landing, source_names
 
 
 @dataclass
@@ -59,11 +59,9 @@ def restatements(
     families = layout.model_families()
     for (source, table), (lo, hi) in transform_state.owed(var_dir, names, previous).items():
         # the raw models of the landing tables the files wrote (the transform restates what
-        # they feed); the whole family when that is not known
+        # they feed); the whole family when the index entry does not say which tables
         family = families.get(source, [])
-        raws = [m for m in family if table and m.landing == f"{source}/{table}"]
-        if table is None or (not raws and table != DELIVERIES):
-            raws = family
+        raws = [m for m in family if table is None or m.landing == f"{source}/{table}"]
         for model in raws:
             widen(model.name, lo, hi)
     return restate
@@ -125,7 +123,7 @@ def run(
     t0 = time.perf_counter()
     # After a model change or a failed run every model runs what it is due; otherwise only
     # the restated models and what they feed (the others' inputs did not change).
-    run_all = changed or planned_early or bool(previous.get("failed")) or bool(recheck)
+    run_all = changed or bool(previous.get("failed")) or bool(recheck)
     transform_child.order(
         child,
         restate,

@@ -185,6 +185,7 @@ def _land(
     record = {"raw_sha256": digest, "kind": kind, "release": release, **delivery}
     table = pa.Table.from_pylist([record], schema=DELIVERY_SCHEMA)
     _write_parquet(table, _landing_dir(var_dir, mod.SOURCE) / DELIVERIES / f"{digest}.parquet")
+    counts[DELIVERIES] = 1  # a landing table like the others: what reads it is restated too
     entry: dict[str, Any] = {"kind": kind, "release": release, "tables": counts}
     if periods:
         entry["periods"] = [min(periods).isoformat(), max(periods).isoformat()]

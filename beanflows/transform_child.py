@@ -16,7 +16,8 @@ to the warehouse; killed half-way (the build stopped or crashed), DuckDB drops i
 transaction and the build state still says the models changed, so the next build plans again.
 
 One JSON line each way:
-    stdin 1   {"var_dir", "models_dir", "sources", "commodities", "plan"}   (at start)
+    stdin 1   {"var_dir", "models_dir", "sources", "commodities", "plan", "cache_dir"}
+                                                                         (at start)
     stdin 2   {"restate": {model: [first, last]}, "today", "models_changed", "recheck",
                "run_all"}                                                       (after ingest)
     result    {"failed", "skipped", "restated"} or {"error"}           (on the result pipe)
@@ -38,7 +39,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from beanflows import children, commodities, errors, layout, transform
+from beanflows import children, commodities, errors, layout, plan_cache, transform
 
 Child = subprocess.Popen
 
@@ -75,6 +76,8 @@ def open_project(
         "sources": sources,
         "commodities": str(commodities) if commodities else None,
         "plan": plan,
+        # set by the build after this process started: where a planned warehouse is kept
+        "cache_dir": os.environ.get("BEANFLOWS_CACHE_DIR"),
     }
     with contextlib.suppress(BrokenPipeError, OSError):  # a dead child: `result` reports it
         _send(proc, hello)
@@ -201,6 +204,14 @@ def _plan_early(ctx, result: transform.TransformResult, select: list[str] | None
     return True
 
 
+def _keep_plan(ctx, plan_key: str, var_dir: Path) -> None:  # noqa: ANN001 - sqlmesh Context
+    """Keep the planned warehouse for the next fresh var/; a failure only costs that speed."""
+    try:
+        plan_cache.save(ctx, plan_key, var_dir)
+    except Exception:  # noqa: BLE001 - an optimisation: the build goes on without it
+        _log_traceback()
+
+
 def main() -> None:
     """Child side: open the project, wait for the order, run, reply on the result pipe."""
     die_with_parent()
@@ -223,16 +234,32 @@ def main() -> None:
     var_dir = Path(hello["var_dir"])
     if hello.get("commodities"):  # read by models/config.py (beanflows.commodities)
         os.environ[commodities.ENV] = hello["commodities"]
+    if hello.get("cache_dir"):  # beanflows.plan_cache
+        os.environ["BEANFLOWS_CACHE_DIR"] = hello["cache_dir"]
     os.chdir(var_dir)  # the project's paths (warehouse.duckdb, landing/) are relative to var
     planned = False
+    # A fresh var/ of a full build starts from the planned warehouse of this project, when
+    # an earlier build kept one (beanflows.plan_cache); else it keeps the plan it makes.
+    plan_key, restored_in = None, None
+    if hello.get("plan") and hello["sources"] is None and plan_cache.fresh(var_dir):
+        t1 = time.perf_counter()
+        plan_key = plan_cache.key(Path(hello["models_dir"]), var_dir)
+        if plan_cache.restore(plan_key, var_dir):
+            restored_in = time.perf_counter() - t1
     try:
         ctx, result, select = transform.open_project(Path(hello["models_dir"]), hello["sources"])
         result.seconds["start-up"] = time.perf_counter() - t0
+        if restored_in is not None:
+            result.seconds["plan restored"] = restored_in
     except Exception as exc:  # noqa: BLE001 - reported to the parent as the transform's failure
         _log_traceback()
         ctx, failure = None, f"{type(exc).__name__}: {exc}"
-    if ctx is not None and hello.get("plan"):
+    if ctx is not None and hello.get("plan") and restored_in is not None:
+        planned = True  # the copy is the plan this project makes of a fresh var/
+    elif ctx is not None and hello.get("plan"):
         planned = _plan_early(ctx, result, select)
+        if planned and plan_key is not None:
+            _keep_plan(ctx, plan_key, var_dir)
     line = sys.stdin.readline()
     if not line:  # the parent found nothing to transform
         return

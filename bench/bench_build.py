@@ -16,8 +16,10 @@ published it a week earlier) dated yesterday, then the real file today (as the n
 it): the seconds of that rebuild and how many published files it changed.
 
 The machine-level caches (the Vega bundle and compiled mkdocs templates, keyed by the
-installed library versions; SQLMesh's parsed models in models/.cache) are warm unless
---cold-caches points the first two at an empty folder for every build.
+installed library versions; the planned empty warehouse of this project version,
+beanflows/plan_cache.py; SQLMesh's parsed models in models/.cache) are warm unless
+--cold-caches points the first three at an empty folder for every build (a first build on a
+new machine: it plans).
 """
 
 from __future__ import annotations
@@ -100,7 +102,7 @@ def main() -> None:
     parser.add_argument("--source", default="usda_psd")
     parser.add_argument("--all", action="store_true", help="every source, not one")
     parser.add_argument("--repeat", type=int, default=3, help="builds of each kind (median)")
-    parser.add_argument("--cold-caches", action="store_true", help="no Vega/template cache")
+    parser.add_argument("--cold-caches", action="store_true", help="empty caches")
     args = parser.parse_args()
     args.data = args.data.resolve()  # the build runs in a temporary folder
     if not args.data.is_dir():

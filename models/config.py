@@ -46,6 +46,9 @@ def duckdb_gateway() -> GatewayConfig:
             # Column meanings are published from the model metadata (catalog, methodology);
             # COMMENT ON statements in the warehouse would cost ~1,600 statements a fresh plan.
             register_comments=False,
+            # Two models at a time: SQLMesh's Python work for one (rendering, audits, state)
+            # overlaps DuckDB's work for the other (coffee full build: run 8.5 s -> 7.0 s).
+            concurrent_tasks=2,
             connector_config={
                 "autoinstall_known_extensions": False,
                 "autoload_known_extensions": True,

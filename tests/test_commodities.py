@@ -5,6 +5,7 @@ the generic datasets is the same figure the source's own dataset publishes."""
 from __future__ import annotations
 
 import json
+import re
 import tomllib
 from datetime import date
 from pathlib import Path
@@ -157,6 +158,40 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def _pro(dist: Path, name: str) -> str:
     return f"read_parquet('{dist / 'data' / 'pro' / f'{name}.parquet'}')"
+
+
+def _drawings(page: str, block: str) -> list[str]:
+    """The width classes of one chart's build-time drawings on a page."""
+    card = page.split(f'id="h-{block}"', 1)[1].split("</section>", 1)[0]
+    return re.findall(r'<svg [^>]*class="marks (w-[nmw])"', card)
+
+
+def test_positioning_and_balance_share_a_row_and_the_price_spans_it(demo: Path) -> None:
+    """Half cards are drawn at two widths (phone, half), full ones at three: the page's
+    layout decides how many drawings a commodity costs each render."""
+    coffee = (demo / "commodities" / "coffee" / "index.html").read_text()
+    assert _drawings(coffee, "price-kc-f") == ["w-n", "w-m", "w-w"]
+    assert _drawings(coffee, "positioning") == ["w-n", "w-m"]
+    assert _drawings(coffee, "balance") == ["w-n", "w-m"]
+    # cocoa has no balance to show: its positioning card still pairs with the card saying so
+    cocoa = (demo / "commodities" / "cocoa" / "index.html").read_text()
+    assert _drawings(cocoa, "positioning") == ["w-n", "w-m"]
+    assert "USDA PSD does not cover Cocoa" in cocoa
+
+
+def test_a_section_alone_spans_the_row(tmp_path: Path) -> None:
+    from beanflows.render import pages_commodities
+    from beanflows.render.data import Data
+
+    alone = {"slug": "c", "name": "C", "psd_codes": [], "cot_markets": ["1"], "symbols": {},
+             "pages": ["positioning", "prices"]}  # fmt: skip
+    data = Data(tmp_path, {"datasets": {}, "commodities": [alone]})
+    try:
+        page = pages_commodities.build(data)[1]
+    finally:
+        data.close()
+    full = {b["id"]: b["full"] for b in page["blocks"]}
+    assert full["positioning"] is True and full["prices"] is True
 
 
 def test_catalog_lists_the_commodities(demo: Path) -> None:

@@ -100,7 +100,11 @@ def _sqlmesh_log(stderr: str) -> str:
     return " ".join(stderr.split()).split("SQLMesh process:", 1)[-1]
 
 
-def test_changed_models_are_planned_while_ingest_runs_and_only_then(tmp_path: Path) -> None:
+def test_changed_models_are_planned_while_ingest_runs_and_only_then(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # an empty cache: no planned warehouse of an earlier test stands in for the plan
+    monkeypatch.setenv("BEANFLOWS_CACHE_DIR", str(tmp_path / "cache"))
     args = ["build", "--demo", "--var", str(tmp_path / "var"), "--out", str(tmp_path / "dist")]
     args += ["--today", "2026-12-01"]
     fresh = run_cli(*args, cwd=tmp_path)
@@ -154,13 +158,15 @@ def test_an_early_plan_that_fails_is_made_again_after_ingest(
 
 
 def test_a_child_killed_during_its_early_plan_leaves_a_warehouse_the_next_build_completes(
-    tmp_path: Path,
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The build stopped while SQLMesh planned beside ingest: the rebuild plans again and
     publishes everything (nothing half-created is taken for done)."""
     import time
 
     from beanflows import transform_step
+
+    monkeypatch.setenv("BEANFLOWS_CACHE_DIR", str(tmp_path / "cache"))  # a plan, not a copy
 
     var = tmp_path / "var"
     transform_step.prepare_landings(var)

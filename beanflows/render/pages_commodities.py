@@ -83,10 +83,11 @@ def _missing(c: dict[str, Any], section: str, ds_name: str, data: Data) -> str:
     return f"No {section} data for {c['name']} in the published files yet."
 
 
-def _price_blocks(data: Data, c: dict[str, Any]) -> tuple[list[dict], list[dict]]:
+def _price_blocks(data: Data, c: dict[str, Any], full: bool) -> tuple[list[dict], list[dict]]:
     rows = _query(data, "closes", c["slug"])
     if not rows:
-        return [], [L.empty_block("prices", "Futures price", _missing(c, "prices", PRICES, data))]
+        text = _missing(c, "prices", PRICES, data)
+        return [], [L.empty_block("prices", "Futures price", text, full=full)]
     kpis, blocks = [], []
     for symbol in dict.fromkeys(r["symbol"] for r in rows):
         pts = [r for r in rows if r["symbol"] == symbol]
@@ -101,17 +102,17 @@ def _price_blocks(data: Data, c: dict[str, Any]) -> tuple[list[dict], list[dict]
                 table=latest_table(pts, [("Week's last close", "t", 0), ("Close", "v", 2)]),
                 dataset=PRICES,
                 note="The last trading day of each week is drawn.",
-                full=True,
+                full=full,
             )
         )
     return kpis, blocks
 
 
-def _positioning_blocks(data: Data, c: dict[str, Any]) -> tuple[list[dict], list[dict]]:
+def _positioning_blocks(data: Data, c: dict[str, Any], full: bool) -> tuple[list[dict], list[dict]]:
     rows = _query(data, "positions", c["slug"])
     if not rows:
         text = _missing(c, "positioning", POSITIONING, data)
-        return [], [L.empty_block("positioning", "Positioning", text)]
+        return [], [L.empty_block("positioning", "Positioning", text, full=full)]
     market = f"{rows[-1]['market_name']} ({rows[-1]['market_code']})"
     card = kpi("Managed money net", rows, unit=" contracts", change_unit=" contracts")
     lines = [{"t": r["t"], "series": "Managed money net", "v": r["v"]} for r in rows]
@@ -141,17 +142,16 @@ def _positioning_blocks(data: Data, c: dict[str, Any]) -> tuple[list[dict], list
         ),  # fmt: skip
         dataset=POSITIONING,
         note=f"Market: {market}. Net = long minus short contracts.",
-        full=True,
+        full=full,
     )
     return [card], [block]
 
 
-def _balance_blocks(data: Data, c: dict[str, Any]) -> tuple[list[dict], list[dict]]:
+def _balance_blocks(data: Data, c: dict[str, Any], full: bool) -> tuple[list[dict], list[dict]]:
     rows = _query(data, "balance", c["slug"])
     if not rows:
-        return [], [
-            L.empty_block("balance", "Supply and demand", _missing(c, "balance", BALANCE, data))
-        ]
+        text = _missing(c, "balance", BALANCE, data)
+        return [], [L.empty_block("balance", "Supply and demand", text, full=full)]
     prod = [{"t": r["market_year"], "v": r["v"]} for r in rows if r["series"] == "Production"]
     card = kpi("World production", prod, unit=" 1000 t", change_unit=" 1000 t")
     if prod:
@@ -174,7 +174,7 @@ def _balance_blocks(data: Data, c: dict[str, Any]) -> tuple[list[dict], list[dic
         dataset=BALANCE,
         note="Sum of USDA's country figures, converted from the commodity's PSD unit "
         f"{c.get('psd_unit') or ''} to thousand metric tonnes.",
-        full=True,
+        full=full,
     )
     return ([card] if prod else []), [block]
 
@@ -187,8 +187,11 @@ def _commodity_page(data: Data, c: dict[str, Any]) -> dict[str, Any]:
     kpis: list[dict[str, Any]] = []
     blocks: list[dict[str, Any]] = []
     shown = [s for s in ("prices", "positioning", "balance") if s in c.get("pages", [])]
+    # Positioning and balance share a row (half cards, each chart drawn at two widths, not
+    # three: at 40 commodities 80 drawings fewer a full render); a section alone spans it.
+    pair = {"positioning", "balance"} <= set(shown)
     for section in shown:
-        k, b = SECTIONS[section](data, c)
+        k, b = SECTIONS[section](data, c, section == "prices" or not pair)
         kpis += k
         blocks += b
     if c["slug"] == "coffee":

@@ -9,7 +9,8 @@ text stays at its 12 px or a little larger, never shrunk below it on a phone.
 vl-convert runs in child processes, one per core (`svg_workers`: one Deno runtime each, ~0.6 s
 to start, then ~40-100 ms of CPU a drawing), started on the first drawing not in the cache.
 Drawings are cached by the hash of what they draw (spec, width, vl-convert version) under
-BEANFLOWS_CACHE_DIR, so a nightly rebuild redraws only the charts whose data changed.
+BEANFLOWS_CACHE_DIR (`beanflows.drawing_cache`), so a nightly rebuild redraws only the charts
+whose data changed.
 """
 
 from __future__ import annotations
@@ -18,17 +19,15 @@ import copy
 import hashlib
 import json
 import logging
-import os
 import re
 import threading
-import time
 from concurrent.futures import Future, ThreadPoolExecutor
-from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
 from markupsafe import Markup, escape
 
+from beanflows import drawing_cache
 from beanflows.render import svg_workers
 from beanflows.render.charts import CONFIG, DARK_CONFIG, FONT, PALETTE
 
@@ -40,7 +39,6 @@ from beanflows.render.charts import CONFIG, DARK_CONFIG, FONT, PALETTE
 HALF = (("w-n", 310), ("w-m", 500))
 FULL = (("w-n", 310), ("w-m", 700), ("w-w", 1110))
 log = logging.getLogger(__name__)
-CACHE_DAYS = 14  # cached drawings unused this long are removed
 KEY_VERSION = 2  # bump when `sized` changes what a spec draws
 CHILD_BACKLOG = 24  # drawings waiting before a drawing process starts (~0.7 s of CPU to start)
 
@@ -94,11 +92,6 @@ def tidy(svg: str, cls: str, prefix: str) -> str:
     return svg
 
 
-def _cache_dir() -> Path | None:
-    root = os.environ.get("BEANFLOWS_CACHE_DIR")
-    return Path(root) / f"svg-{version('vl-convert-python')}" if root else None
-
-
 class Drawer:
     """Draws charts to SVG with a content-addressed cache, in this process's vl-convert runtime
     and, when many drawings wait, in drawing processes too (state: the pool, the processes)."""
@@ -107,7 +100,7 @@ class Drawer:
         lanes = svg_workers.count()
         # two threads keep this process's runtime busy; one more for each drawing process
         self.pool = ThreadPoolExecutor(max_workers=lanes + 1, thread_name_prefix="svg")
-        self.cache = _cache_dir()
+        self.cache = drawing_cache.folder("svg")
         self.drawn = 0
         self.cached = 0
         self.lane = threading.local()  # a thread's drawing process, once it has one
@@ -141,7 +134,7 @@ class Drawer:
         return vl_convert.vegalite_to_svg(spec)
 
     def _path(self, key: str) -> Path | None:
-        return self.cache / key[:2] / f"{key}.svg" if self.cache else None
+        return drawing_cache.path(self.cache, key, ".svg")
 
     def _one(
         self, spec: dict[str, Any], width: int, key: str, cls: str, prefix: str, miss: bool
@@ -156,20 +149,13 @@ class Drawer:
 
     def _raw(self, spec: dict[str, Any], width: int, key: str) -> str:
         path = self._path(key)
-        if path is not None and path.is_file():
-            os.utime(path)  # still in use: pruning keeps it
+        kept = drawing_cache.load(path)
+        if kept is not None:
             self.cached += 1
-            return path.read_text(encoding="utf-8")
+            return kept.decode("utf-8")
         svg = self._draw(sized(spec, width))
         self.drawn += 1
-        if path is not None:
-            try:
-                path.parent.mkdir(parents=True, exist_ok=True)
-                tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
-                tmp.write_text(svg, encoding="utf-8")
-                os.replace(tmp, path)
-            except OSError:  # a read-only cache: the next build draws again
-                pass
+        drawing_cache.store(path, svg.encode("utf-8"))
         return svg
 
     def submit(
@@ -199,18 +185,7 @@ class Drawer:
         self.pool.shutdown(wait=True)
         for proc in self.procs:
             svg_workers.stop(proc)
-        if self.cache is not None and self.cache.is_dir():
-            prune(self.cache, time.time() - CACHE_DAYS * 86400)
-
-
-def prune(cache: Path, before: float) -> None:
-    """Remove drawings last used before `before` (a Unix time)."""
-    for path in cache.glob("*/*.svg"):
-        try:
-            if path.stat().st_mtime < before:
-                path.unlink()
-        except OSError:
-            pass
+        drawing_cache.prune(self.cache, ".svg")
 
 
 def dark_css() -> str:

@@ -1,0 +1,63 @@
+"""Drawings kept by content under BEANFLOWS_CACHE_DIR: the site's SVG charts, the brief's PNGs.
+
+A drawing depends only on what it draws and on the vl-convert version, so it is named by the
+hash of its spec (and size) in a folder per kind and version. A rebuild then redraws only the
+charts whose data changed; drawings unused for CACHE_DAYS are removed.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from importlib.metadata import version
+from pathlib import Path
+
+CACHE_DAYS = 14  # cached drawings unused this long are removed
+
+
+def folder(kind: str) -> Path | None:
+    """BEANFLOWS_CACHE_DIR/<kind>-<vl-convert version> (None: no cache configured)."""
+    root = os.environ.get("BEANFLOWS_CACHE_DIR")
+    return Path(root) / f"{kind}-{version('vl-convert-python')}" if root else None
+
+
+def path(where: Path | None, key: str, suffix: str) -> Path | None:
+    return where / key[:2] / f"{key}{suffix}" if where else None
+
+
+def load(drawing: Path | None) -> bytes | None:
+    """The kept drawing, marked as still in use (pruning keeps it); None when not kept."""
+    if drawing is None or not drawing.is_file():
+        return None
+    try:
+        os.utime(drawing)
+        return drawing.read_bytes()
+    except OSError:  # removed meanwhile: draw it again
+        return None
+
+
+def store(drawing: Path | None, data: bytes) -> None:
+    """Keep a drawing (atomically: a reader never sees half of one)."""
+    if drawing is None:
+        return
+    tmp = drawing.with_name(f".{drawing.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+    try:
+        drawing.parent.mkdir(parents=True, exist_ok=True)
+        tmp.write_bytes(data)
+        os.replace(tmp, drawing)
+    except OSError:  # a read-only cache: the next build draws again
+        tmp.unlink(missing_ok=True)
+
+
+def prune(where: Path | None, suffix: str) -> None:
+    """Remove the drawings of this folder unused for CACHE_DAYS."""
+    if where is None or not where.is_dir():
+        return
+    before = time.time() - CACHE_DAYS * 86400
+    for drawing in where.glob(f"*/*{suffix}"):
+        try:
+            if drawing.stat().st_mtime < before:
+                drawing.unlink()
+        except OSError:
+            pass

@@ -94,20 +94,21 @@ def test_a_new_cot_week_redraws_the_positioning_charts_only(tmp_path: Path, monk
     before = _draw(dist)
     first = _cached(tmp_path / "cache")
     charts = sum(len(c) for c in before.values())
-    assert charts == 6 and len(first) == charts * len(static_charts.FULL)
+    # a price chart spans the page (three widths); positioning and balance share a row (two)
+    widths = {"balance": static_charts.HALF, "positioning": static_charts.HALF}
+    drawn = {c: len(widths.get(c, static_charts.FULL)) for p in before.values() for c in p}
+    assert charts == 6 and len(first) == sum(drawn[c] for p in before.values() for c in p)
 
     _write(dist, weeks=31)  # CFTC publishes the next week: the positioning dataset grows
     after = _draw(dist)
     new = _cached(tmp_path / "cache") - first
     # one new drawing per width of each commodity's positioning chart, nothing else
-    assert len(new) == len(COMMODITIES) * len(static_charts.FULL)
+    assert len(new) == len(COMMODITIES) * len(static_charts.HALF)
     for slug in ("commodities/coffee", "commodities/sugar"):
         assert after[slug]["positioning"] != before[slug]["positioning"]
         for chart in ("balance", next(k for k in after[slug] if k.startswith("price-"))):
             assert after[slug][chart] == before[slug][chart], (slug, chart)
-    assert all(
-        c.count("<svg") == len(static_charts.FULL) for p in after.values() for c in p.values()
-    )
+    assert all(c.count("<svg") == drawn[k] for p in after.values() for k, c in p.items())
 
 
 def test_drawing_processes_draw_what_vl_convert_draws_in_process(monkeypatch) -> None:

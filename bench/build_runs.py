@@ -198,9 +198,21 @@ def mirror(src: Path, dst: Path, skip: set[Path] = frozenset()) -> None:
 
 
 def load() -> str:
-    """The machine's load averages (1, 5, 15 min): the machine is shared, say how busy."""
+    """The machine's load averages (1, 5, 15 min) and its speed now: the machine is shared,
+    say how busy and how fast it was around each figure."""
     one, five, fifteen = os.getloadavg()
-    return f"load {one:.2f} {five:.2f} {fifteen:.2f} on {os.cpu_count()} cores"
+    return f"load {one:.2f} {five:.2f} {fifteen:.2f} on {os.cpu_count()} cores, {speed()}"
+
+
+def speed(steps: int = 10_000_000) -> str:
+    """Seconds of a fixed pure-Python loop on one core. A shared 2-vCPU host runs the same
+    work up to twice as slowly from one quarter hour to the next with no load of its own
+    (measured: one loop took 3.2 s, then 6.0 s); figures are comparable only beside this."""
+    t0 = time.perf_counter()
+    total = 0
+    for i in range(steps):
+        total += i
+    return f"10 M-step Python loop {time.perf_counter() - t0:.2f} s"
 
 
 def target_line(label: str, measured: float, target: float, unit: str = "s") -> str:

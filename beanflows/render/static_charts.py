@@ -63,18 +63,10 @@ def sized(spec: dict[str, Any], width: int) -> dict[str, Any]:
     for enc in [out.get("encoding"), *(layer.get("encoding") for layer in out.get("layer", []))]:
         if isinstance(enc, dict):
             enc.pop("tooltip", None)
-    columns = legend_columns(spec, width)
-    if columns is not None:
-        out["encoding"]["color"]["legend"]["columns"] = columns
-    return out
-
-
-def legend_columns(spec: dict[str, Any], width: int) -> int | None:
-    """As many legend columns as fit `width` (None: the legend lays itself out)."""
-    legend = ((spec.get("encoding") or {}).get("color") or {}).get("legend")
+    legend = ((out.get("encoding") or {}).get("color") or {}).get("legend")
     if isinstance(legend, dict) and legend.get("labelLimit"):
-        return max(1, min(6, (width - 60) // int(legend["labelLimit"])))
-    return None
+        legend["columns"] = max(1, min(6, (width - 60) // int(legend["labelLimit"])))
+    return out
 
 
 _ATTRS = re.compile(r'^<svg ([^>]*?)class="marks" width="(\d+)" height="(\d+)"')
@@ -117,10 +109,9 @@ class Drawer:
         self.backlog = 0  # drawings submitted, not in the cache, not drawn yet
         self.lock = threading.Lock()
 
-    def _draw(self, spec: dict[str, Any], variants: list[tuple[int, int | None]]) -> list[str]:
-        """Draw a chart at each (width, legend columns) in this thread's drawing process,
-        starting one when enough drawings wait for it to pay off; otherwise (or if it cannot
-        start, or died) in this process."""
+    def _draw(self, spec: dict[str, Any]) -> str:
+        """Draw in this thread's drawing process, starting one when enough drawings wait for
+        it to pay off; otherwise (or if it cannot start, or died) in this process."""
         proc = getattr(self.lane, "proc", None)
         if proc is None:
             with self.lock:
@@ -134,45 +125,43 @@ class Drawer:
                     log.warning("no drawing process (%s): drawing in the build process", exc)
         if proc is not None:
             try:
-                return svg_workers.draw(proc, spec, variants)
+                return svg_workers.draw(proc, spec)
             except (OSError, EOFError) as exc:
                 log.warning("drawing process failed (%s): drawing in the build process", exc)
                 self.lane.proc = None
-        return svg_workers.draw_widths(spec, variants)
+        import vl_convert
+
+        return vl_convert.vegalite_to_svg(spec)
 
     def _path(self, key: str) -> Path | None:
         return drawing_cache.path(self.cache, key, ".svg")
 
-    def _chart(
-        self, spec: dict[str, Any], keys: list[tuple[str, int, str]], prefix: str, misses: int
+    def _one(
+        self, spec: dict[str, Any], width: int, key: str, cls: str, prefix: str, miss: bool
     ) -> str:
-        """A chart's drawings at its widths, tidied and joined: kept ones from the cache, the
-        others drawn together (one compile to Vega for all of them); `misses`: how many were
-        not in the cache when submitted (the backlog)."""
+        """One drawing, tidied; `miss`: it was not in the cache when submitted (backlog)."""
         try:
-            svgs: dict[str, str] = {}
-            for _, _, key in keys:
-                kept = drawing_cache.load(self._path(key))
-                if kept is not None:
-                    svgs[key] = kept.decode("utf-8")
-            todo = [(width, key) for _, width, key in keys if key not in svgs]
-            self.cached += len(keys) - len(todo)
-            if todo:
-                variants = [(width, legend_columns(spec, width)) for width, _ in todo]
-                drawn = self._draw(sized(spec, todo[0][0]), variants)
-                for (_, key), svg in zip(todo, drawn, strict=True):
-                    drawing_cache.store(self._path(key), svg.encode("utf-8"))
-                    svgs[key] = svg
-                self.drawn += len(todo)
-            return "".join(tidy(svgs[key], cls, prefix) for cls, _, key in keys)
+            return tidy(self._raw(spec, width, key), cls, prefix)
         finally:
-            with self.lock:
-                self.backlog -= misses
+            if miss:
+                with self.lock:
+                    self.backlog -= 1
+
+    def _raw(self, spec: dict[str, Any], width: int, key: str) -> str:
+        path = self._path(key)
+        kept = drawing_cache.load(path)
+        if kept is not None:
+            self.cached += 1
+            return kept.decode("utf-8")
+        svg = self._draw(sized(spec, width))
+        self.drawn += 1
+        drawing_cache.store(path, svg.encode("utf-8"))
+        return svg
 
     def submit(
         self, spec: dict[str, Any], full: bool, prefix: str, spec_text: str | None = None
-    ) -> Future[str]:
-        """Start drawing one chart at each of its widths; a future of its tidied drawings.
+    ) -> list[Future[str]]:
+        """Start drawing one chart at each of its widths; futures of tidied SVG text.
 
         `spec_text` is the spec as canonical JSON when the caller has it already (the page
         embeds it): the cache key is its hash, so a cached chart costs no copy of its data.
@@ -180,15 +169,17 @@ class Drawer:
         if spec_text is None:
             spec_text = json.dumps(spec, sort_keys=True, separators=(",", ":"))
         digest = hashlib.sha256(spec_text.encode())
-        keys = []
+        futures = []
         for cls, width in widths(full):
             key = digest.copy()
             key.update(f"\n{width}\n{MEASURE_FONT}\n{KEY_VERSION}".encode())
-            keys.append((cls, width, key.hexdigest()))
-        misses = sum(not (p and p.is_file()) for p in (self._path(k) for _, _, k in keys))
-        with self.lock:
-            self.backlog += misses
-        return self.pool.submit(self._chart, spec, keys, prefix, misses)
+            path = self._path(key.hexdigest())
+            miss = not (path and path.is_file())
+            with self.lock:
+                self.backlog += miss
+            args = (spec, width, key.hexdigest(), cls, prefix, miss)
+            futures.append(self.pool.submit(self._one, *args))
+        return futures
 
     def close(self) -> None:
         self.pool.shutdown(wait=True)
@@ -219,18 +210,18 @@ def submit_page(drawer: Drawer, pg: dict[str, Any]) -> None:
     for b in pg["blocks"]:
         if b["type"] == "chart" and b.get("spec") is not None:
             text = str(b.get("spec_json") or "") or None
-            b["svg_future"] = drawer.submit(b.pop("spec"), bool(b.get("full")), b["id"], text)
+            b["svg_futures"] = drawer.submit(b.pop("spec"), bool(b.get("full")), b["id"], text)
 
 
 def finish_page(pg: dict[str, Any]) -> None:
     """Put each chart's drawings into its block (`svg`, inline HTML); a chart that could not
     be drawn keeps an empty drawing and is drawn by the browser instead."""
     for b in pg["blocks"]:
-        future = b.pop("svg_future", None)
-        if future is None:
+        futures = b.pop("svg_futures", None)
+        if not futures:
             continue
         try:
-            b["svg"] = Markup(future.result())
+            b["svg"] = Markup("".join(f.result() for f in futures))
         except Exception as exc:  # noqa: BLE001 - one chart must not take a page down
             log.error("chart %s not drawn at build time: %s", b["id"], exc)
             b["svg"] = Markup("")

@@ -24,7 +24,7 @@ from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
-from beanflows import commodities
+from beanflows import commodities, transform_state
 
 WAREHOUSE = "warehouse.duckdb"  # models/config.py: relative to var/
 KEEP = 4  # planned warehouses kept (one per project version: checkouts, branches)
@@ -49,10 +49,7 @@ def key(models_dir: Path, var_dir: Path) -> str | None:
         "psd_mass_units": commodities.PSD_MASS_UNITS,
     }
     h.update(json.dumps(settings, sort_keys=True).encode())
-    for path in sorted(models_dir.rglob("*")):
-        if path.is_file() and not {".cache", "logs", "__pycache__"} & set(path.parts):
-            h.update(b"\0model\0" + path.relative_to(models_dir).as_posix().encode())
-            h.update(path.read_bytes())
+    h.update(transform_state.models_fingerprint(models_dir=models_dir).encode())
     # the schema files every landing table has (ingest.run.prepare_landing): the types the
     # plan's empty tables take from the raw views
     landing = var_dir / settings["landing_root"]

@@ -82,15 +82,17 @@ def owed(
     return out
 
 
-def models_fingerprint(commodities_file: Path | None = None) -> str:
+def models_fingerprint(
+    commodities_file: Path | None = None, models_dir: Path = layout.MODELS_DIR
+) -> str:
     """Hash of the SQLMesh project files and the commodities it is configured with (the
     `commodities` variable): a change needs a plan."""
     h = hashlib.sha256()
     if commodities_file is not None:
         h.update(b"commodities|" + commodities_file.read_bytes())
-    for p in sorted(layout.MODELS_DIR.rglob("*")):
+    for p in sorted(models_dir.rglob("*")):
         if p.is_file() and not {".cache", "logs", "__pycache__"} & set(p.parts):
-            h.update(p.relative_to(layout.MODELS_DIR).as_posix().encode() + p.read_bytes())
+            h.update(p.relative_to(models_dir).as_posix().encode() + p.read_bytes())
     return h.hexdigest()
 
 

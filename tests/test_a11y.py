@@ -164,16 +164,25 @@ PHONE_CHECKS = """() => {
     const box = svg.getBoundingClientRect();
     const spec = JSON.parse(document.getElementById(c.dataset.spec).textContent);
     const color = spec.encoding && spec.encoding.color && spec.encoding.color.field;
-    const labels = [...svg.querySelectorAll('.role-legend-label text')];
+    // every series drawn is named once in the chart's key, in full and on screen; no drawing
+    // carries a legend of its own
+    if (svg.querySelector('.role-legend')) out.legend.push([c.id, 'a legend in the drawing']);
     if (color) {
       const y = spec.encoding.y.field;
       const drawn = spec.data.values.filter(r => r[y] !== null);
       const series = new Set(drawn.map(r => String(r[color])));
-      const shown = labels.map(t => t.textContent);
+      const key = document.querySelector(`.key[data-chart="${c.id}"]`);
+      const items = key ? [...key.querySelectorAll('button')] : [];
+      const shown = items.map(b => b.textContent);
       if (shown.length !== series.size || !shown.every(s => series.has(s)))
         out.legend.push([c.id, shown, [...series]]);
+      for (const b of items) {
+        const r = b.getBoundingClientRect();
+        if (b.scrollWidth > b.clientWidth + 1 || r.left < 0 || r.right > innerWidth)
+          out.cut.push([c.id, b.textContent]);
+      }
     }
-    for (const t of labels.concat([...svg.querySelectorAll('.role-axis-label text')])) {
+    for (const t of svg.querySelectorAll('.role-axis-label text')) {
       if (t.textContent.endsWith('…')) out.cut.push([c.id, t.textContent]);
       const r = t.getBoundingClientRect();
       if (r.width && (r.left < box.left - 1 || r.right > box.right + 1
@@ -206,7 +215,7 @@ PHONE_CHECKS = """() => {
 }"""
 
 
-def test_phone_legends_axes_text_and_targets(browser, site):  # noqa: F811
+def test_phone_keys_axes_text_and_targets(browser, site):  # noqa: F811
     SCREENS.mkdir(parents=True, exist_ok=True)
     ctx, page, _ = open_page(browser, site, width=375, height=740)
     try:
@@ -227,7 +236,7 @@ def test_phone_legends_axes_text_and_targets(browser, site):  # noqa: F811
             assert found["body"] >= 14, (path, found["body"])
             # main-menu and range buttons: at least 24 x 24 px each
             sizes = page.eval_on_selector_all(
-                "nav.main a, .range button, a.pill, .files a",
+                "nav.main a, .range button, .key button, a.pill, .files a",
                 "es => es.map(e => [e.textContent, e.getBoundingClientRect().width,"
                 " e.getBoundingClientRect().height])",
             )

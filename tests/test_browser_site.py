@@ -126,20 +126,42 @@ def test_home_fits_a_phone(browser, base_url):
         ctx.close()
 
 
-def test_range_switch_and_legend_selection(browser, base_url):
+def _line_opacities(page, chart: str) -> list[str]:  # noqa: ANN001
+    return page.eval_on_selector_all(
+        f"{chart} .vega-embed .mark-line path",
+        "ps => ps.map(p => p.getAttribute('opacity') || '1')",
+    )
+
+
+def test_range_switch_and_key_selection(browser, base_url):
     ctx, page, log = open_page(browser, base_url)
     try:
         page.goto(base_url + "/positioning/", wait_until="load")
-        # the build-time drawing becomes interactive Vega when the reader reaches for it
-        page.hover("#c-nets")
+        key = page.locator('.key[data-chart="c-nets"] button')
+        # the key names every series above the drawing, and no drawing carries a legend
+        assert key.all_inner_texts() == ["Managed money", "Commercials"]
+        assert page.locator("#c-nets .role-legend").count() == 0
+        # pressing a series in the key upgrades the drawing to Vega and isolates that series
+        key.nth(1).click()
         page.wait_for_selector("#c-nets[data-drawn] .vega-embed svg")
-        # clicking a legend entry isolates that series (the other one fades)
-        page.locator("#c-nets .role-legend-label text").first.click()
         page.wait_for_timeout(300)
-        opacities = page.eval_on_selector_all(
-            "#c-nets .mark-line path", "ps => ps.map(p => p.getAttribute('opacity') || '1')"
-        )
-        assert len(set(opacities)) == 2, opacities
+        assert key.nth(1).get_attribute("aria-pressed") == "true"
+        assert key.nth(0).get_attribute("aria-pressed") == "false"
+        faded = _line_opacities(page, "#c-nets")
+        assert sorted(faded) == ["0.15", "1"], faded
+        # the page did not move: the key is the same before and after Vega drew the chart
+        assert page.locator("#c-nets .role-legend").count() == 0
+        # the same series pressed again: every series at full strength
+        key.nth(1).click()
+        page.wait_for_timeout(300)
+        assert set(_line_opacities(page, "#c-nets")) == {"1"}
+        assert key.nth(1).get_attribute("aria-pressed") == "false"
+        # from the keyboard: focus the first entry and press Enter
+        key.nth(0).focus()
+        page.keyboard.press("Enter")
+        page.wait_for_timeout(300)
+        assert key.nth(0).get_attribute("aria-pressed") == "true"
+        assert sorted(_line_opacities(page, "#c-nets")) == ["0.15", "1"]
         page.goto(base_url + "/supply/", wait_until="load")
         page.wait_for_selector("#c-balance svg")
         buttons = page.locator('.range[data-chart="c-balance"] button')

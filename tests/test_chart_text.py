@@ -26,13 +26,26 @@ def test_a_missing_week_is_a_gap_a_holiday_shift_is_not() -> None:
     assert [r["v"] for r in out if r["v"] is not None] == [1.0, 2.0, 3.0, 4.0, 5.0, 6.0]
 
 
-def test_a_series_without_values_has_no_legend_entry() -> None:
+def test_a_series_without_values_has_no_key_entry() -> None:
     rows = [{"t": "2025-01-03", "g": "Managed money", "net": 5}] + [
         {"t": "2025-01-03", "g": "Commercials", "net": None}
     ]
     spec = charts.line(rows, "t", "net", color="g")
     assert {r["g"] for r in spec["data"]["values"]} == {"Managed money"}
-    assert spec["encoding"]["color"]["legend"]["labelLimit"] >= len("Managed money") * 7
+    assert spec["encoding"]["color"]["legend"] is None  # the page's key names the series
+    assert spec["encoding"]["color"]["scale"]["domain"] == ["Managed money"]
+    assert charts.key(spec) == {"title": "", "items": [{"name": "Managed money", "i": 0}]}
+
+
+def test_the_key_gives_each_series_its_palette_colour() -> None:
+    names = [f"s{i}" for i in range(10)]
+    rows = [{"t": "2025-01-03", "g": g, "v": i} for i, g in enumerate(names)]
+    spec = charts.line(rows, "t", "v", color="g", color_title="Origin")
+    key = charts.key(spec)
+    assert key["title"] == "Origin"
+    assert [k["name"] for k in key["items"]] == names  # first appearance, as the scale's domain
+    assert [k["i"] for k in key["items"]] == [0, 1, 2, 3, 4, 5, 6, 7, 0, 1]  # Vega cycles too
+    assert charts.key(charts.line(rows, "t", "v")) is None  # one line, no key
 
 
 def test_time_ticks_follow_the_span() -> None:

@@ -17,7 +17,7 @@ import sys
 from importlib.metadata import version
 from pathlib import Path
 
-from beanflows.render.static_charts import dark_css
+from beanflows.render.static_charts import dark_css, key_css
 from beanflows.vega_bundle import GENERATE, cached_path
 
 STATIC = Path(__file__).resolve().parents[2] / "templates" / "static"
@@ -48,8 +48,8 @@ class Assets:
             "icon": ("icon", "svg", "icon.svg"),
         }.items():
             data = (STATIC / name).read_bytes()
-            if key == "css":  # the dark recolouring of build-time chart drawings
-                data += dark_css().encode()
+            if key == "css":  # the dark recolouring of build-time drawings, the keys' swatches
+                data += (dark_css() + key_css()).encode()
             fname = hashed_name(stem, ext, data)
             _write(self.dir / fname, data)
             self.urls[key] = f"/assets/{fname}"

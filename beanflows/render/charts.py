@@ -1,4 +1,4 @@
-"""Altair chart specs for the site: interactive (tooltips, legend selection), data inlined.
+"""Altair chart specs for the site: interactive (tooltips, a series picked from the key).
 
 Altair builds each chart *shape* once (cached on its structural arguments, ~20 ms each); the
 rows are attached afterwards as inline values. Dozens of origin pages share one shape, which
@@ -75,9 +75,6 @@ def dark_config_json() -> str:
     return json.dumps(DARK_CONFIG, sort_keys=True, separators=(",", ":")).replace("</", "<\\/")
 
 
-CHAR_PX = 7.2  # average width of a 12 px system-ui character, for legend columns
-
-
 def _finish(chart: alt.TopLevelMixin) -> dict[str, Any]:
     with alt.utils.schemapi.debug_mode(False):
         spec = chart.properties(width="container").to_dict(validate=False)
@@ -92,13 +89,21 @@ def _finish(chart: alt.TopLevelMixin) -> dict[str, Any]:
 
 
 def _color(field: str | None, title: str) -> tuple[dict[str, Any], list[Any]]:
-    """Color encoding with a legend-bound selection (click a legend entry to isolate it)."""
+    """Color encoding without a Vega legend, and a `pick` param that isolates one series.
+
+    The page shows the series as an HTML key of buttons above the chart (layout.chart_block,
+    site.js sets `pick` from it): the same key for the build-time drawing and for Vega's, so
+    the page does not move when the chart is upgraded, it works from the keyboard, and a
+    drawing without a legend costs vl-convert about a third less.
+    """
     if not field:
         return {}, []
-    pick = alt.selection_point(fields=[field], bind="legend", name="pick")
+    pick = alt.param(name="pick", value=None)
     enc = {
-        "color": alt.Color(f"{field}:N", title=title or None, sort=None),
-        "opacity": alt.condition(pick, alt.value(1.0), alt.value(0.15)),
+        "color": alt.Color(f"{field}:N", title=title or None, sort=None, legend=None),
+        "opacity": alt.condition(
+            f"pick === null || datum[{json.dumps(field)}] === pick", alt.value(1.0), alt.value(0.15)
+        ),
     }
     return enc, [pick]
 
@@ -175,13 +180,13 @@ def line(
         rows = with_gaps(rows, x, y, color)
         spec["encoding"]["x"]["axis"].update(time_axis(rows, x))
     if color:
-        spec["encoding"]["color"]["legend"] = legend(rows, color)
+        spec["encoding"]["color"]["scale"] = {"domain": series(rows, color)}
     spec["data"] = {"values": rows}
     return spec
 
 
 def with_data(rows: list[dict[str, Any]], y: str, color: str | None) -> list[dict[str, Any]]:
-    """Drop the series that have no value at all: a legend lists only lines that are drawn."""
+    """Drop the series that have no value at all: the key lists only lines that are drawn."""
     if not color:
         return rows
     drawn = {r.get(color) for r in rows if r.get(y) is not None}
@@ -234,15 +239,20 @@ def time_axis(rows: list[dict[str, Any]], x: str) -> dict[str, Any]:
     return {"format": "%b %Y" if span >= 120 else "%-d %b", "labelAngle": 0}
 
 
-def legend(rows: list[dict[str, Any]], color: str) -> dict[str, Any]:
-    """A legend that wraps: columns as wide as the longest label, so none is cut short.
+def series(rows: list[dict[str, Any]], color: str) -> list[Any]:
+    """The series in order of first appearance: the color scale's domain, so the i-th series
+    has the palette's i-th colour in every drawing and in the page's key."""
+    return list(dict.fromkeys(r.get(color) for r in rows))
 
-    `columns` suits a desktop card; site.js sets it from the chart's real width before
-    drawing (a width-dependent expression here would leave Vega's layout a pass behind).
-    """
-    longest = max((len(str(r.get(color))) for r in rows), default=8)
-    column_px = round(longest * CHAR_PX + 34)  # symbol, padding and gap
-    return {"columns": max(1, min(6, 1000 // column_px)), "labelLimit": column_px}
+
+def key(spec: dict[str, Any]) -> dict[str, Any] | None:
+    """The page's key of a chart with a color field: its title and (series, palette index)."""
+    color = (spec.get("encoding") or {}).get("color") or {}
+    domain = (color.get("scale") or {}).get("domain")
+    if not color.get("field") or not domain:
+        return None
+    items = [{"name": str(name), "i": i % len(PALETTE)} for i, name in enumerate(domain)]
+    return {"title": color.get("title") or "", "items": items}
 
 
 @lru_cache(maxsize=64)
@@ -276,6 +286,8 @@ def bars(
     """Horizontal bars in the given row order (rows are sorted in SQL)."""
     height = max(80, 18 * len({r[y] for r in rows}))
     spec = json.loads(_bars(y, x, x_title, color, height, fmt))
+    if color:
+        spec["encoding"]["color"]["scale"] = {"domain": series(rows, color)}
     spec["data"] = {"values": rows}
     return spec
 

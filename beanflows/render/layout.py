@@ -18,7 +18,7 @@ from urllib.parse import quote, unquote
 import jinja2
 from markupsafe import Markup, escape
 
-from beanflows.render import chart_text
+from beanflows.render import chart_text, charts
 from beanflows.render.data import Data, Dataset
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
@@ -119,6 +119,7 @@ def chart_block(
         "aria": aria,
         "desc": f"{aria} {latest}".strip(),
         "table": table or chart_text.table(spec),
+        "key": charts.key(spec),  # the series, named above the drawing (site.js picks one)
         "dataset": dataset,
         "dataset_anchor": slugify(dataset),
         "note": note,

@@ -146,7 +146,7 @@ def _comparison(
                 + ".",
                 full=True,
                 dataset="coffee_balance",
-                note="Click a legend entry to isolate one origin.",
+                note="Press an origin in the key to isolate it.",
             ),
             L.table_block("all", f"All producing countries, {ym}", tbl, full=True),
         ],

@@ -39,7 +39,7 @@ from beanflows.render.charts import CONFIG, DARK_CONFIG, FONT, PALETTE
 HALF = (("w-n", 310), ("w-m", 500))
 FULL = (("w-n", 310), ("w-m", 700), ("w-w", 1110))
 log = logging.getLogger(__name__)
-KEY_VERSION = 2  # bump when `sized` changes what a spec draws
+KEY_VERSION = 3  # bump when `sized` changes what a spec draws
 CHILD_BACKLOG = 24  # drawings waiting before a drawing process starts (~0.7 s of CPU to start)
 
 
@@ -54,18 +54,15 @@ MEASURE_FONT = "DejaVu Sans"
 
 
 def sized(spec: dict[str, Any], width: int) -> dict[str, Any]:
-    """The spec at a fixed width, with as many legend columns as site.js would give it, and
-    without tooltips: a static drawing shows none, and formatting one per data point cost a
-    quarter of a drawing (the interactive chart keeps them; the page embeds the full spec)."""
+    """The spec at a fixed width and without tooltips: a static drawing shows none, and
+    formatting one per data point cost a quarter of a drawing (the interactive chart keeps
+    them; the page embeds the full spec). Series are named by the page's key, not a legend."""
     out = copy.deepcopy(spec)
     out["width"] = width
     out["config"] = {**out.get("config", {}), "font": MEASURE_FONT}
     for enc in [out.get("encoding"), *(layer.get("encoding") for layer in out.get("layer", []))]:
         if isinstance(enc, dict):
             enc.pop("tooltip", None)
-    legend = ((out.get("encoding") or {}).get("color") or {}).get("legend")
-    if isinstance(legend, dict) and legend.get("labelLimit"):
-        legend["columns"] = max(1, min(6, (width - 60) // int(legend["labelLimit"])))
     return out
 
 
@@ -203,6 +200,20 @@ def dark_css() -> str:
         rules.append(f'.chart .static [fill="{light}"]{{fill:{dark}}}')
         rules.append(f'.chart .static [stroke="{light}"]{{stroke:{dark}}}')
     return "@media screen and (prefers-color-scheme: dark){\n" + "\n".join(rules) + "\n}\n"
+
+
+def key_css() -> str:
+    """The swatches of the charts' keys (layout.chart_block): the i-th series has the
+    palette's i-th colour, lifted on dark systems as the drawings are (`dark_css`)."""
+    light = [f".key .k{i}{{background:{c}}}" for i, c in enumerate(PALETTE)]
+    dark = DARK_CONFIG["range"]["category"]
+    lifted = [f".key .k{i}{{background:{c}}}" for i, c in enumerate(dark)]
+    return (
+        "\n".join(light)
+        + "\n@media screen and (prefers-color-scheme: dark){\n"
+        + "\n".join(lifted)
+        + "\n}\n"
+    )
 
 
 def submit_page(drawer: Drawer, pg: dict[str, Any]) -> None:

@@ -6,7 +6,7 @@
 // - Upgraded charts are drawn with vega-embed into a child of each `.chart`, so the container
 //   keeps its own role, name and description (the library labels the element it draws into).
 //   Dark systems get the dark chart config; a scheme change redraws.
-// - Range buttons set the chart's `years` param (5 / 10 / max).
+// - Range buttons set the chart's `years` param (5 / 10 / max); a key's buttons its `pick`.
 // - Tables that overflow sideways are focusable (keyboard scrolling) and show a hint.
 // - Printing opens the collapsed data tables, and closes them again afterwards.
 (function () {
@@ -37,13 +37,10 @@
     return on ? Number(on.getAttribute("data-years")) : null;
   }
 
-  // Legend columns from the width the chart really has (labelLimit is one column's width);
-  // the plot's left axis takes about 60 px of it.
-  function legendColumns(spec, el) {
-    var color = spec.encoding && spec.encoding.color;
-    var leg = color && color.legend;
-    if (!leg || !leg.labelLimit) { return null; }
-    return Math.max(1, Math.min(6, Math.floor((el.clientWidth - 60) / leg.labelLimit)));
+  // The series a chart's key has pressed (null: every series at full strength).
+  function pickedSeries(el) {
+    var on = document.querySelector('.key[data-chart="' + el.id + '"] button[aria-pressed="true"]');
+    return on ? on.getAttribute("data-series") : null;
   }
 
   var vegaMeta = document.querySelector('meta[name="bf-vega"]');
@@ -112,9 +109,6 @@
     var src = document.getElementById(el.getAttribute("data-spec"));
     if (!src || !window.vegaEmbed) { return; }
     var spec = JSON.parse(src.textContent);
-    var columns = legendColumns(spec, el);
-    if (columns !== null) { spec.encoding.color.legend.columns = columns; }
-    el.setAttribute("data-columns", String(columns));
     var isDark = !!(dark && dark.matches);
     if (isDark) { spec.config = merge(spec.config || {}, darkConfig()); }
     var target = el.querySelector(".vega-target");
@@ -139,6 +133,8 @@
       views[el.id] = res.view;
       var years = pressedYears(el);
       if (years !== null && years !== 5) { res.view.signal("years", years).runAsync(); }
+      var picked = pickedSeries(el);
+      if (picked !== null) { res.view.signal("pick", picked).runAsync(); }
     }).catch(function (err) { el.setAttribute("data-error", String(err)); });
   }
 
@@ -151,6 +147,27 @@
           var view = views[group.getAttribute("data-chart")];
           if (view) { view.signal("years", Number(b.getAttribute("data-years"))).runAsync(); }
           // not drawn by Vega yet: drawOne applies the pressed range once it has drawn
+          else { var el = document.getElementById(group.getAttribute("data-chart")); if (el) { upgrade(el); } }
+        });
+      });
+    });
+  }
+
+  // A chart's key: a press isolates that series (another press, or the same one again, changes
+  // or clears it). The chart is upgraded first if need be; drawOne then applies the pick.
+  function bindKeys() {
+    document.querySelectorAll(".key[data-chart]").forEach(function (group) {
+      var buttons = group.querySelectorAll("button");
+      buttons.forEach(function (b) {
+        b.disabled = false;
+        b.setAttribute("aria-pressed", "false");
+        b.addEventListener("click", function () {
+          var on = b.getAttribute("aria-pressed") !== "true";
+          buttons.forEach(function (o) { o.setAttribute("aria-pressed", "false"); });
+          b.setAttribute("aria-pressed", on ? "true" : "false");
+          group.classList.toggle("picked", on);
+          var view = views[group.getAttribute("data-chart")];
+          if (view) { view.signal("pick", on ? b.getAttribute("data-series") : null).runAsync(); }
           else { var el = document.getElementById(group.getAttribute("data-chart")); if (el) { upgrade(el); } }
         });
       });
@@ -183,6 +200,7 @@
 
   function start() {
     bindRanges();
+    bindKeys();
     bindUpgrades();
     markScrolling();
     document.querySelectorAll("details").forEach(function (d) {
@@ -191,13 +209,7 @@
     var timer = null;
     window.addEventListener("resize", function () {
       clearTimeout(timer);
-      timer = setTimeout(function () {
-        markScrolling();
-        document.querySelectorAll(".chart[data-drawn]").forEach(function (el) {
-          var spec = JSON.parse(document.getElementById(el.getAttribute("data-spec")).textContent);
-          if (String(legendColumns(spec, el)) !== el.getAttribute("data-columns")) { drawOne(el); }
-        });
-      }, 150);
+      timer = setTimeout(markScrolling, 150);
     });
     if (dark && dark.addEventListener) { dark.addEventListener("change", drawAll); }
   }

@@ -135,7 +135,7 @@ def test_drawing_processes_draw_what_vl_convert_draws_in_process(monkeypatch) ->
 
 def test_a_dead_drawing_process_falls_back_to_this_process(monkeypatch, tmp_path: Path) -> None:
     monkeypatch.delenv("BEANFLOWS_CACHE_DIR", raising=False)
-    monkeypatch.setenv(svg_workers.WORKERS_ENV, "2")  # this process and one drawing process
+    monkeypatch.setenv(svg_workers.WORKERS_ENV, "1")  # one drawing process, then this process
     started = []
     start = svg_workers.start
 

@@ -19,6 +19,7 @@ import copy
 import hashlib
 import json
 import logging
+import queue
 import re
 import threading
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -90,42 +91,79 @@ def tidy(svg: str, cls: str, prefix: str) -> str:
 
 
 class Drawer:
-    """Draws charts to SVG with a content-addressed cache, in this process's vl-convert runtime
-    and, when many drawings wait, in drawing processes too (state: the pool, the processes)."""
+    """Draws charts to SVG with a content-addressed cache, in drawing processes (state: the
+    thread pool, the processes, which of them are idle).
+
+    Never in this process while it works: vl-convert holds the GIL for a whole drawing (a
+    Python loop in another thread ran at a tenth of its speed), so every in-process drawing
+    stopped the thread that builds the pages. The first drawing process starts on the first
+    drawing not in the cache; a second once enough drawings wait to pay for its start-up.
+    This process draws only when no drawing process can run (one failed to start, or died).
+    """
 
     def __init__(self) -> None:
-        lanes = svg_workers.count()
-        # two threads keep this process's runtime busy; one more for each drawing process
-        self.pool = ThreadPoolExecutor(max_workers=lanes + 1, thread_name_prefix="svg")
+        self.lanes = svg_workers.count()
+        # one thread per drawing process, and one more tidying and caching while they draw
+        self.pool = ThreadPoolExecutor(max_workers=self.lanes + 1, thread_name_prefix="svg")
         self.cache = drawing_cache.folder("svg")
         self.drawn = 0
         self.cached = 0
-        self.lane = threading.local()  # a thread's drawing process, once it has one
         self.procs: list[Any] = []
-        self.children_left = lanes - 1
+        self.idle: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        self.alive = 0  # drawing processes started and not failed
+        self.broken = False  # one failed: start no more, draw here once none is left
         self.backlog = 0  # drawings submitted, not in the cache, not drawn yet
         self.lock = threading.Lock()
 
-    def _draw(self, spec: dict[str, Any]) -> str:
-        """Draw in this thread's drawing process, starting one when enough drawings wait for
-        it to pay off; otherwise (or if it cannot start, or died) in this process."""
-        proc = getattr(self.lane, "proc", None)
-        if proc is None:
+    def _acquire(self) -> Any | None:
+        """A drawing process for one drawing: an idle one, a new one (the first at once, the
+        others when the backlog pays for their start-up), else the next one to be free.
+        None: draw in this process (no drawing process can run)."""
+        while True:
+            try:
+                return self.idle.get_nowait()
+            except queue.Empty:
+                pass
             with self.lock:
-                start = self.children_left > 0 and self.backlog >= CHILD_BACKLOG
-                self.children_left -= start
+                if self.broken and self.alive == 0:
+                    return None
+                start = not self.broken and self.alive < self.lanes
+                start = start and (self.alive == 0 or self.backlog >= CHILD_BACKLOG)
+                self.alive += start
             if start:
                 try:
-                    proc = self.lane.proc = svg_workers.start()
-                    self.procs.append(proc)
+                    proc = svg_workers.start()
                 except OSError as exc:
                     log.warning("no drawing process (%s): drawing in the build process", exc)
+                    self._lost()
+                    continue
+                self.procs.append(proc)
+                return proc
+            try:
+                return self.idle.get(timeout=0.2)
+            except queue.Empty:
+                continue  # a process may have failed meanwhile: look again
+
+    def _lost(self) -> None:
+        with self.lock:
+            self.alive -= 1
+            self.broken = True
+
+    def _draw(self, spec: dict[str, Any]) -> str:
+        """Draw in a drawing process; in this process only when none can run."""
+        proc = self._acquire()
         if proc is not None:
             try:
-                return svg_workers.draw(proc, spec)
+                svg = svg_workers.draw(proc, spec)
             except (OSError, EOFError) as exc:
                 log.warning("drawing process failed (%s): drawing in the build process", exc)
-                self.lane.proc = None
+                self._lost()
+            except Exception:  # this spec cannot be drawn: the process draws the next one
+                self.idle.put(proc)
+                raise
+            else:
+                self.idle.put(proc)
+                return svg
         import vl_convert
 
         return vl_convert.vegalite_to_svg(spec)

@@ -48,6 +48,27 @@ def test_the_key_gives_each_series_its_palette_colour() -> None:
     assert charts.key(charts.line(rows, "t", "v")) is None  # one line, no key
 
 
+def test_the_drawing_colours_each_series_as_its_key_swatch() -> None:
+    import re
+
+    import vl_convert
+
+    from beanflows.render import static_charts
+
+    names = ["Brazil", "Vietnam", "Colombia"]
+    rows = [{"t": f"2025-01-{d:02d}", "g": g, "v": d * (i + 1)}
+            for i, g in enumerate(names) for d in (3, 10, 17)]  # fmt: skip
+    spec = charts.line(rows, "t", "v", color="g")
+    svg = vl_convert.vegalite_to_svg(static_charts.sized(spec, 500))
+    strokes = re.findall(r'<path d="M[^"]*" stroke="(#[0-9a-f]{6})"', svg)
+    key = charts.key(spec)
+    assert strokes == [charts.PALETTE[k["i"]] for k in key["items"]]  # Brazil, Vietnam, Colombia
+    css = static_charts.key_css()
+    for k in key["items"]:
+        assert f".key .k{k['i']}{{background:{charts.PALETTE[k['i']]}}}" in css
+        assert f".key .k{k['i']}{{background:{charts.DARK_PALETTE[k['i']]}}}" in css  # dark
+
+
 def test_time_ticks_follow_the_span() -> None:
     short = charts.line(weekly([1, 2, 3, 4]), "t", "v")
     assert short["encoding"]["x"]["axis"]["format"] == "%-d %b"  # not "Tue 05 Sat 09"

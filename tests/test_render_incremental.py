@@ -158,6 +158,35 @@ def test_a_dead_drawing_process_falls_back_to_this_process(monkeypatch, tmp_path
     assert len(started) == 1 and all("<svg" in s for s in svgs) and drawer.drawn == 3
 
 
+def test_the_build_process_never_draws_while_a_drawing_process_can(monkeypatch) -> None:
+    """vl-convert holds the GIL for a whole drawing: drawn here, it would stop the thread that
+    builds the pages. Every drawing goes to a drawing process, the first started at once."""
+    import vl_convert
+
+    monkeypatch.delenv("BEANFLOWS_CACHE_DIR", raising=False)
+    monkeypatch.setenv(svg_workers.WORKERS_ENV, "2")
+
+    def here(spec):  # noqa: ANN001, ANN202
+        raise AssertionError("drawn in the build process")
+
+    monkeypatch.setattr(vl_convert, "vegalite_to_svg", here)
+    specs = [
+        {"data": {"values": [{"a": i, "b": n} for i in range(5)]}, "mark": "line",
+         "encoding": {"x": {"field": "a", "type": "quantitative"},
+                      "y": {"field": "b", "type": "quantitative"}}}
+        for n in range(4)
+    ]  # fmt: skip
+    drawer = static_charts.Drawer()
+    try:
+        futures = [f for i, spec in enumerate(specs) for f in drawer.submit(spec, True, f"c{i}")]
+        svgs = [f.result() for f in futures]
+    finally:
+        drawer.close()
+    assert drawer.drawn == 12 and all(s.startswith("<svg") for s in svgs)
+    assert len(drawer.procs) == 1  # 12 waiting drawings do not pay for a second start-up
+    assert all(p.returncode == 0 for p in drawer.procs)  # closed with the drawer
+
+
 def test_data_opens_only_the_datasets_a_page_reads(tmp_path: Path) -> None:
     _write(tmp_path, weeks=3)
     catalog = json.loads((tmp_path / "data" / "catalog.json").read_text())

@@ -124,10 +124,11 @@ def test_drawing_processes_draw_what_vl_convert_draws_in_process(monkeypatch) ->
     }  # fmt: skip
     proc = svg_workers.start()
     try:
-        assert svg_workers.draw(proc, spec) == vl_convert.vegalite_to_svg(spec)
+        drawn = svg_workers.draw(proc, {**spec, "width": 200}, [200, 400])
+        assert drawn == [vl_convert.vegalite_to_svg({**spec, "width": w}) for w in (200, 400)]
         with pytest.raises(RuntimeError):  # a spec it cannot draw: an error, the process lives
-            svg_workers.draw(proc, {"mark": "nonsense-mark", "data": {"values": []}})
-        assert svg_workers.draw(proc, spec).startswith("<svg")
+            svg_workers.draw(proc, {"mark": "nonsense-mark", "data": {"values": []}}, [9])
+        assert svg_workers.draw(proc, spec, [300])[0].startswith("<svg")
     finally:
         svg_workers.stop(proc)
     assert proc.returncode == 0
@@ -232,3 +233,31 @@ def test_the_brief_refresh_renders_the_home_page_and_sitemap_only(tmp_path: Path
     assert not render_site(full, catalog)["errors"]
     assert (full / "sitemap.xml").read_text() == refreshed
     assert (full / "index.html").read_bytes() == (out / "index.html").read_bytes()
+
+
+def test_a_chart_compiled_once_is_drawn_as_each_width_compiled_alone(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    """Every chart of the demo site: the drawings a drawing process makes from one compile to
+    Vega (only the width set per width) equal compiling the chart at each width."""
+    import re
+
+    import vl_convert
+
+    from tests.demo_site import demo_dist
+
+    specs = {}
+    for page in sorted(demo_dist(tmp_path_factory).rglob("index.html")):
+        for cid, text in re.findall(
+            r'<script type="application/json" id="s-([^"]+)">(.*?)</script>', page.read_text()
+        ):
+            specs.setdefault(cid, json.loads(text))  # one of each chart (pages repeat some)
+    assert len(specs) > 10
+    sizes = [w for _, w in static_charts.FULL]
+    checked = 0
+    for spec in specs.values():
+        got = svg_workers.draw_widths(static_charts.sized(spec, sizes[0]), sizes)
+        for width, svg in zip(sizes, got, strict=True):
+            assert svg == vl_convert.vegalite_to_svg(static_charts.sized(spec, width))
+            checked += 1
+    assert checked == 3 * len(specs)

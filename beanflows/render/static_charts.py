@@ -149,12 +149,13 @@ class Drawer:
             self.alive -= 1
             self.broken = True
 
-    def _draw(self, spec: dict[str, Any]) -> str:
-        """Draw in a drawing process; in this process only when none can run."""
+    def _draw(self, spec: dict[str, Any], sizes: list[int]) -> list[str]:
+        """The chart at these widths, in a drawing process (one compile for all of them); in
+        this process, one width at a time, only when none can run."""
         proc = self._acquire()
         if proc is not None:
             try:
-                svg = svg_workers.draw(proc, spec)
+                svgs = svg_workers.draw(proc, sized(spec, sizes[0]), sizes)
             except (OSError, EOFError) as exc:
                 log.warning("drawing process failed (%s): drawing in the build process", exc)
                 self._lost()
@@ -163,35 +164,41 @@ class Drawer:
                 raise
             else:
                 self.idle.put(proc)
-                return svg
+                return svgs
         import vl_convert
 
-        return vl_convert.vegalite_to_svg(spec)
+        return [vl_convert.vegalite_to_svg(sized(spec, width)) for width in sizes]
 
     def _path(self, key: str) -> Path | None:
         return drawing_cache.path(self.cache, key, ".svg")
 
-    def _one(
-        self, spec: dict[str, Any], width: int, key: str, cls: str, prefix: str, miss: bool
-    ) -> str:
-        """One drawing, tidied; `miss`: it was not in the cache when submitted (backlog)."""
+    def _chart(
+        self, spec: dict[str, Any], items: list[tuple[str, int, str]], prefix: str, misses: int
+    ) -> list[str]:
+        """One chart's drawings, (css class, width, cache key) each, tidied: from the cache, the
+        others drawn together; `misses`: how many were not in the cache when submitted."""
+        raw: dict[int, str] = {}
+        todo: list[tuple[int, Path | None]] = []
         try:
-            return tidy(self._raw(spec, width, key), cls, prefix)
+            for _, width, key in items:
+                path = self._path(key)
+                kept = drawing_cache.load(path)
+                if kept is not None:
+                    self.cached += 1
+                    raw[width] = kept.decode("utf-8")
+                else:
+                    todo.append((width, path))
+            if todo:
+                for (width, path), svg in zip(
+                    todo, self._draw(spec, [w for w, _ in todo]), strict=True
+                ):
+                    self.drawn += 1
+                    drawing_cache.store(path, svg.encode("utf-8"))
+                    raw[width] = svg
         finally:
-            if miss:
-                with self.lock:
-                    self.backlog -= 1
-
-    def _raw(self, spec: dict[str, Any], width: int, key: str) -> str:
-        path = self._path(key)
-        kept = drawing_cache.load(path)
-        if kept is not None:
-            self.cached += 1
-            return kept.decode("utf-8")
-        svg = self._draw(sized(spec, width))
-        self.drawn += 1
-        drawing_cache.store(path, svg.encode("utf-8"))
-        return svg
+            with self.lock:
+                self.backlog -= misses
+        return [tidy(raw[width], cls, prefix) for cls, width, _ in items]
 
     def submit(
         self, spec: dict[str, Any], full: bool, prefix: str, spec_text: str | None = None
@@ -204,16 +211,27 @@ class Drawer:
         if spec_text is None:
             spec_text = json.dumps(spec, sort_keys=True, separators=(",", ":"))
         digest = hashlib.sha256(spec_text.encode())
-        futures = []
+        items, misses = [], 0
         for cls, width in widths(full):
             key = digest.copy()
             key.update(f"\n{width}\n{MEASURE_FONT}\n{KEY_VERSION}".encode())
             path = self._path(key.hexdigest())
-            miss = not (path and path.is_file())
-            with self.lock:
-                self.backlog += miss
-            args = (spec, width, key.hexdigest(), cls, prefix, miss)
-            futures.append(self.pool.submit(self._one, *args))
+            misses += not (path and path.is_file())
+            items.append((cls, width, key.hexdigest()))
+        with self.lock:
+            self.backlog += misses
+        chart = self.pool.submit(self._chart, spec, items, prefix, misses)
+        futures: list[Future[str]] = [Future() for _ in items]
+
+        def hand_out(done: Future[list[str]]) -> None:
+            if done.exception() is not None:
+                for future in futures:
+                    future.set_exception(done.exception())
+            else:
+                for future, svg in zip(futures, done.result(), strict=True):
+                    future.set_result(svg)
+
+        chart.add_done_callback(hand_out)
         return futures
 
     def close(self) -> None:

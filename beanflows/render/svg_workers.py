@@ -3,8 +3,17 @@
 vl-convert runs every drawing of a process on its single Deno runtime, so in-process drawing
 uses one core however many threads call it; a drawing costs 40-100 ms of CPU, mostly
 measuring label text. At 40 commodities (about 400 drawings) that one core is the render's
-critical path. Each worker here is a Python child with its own runtime, fed one Vega-Lite spec
-per line on stdin and answering one JSON line (`{"svg": ...}` or `{"error": ...}`) on stdout.
+critical path. Each worker here is a Python child with its own runtime, fed one chart per line
+on stdin (`{"spec": Vega-Lite at its first width, "widths": [...]}`) and answering one JSON
+line (`{"svgs": [...]}` or `{"error": ...}`) on stdout.
+
+A chart is compiled to Vega once and drawn at each of its widths from that: the compiled specs
+of two widths differ only in `width` (static drawings have no legend; `static_charts.sized`),
+and the drawings are byte-identical to compiling each width (a test checks every chart of the
+demo site); the compile is about a sixth of a drawing. Only workers do this: they draw one
+chart at a time. (In the build process, threads calling vl-convert's compile and its drawing
+at once hung a build: the compile's large returned dict let the garbage collector run a
+finalizer mid-call.)
 A worker ends at the end of its input, so it ends with the build however the build ends (the
 kernel closes the pipe). Workers start from the drawing threads: no `preexec_fn` (unsafe with
 threads), so not `beanflows.children`.
@@ -21,17 +30,29 @@ from typing import Any
 WORKERS_ENV = "BEANFLOWS_SVG_WORKERS"  # how many drawing processes (default: one per core)
 MAX_DEFAULT = 2  # more runtimes than this start slower than they draw on a typical build
 
-_RUNNER = """
-import json, sys
-import vl_convert
-for line in sys.stdin:
-    try:
-        out = {"svg": vl_convert.vegalite_to_svg(json.loads(line))}
-    except Exception as exc:
-        out = {"error": f"{type(exc).__name__}: {str(exc)[:300]}"}
-    sys.stdout.write(json.dumps(out) + "\\n")
-    sys.stdout.flush()
-"""
+
+def draw_widths(spec: dict[str, Any], widths: list[int]) -> list[str]:
+    """The chart at each width, from one compile (`spec`: sized for its first width)."""
+    import vl_convert
+
+    vega = vl_convert.vegalite_to_vega(spec)
+    svgs = []
+    for width in widths:
+        vega["width"] = width
+        svgs.append(vl_convert.vega_to_svg(vega))
+    return svgs
+
+
+def serve() -> None:
+    """A worker: one chart per line in, its drawings (or the error) as one line out."""
+    for line in sys.stdin:
+        try:
+            chart = json.loads(line)
+            out: dict[str, Any] = {"svgs": draw_widths(chart["spec"], chart["widths"])}
+        except Exception as exc:  # noqa: BLE001 - reported to the drawing thread
+            out = {"error": f"{type(exc).__name__}: {str(exc)[:300]}"}
+        sys.stdout.write(json.dumps(out) + "\n")
+        sys.stdout.flush()
 
 
 def count() -> int:
@@ -46,7 +67,9 @@ def count() -> int:
 def start() -> subprocess.Popen:
     """A drawing process (its runtime starts on the first spec it reads)."""
     return subprocess.Popen(
-        [sys.executable, "-c", _RUNNER],
+        # this file as a script: nothing of beanflows is imported (its renderer is heavy);
+        # -P keeps the script's folder (beanflows/render: data.py, layout.py...) off sys.path
+        [sys.executable, "-P", __file__],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
@@ -55,13 +78,15 @@ def start() -> subprocess.Popen:
     )
 
 
-def draw(proc: subprocess.Popen, spec: dict[str, Any]) -> str:
-    """The SVG of one spec, drawn by `proc` (one request at a time per process).
+def draw(proc: subprocess.Popen, spec: dict[str, Any], widths: list[int]) -> list[str]:
+    """The SVGs of one chart at each width (`spec`: sized for the first), drawn by `proc` (one
+    request at a time per process).
 
     Raises RuntimeError when the spec cannot be drawn, OSError or EOFError when the process
     is gone (the caller then draws in-process)."""
     assert proc.stdin is not None and proc.stdout is not None
-    proc.stdin.write(json.dumps(spec, separators=(",", ":")) + "\n")
+    chart = {"spec": spec, "widths": widths}
+    proc.stdin.write(json.dumps(chart, separators=(",", ":")) + "\n")
     proc.stdin.flush()
     line = proc.stdout.readline()
     if not line:
@@ -69,7 +94,7 @@ def draw(proc: subprocess.Popen, spec: dict[str, Any]) -> str:
     answer = json.loads(line)
     if "error" in answer:
         raise RuntimeError(answer["error"])
-    return str(answer["svg"])
+    return [str(svg) for svg in answer["svgs"]]
 
 
 def stop(proc: subprocess.Popen) -> None:
@@ -81,3 +106,7 @@ def stop(proc: subprocess.Popen) -> None:
     except (OSError, subprocess.TimeoutExpired):
         proc.kill()
         proc.wait()
+
+
+if __name__ == "__main__":
+    serve()

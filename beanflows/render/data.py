@@ -77,6 +77,7 @@ class Data:
         self.con.execute("SET threads = 1")
         self.datasets: dict[str, Dataset] = {}  # those opened so far
         self._cache: dict[str, list[dict[str, Any]]] = {}
+        self._groups: dict[tuple[str, str], dict[Any, list[dict[str, Any]]]] = {}
 
     def _open(self, name: str, meta: dict[str, Any]) -> str | None:
         free = (meta.get("files") or {}).get("free") or {}
@@ -115,6 +116,24 @@ class Data:
             names = [d[0] for d in rel.description]
             self._cache[sql] = [dict(zip(names, r, strict=True)) for r in rel.fetchall()]
         return [dict(r) for r in self._cache[sql]]
+
+    def group(self, sql: str, column: str, value: Any) -> list[dict[str, Any]]:
+        """The rows of `sql` whose `column` is `value`, without that column, in query order.
+
+        The query runs once a render and is split by the column: forty commodity pages read
+        three queries, not one hundred and twenty scans of the same tables."""
+        if (sql, column) not in self._groups:
+            rel = self.con.execute(sql)
+            names = [d[0] for d in rel.description]
+            at = names.index(column)
+            keep = names[:at] + names[at + 1 :]
+            split: dict[Any, list[dict[str, Any]]] = {}
+            for r in rel.fetchall():
+                split.setdefault(r[at], []).append(
+                    dict(zip(keep, r[:at] + r[at + 1 :], strict=True))
+                )
+            self._groups[(sql, column)] = split
+        return [dict(r) for r in self._groups[(sql, column)].get(value, [])]
 
     def source(self, name: str) -> dict[str, Any]:
         return self.catalog.get("sources", {}).get(name, {})

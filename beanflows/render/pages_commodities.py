@@ -44,21 +44,25 @@ def build(data: Data) -> list[dict[str, Any]]:
 
 _IDS = ", ".join(f"'{a}'" for a in BALANCE_LINES)
 _LABELS = " ".join(f"WHEN '{a}' THEN '{label}'" for a, label in BALANCE_LINES.items())
-# What each section reads ({view}: the dataset's table, ?: the commodity), cut for a chart.
+# What each section reads ({view}: the dataset's table), cut for a chart: every commodity in
+# one query, split by `commodity` (Data.group), oldest first within each.
 QUERIES = {
-    # (symbol, t, v, unit): the last close of each week, oldest first
-    "closes": (PRICES, 'SELECT symbol, "date" AS t, close AS v, quote_unit AS unit FROM {view} '
-               "WHERE commodity = ? QUALIFY ROW_NUMBER() OVER (PARTITION BY symbol, "
-               "DATE_TRUNC('week', \"date\") ORDER BY \"date\" DESC) = 1 ORDER BY symbol, t"),
-    # futures-only weekly positioning of the commodity's first market, oldest first
-    "positions": (POSITIONING, "SELECT report_date AS t, mm_net AS v, mm_net_pct_oi, "
+    # (symbol, t, v, unit): the last close of each week
+    "closes": (PRICES, 'SELECT commodity, symbol, "date" AS t, close AS v, quote_unit AS unit '
+               "FROM {view} QUALIFY ROW_NUMBER() OVER (PARTITION BY commodity, symbol, "
+               "DATE_TRUNC('week', \"date\") ORDER BY \"date\" DESC) = 1 "
+               "ORDER BY commodity, symbol, t"),
+    # futures-only weekly positioning of each commodity's first market
+    "positions": (POSITIONING, "SELECT commodity, report_date AS t, mm_net AS v, mm_net_pct_oi, "
                   "noncomm_net, cot_index_mm_52w, market_code, market_name FROM {view} "
-                  "WHERE commodity = ? AND report_type = 'futures_only' AND market_code = "
-                  "(SELECT MIN(market_code) FROM {view} WHERE commodity = ?) ORDER BY t"),
+                  "WHERE report_type = 'futures_only' AND (commodity, market_code) IN "
+                  "(SELECT commodity, MIN(market_code) FROM {view} GROUP BY commodity) "
+                  "ORDER BY commodity, t"),
     # world totals per market year of production, consumption and ending stocks [1000 t]
-    "balance": (BALANCE, f"SELECT market_year, CASE attribute_id {_LABELS} END AS series, "
-                "SUM(value_1000t) AS v FROM {view} WHERE commodity = ? AND attribute_id IN "
-                f"({_IDS}) AND value_1000t IS NOT NULL GROUP BY ALL ORDER BY market_year, series"),
+    "balance": (BALANCE, f"SELECT commodity, market_year, CASE attribute_id {_LABELS} END AS "
+                "series, SUM(value_1000t) AS v FROM {view} WHERE attribute_id IN "
+                f"({_IDS}) AND value_1000t IS NOT NULL GROUP BY ALL "
+                "ORDER BY commodity, market_year, series"),
 }  # fmt: skip
 
 
@@ -69,7 +73,7 @@ def _query(data: Data, what: str, slug: str) -> list[dict[str, Any]]:
     ds = data.get(name)
     if not ds.ok:
         return []
-    return data.rows(sql.format(view=f'"{ds.view}"'), [slug] * sql.count("?"))
+    return data.group(sql.format(view=f'"{ds.view}"'), "commodity", slug)
 
 
 def _missing(c: dict[str, Any], section: str, ds_name: str, data: Data) -> str:

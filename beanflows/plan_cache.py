@@ -16,10 +16,12 @@ DuckDB gateway use it (a `--source` build plans a selection; Spark keeps its tab
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
 import shutil
+import time
 from importlib.metadata import version
 from pathlib import Path
 from typing import Any
@@ -96,6 +98,17 @@ def save(ctx: Any, plan_key: str | None, var_dir: Path) -> None:  # ctx: sqlmesh
     except OSError:  # a read-only cache: the next fresh var/ plans again
         tmp.unlink(missing_ok=True)
         return
+    prune(folder)
+
+
+def prune(folder: Path, now: float | None = None) -> None:
+    """Keep the KEEP newest plans; drop copies a killed save left behind (`.*.tmp`, older
+    than an hour: a younger one may be another build's save under way)."""
     kept = sorted(folder.glob("*.duckdb"), key=lambda p: p.stat().st_mtime, reverse=True)
     for old in kept[KEEP:]:
         old.unlink(missing_ok=True)
+    stale = (now or time.time()) - 3600
+    for tmp in folder.glob(".*.tmp"):
+        with contextlib.suppress(OSError):  # gone meanwhile (another build pruned it)
+            if tmp.stat().st_mtime < stale:
+                tmp.unlink()

@@ -143,3 +143,26 @@ def test_a_dist_without_some_datasets_still_gives_a_brief(tmp_path: Path, missin
     if "ice_certified_stocks" in missing:
         assert "No certified-stocks data yet." in page
     assert "closed at" in page  # the price section still has its numbers
+
+
+def test_a_second_brief_of_the_same_numbers_draws_no_chart(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The brief's PNGs are kept by content (BEANFLOWS_CACHE_DIR): the same week's numbers
+    again (a rebuilt var/, a resend) take every chart from the cache, byte for byte."""
+    import vl_convert
+
+    monkeypatch.setenv("BEANFLOWS_CACHE_DIR", str(tmp_path / "cache"))
+    dist = write_dist(tmp_path / "dist")
+    make.make(dist, tmp_path / "var1", WEEK, "https://site.test", "https://acct.test")
+    kept = sorted((tmp_path / "cache").rglob("*.png"))
+    assert len(kept) >= 3
+
+    def draw(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        raise AssertionError("a chart was drawn again")
+
+    monkeypatch.setattr(vl_convert, "vegalite_to_png", draw)
+    make.make(dist, tmp_path / "var2", WEEK, "https://site.test", "https://acct.test")
+    first, second = (tmp_path / v / "briefs" / WEEK / "brief.eml" for v in ("var1", "var2"))
+    assert first.read_bytes() == second.read_bytes()
+    assert sorted((tmp_path / "cache").rglob("*.png")) == kept

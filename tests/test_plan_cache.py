@@ -130,3 +130,24 @@ def test_a_kept_plan_never_replaces_a_warehouse(project: tuple[Path, Path]) -> N
     assert plan_cache.restore(key, var)
     assert (var / "warehouse.duckdb").read_bytes() == b"kept"
     assert [p.name for p in var.glob(".warehouse*")] == []
+
+
+def test_pruning_keeps_the_newest_plans_and_drops_stale_leftovers(tmp_path: Path) -> None:
+    """A save killed between its copy and its rename leaves a `.tmp`; an hour later it goes.
+    A younger one may be another build's save under way and stays."""
+    import os
+    import time
+
+    now = time.time()
+    for i in range(plan_cache.KEEP + 2):  # oldest first
+        plan = tmp_path / f"{i:032x}.duckdb"
+        plan.write_bytes(b"plan")
+        os.utime(plan, (now - 1000 + i, now - 1000 + i))
+    stale, young = tmp_path / ".aa.123.tmp", tmp_path / ".bb.456.tmp"
+    for path, age in ((stale, 7200), (young, 60)):
+        path.write_bytes(b"half a copy")
+        os.utime(path, (now - age, now - age))
+    plan_cache.prune(tmp_path, now)
+    left = sorted(p.name for p in tmp_path.glob("*.duckdb"))
+    assert left == [f"{i:032x}.duckdb" for i in range(2, plan_cache.KEEP + 2)]
+    assert not stale.exists() and young.exists()

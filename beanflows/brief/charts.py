@@ -45,7 +45,6 @@ def _png(spec: dict[str, Any]) -> bytes:
     if png is None:
         png = smaller_png(vl_convert.vegalite_to_png(spec, scale=SCALE))
         drawing_cache.store(path, png)
-        drawing_cache.prune(folder, ".png")
     return png
 
 
@@ -200,4 +199,5 @@ def charts(out_dir, brief: dict[str, Any]) -> list[tuple[str, bytes, str]]:
         ]
     finally:
         con.close()
+    drawing_cache.prune(drawing_cache.folder("png"), ".png")  # once a brief, not a chart
     return [c for c in made if c is not None]

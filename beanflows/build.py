@@ -185,7 +185,7 @@ def build(
                 child,
                 now_utc(),
                 restate,
-                prestart=render_step.prestart_methodology,
+                prestart=render_step.prestart,
                 models_fp=models_fp,
                 changed=changed,
                 planned_early=plan_early,
@@ -228,7 +228,7 @@ def build(
     errors.checkpoint("render")
     with console.status("[bold]render[/bold] site"):
         report.render, problems, seconds = render_step.run(
-            settings.out_dir, settings.var_dir, catalog, step.mkdocs, settings.site_url
+            settings.out_dir, settings.var_dir, catalog, step.prestarted, settings.site_url
         )
     for problem in problems:
         report.failed_models.setdefault("render", problem)

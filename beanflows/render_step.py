@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import time
 import traceback
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -27,37 +28,57 @@ def fingerprint(out_dir: Path) -> str:
     return h.hexdigest()
 
 
-def prestart_methodology() -> Any:
-    """A mkdocs process loading its libraries while SQLMesh runs (None if unavailable)."""
+@dataclass
+class Prestarted:
+    """Processes the render will use, started while SQLMesh runs: their start-up (imports, a
+    Deno runtime) then overlaps the transform instead of delaying the render."""
+
+    mkdocs: Any = None  # methodology.prestart(): mkdocs with its libraries loaded
+    drawing: Any = None  # svg_workers.start(): a vl-convert runtime, warmed up
+
+
+def prestart() -> Prestarted:
+    """Start the methodology's mkdocs process and a drawing process (either None if
+    unavailable: an optimisation only, the render starts its own)."""
+    out = Prestarted()
     try:
-        from beanflows.render import methodology
+        from beanflows.render import methodology, svg_workers
 
-        return methodology.prestart()
-    except Exception:  # noqa: BLE001 - an optimisation only: render starts its own
-        return None
+        out.mkdocs = methodology.prestart()
+        out.drawing = svg_workers.start()
+    except Exception:  # noqa: BLE001 - an optimisation only
+        pass
+    return out
 
 
-def _stop(mkdocs: Any) -> None:
-    if mkdocs is not None:
-        mkdocs.kill()
-        mkdocs.communicate()
+def _stop(prestarted: Prestarted | None) -> None:
+    """Stop what was prestarted for a render that does not happen."""
+    if prestarted is None:
+        return
+    if prestarted.mkdocs is not None:
+        prestarted.mkdocs.kill()
+        prestarted.mkdocs.communicate()
+    if prestarted.drawing is not None:
+        from beanflows.render import svg_workers
+
+        svg_workers.stop(prestarted.drawing)
 
 
 def run(
     out_dir: Path,
     var_dir: Path,
     catalog: dict[str, Any],
-    mkdocs: Any = None,
+    prestarted: Prestarted | None = None,
     site_url: str | None = None,
 ) -> tuple[dict[str, Any] | None, list[str], float]:
-    """(render summary or None, errors, seconds). `mkdocs` (a prestarted methodology process)
-    is handed to the render, or stopped here when the render is skipped."""
+    """(render summary or None, errors, seconds). What was `prestarted` is handed to the
+    render, or stopped here when the render is skipped."""
     try:
         from beanflows import render
     except Exception as exc:  # noqa: BLE001 - a broken renderer must not hide the summary
         if errors.debug():
             traceback.print_exc()
-        _stop(mkdocs)
+        _stop(prestarted)
         return None, [f"render import failed: {exc!r}"], 0.0
     # Internal state lives in var/, never in the published folder (publish refuses dot files).
     (out_dir / "data" / ".render-state").unlink(missing_ok=True)  # where older builds kept it
@@ -65,15 +86,21 @@ def run(
     # one var/ may render two outs; the base URL is in every sitemap entry
     current = f"{out_dir}\n{site_url}\n{fingerprint(out_dir)}"
     if state.exists() and state.read_text() == current and (out_dir / "index.html").exists():
-        _stop(mkdocs)
+        _stop(prestarted)
         return {"skipped": True}, [], 0.0
     t0 = time.perf_counter()
+    ahead = prestarted or Prestarted()
     try:
-        summary = render.render_site(out_dir, catalog, mkdocs, site_url=site_url) or {}
+        summary = render.render_site(
+            out_dir, catalog, ahead.mkdocs, site_url=site_url, drawing=ahead.drawing
+        )
     except Exception as exc:  # noqa: BLE001 - a render bug must not hide the build summary
         if errors.debug():
             traceback.print_exc()
         summary = {"errors": [repr(exc)]}
+    finally:
+        _stop(Prestarted(drawing=ahead.drawing))  # the drawer stopped it, unless it failed early
+    summary = summary or {}
     problems = [str(e) for e in summary.get("errors") or []]
     if not problems:
         state.parent.mkdir(parents=True, exist_ok=True)

@@ -33,7 +33,7 @@ class TransformStep:
     seconds: dict[str, float] = field(default_factory=dict)
     gate: gate.Gate = field(default_factory=dict)  # models held by failed audits
     state: dict[str, Any] | None = None  # to save after export and render succeed
-    mkdocs: Any = None  # a methodology process prestarted while SQLMesh ran
+    prestarted: Any = None  # render_step.prestart(): processes started while SQLMesh ran
 
 
 def restatements(
@@ -99,7 +99,7 @@ def run(
 ) -> TransformStep:
     """Hand the SQLMesh child (started before ingest) its work, or stop it when nothing it
     reads changed since the last complete build. `prestart()` starts work to overlap with
-    SQLMesh (the methodology's mkdocs process). `models_fp` and `changed` are the build's
+    SQLMesh (the render's mkdocs and drawing processes). `models_fp` and `changed` are the build's
     (`models_changed`, worked out once before ingest); `planned_early`: the child was told to
     plan during ingest, so it is never stopped half-way through that plan."""
     fingerprint = transform_state.inputs_fingerprint(var_dir, source_names(), models_fp, names)
@@ -133,7 +133,7 @@ def run(
         run_all=run_all,
     )
     errors.checkpoint("transform")
-    step = TransformStep(mkdocs=prestart() if prestart else None)
+    step = TransformStep(prestarted=prestart() if prestart else None)
     result = transform_child.result(child)
     crashed = "transform" in result.failed
     step.seconds["transform"] = time.perf_counter() - t0  # after ingest: the wait

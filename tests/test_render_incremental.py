@@ -261,3 +261,39 @@ def test_a_chart_compiled_once_is_drawn_as_each_width_compiled_alone(
             assert svg == vl_convert.vegalite_to_svg(static_charts.sized(spec, width))
             checked += 1
     assert checked == 3 * len(specs)
+
+
+def test_a_drawing_process_started_ahead_draws_first_and_is_stopped_after(
+    monkeypatch, tmp_path: Path
+) -> None:
+    """The build starts a drawing process while SQLMesh runs (render_step.prestart): the
+    render draws in it before starting any other, and a render that is skipped stops it."""
+    from beanflows import render_step
+
+    monkeypatch.delenv("BEANFLOWS_CACHE_DIR", raising=False)
+    monkeypatch.setenv(svg_workers.WORKERS_ENV, "1")
+    ahead = svg_workers.start()
+
+    def no_start():  # noqa: ANN202
+        raise AssertionError("a second drawing process")
+
+    monkeypatch.setattr(svg_workers, "start", no_start)
+    spec = {"data": {"values": [{"a": 1}]}, "mark": "point",
+            "encoding": {"x": {"field": "a", "type": "quantitative"}}}  # fmt: skip
+    drawer = static_charts.Drawer([ahead])
+    try:
+        svgs = [f.result() for f in drawer.submit(spec, True, "c")]
+    finally:
+        drawer.close()
+    assert drawer.drawn == 3 and all(s.startswith("<svg") for s in svgs)
+    assert ahead.returncode == 0  # stopped with the drawer
+    # a render skipped (nothing changed since the last one) stops what was started for it
+    monkeypatch.undo()
+    out, var = tmp_path / "dist", tmp_path / "var"
+    _write(out, weeks=3)
+    catalog = json.loads((out / "data" / "catalog.json").read_text())
+    first, _, _ = render_step.run(out, var, catalog)
+    assert first is not None and not first.get("skipped")
+    spare = render_step.Prestarted(drawing=svg_workers.start())
+    again, _, _ = render_step.run(out, var, catalog, spare)
+    assert again == {"skipped": True} and spare.drawing.returncode == 0

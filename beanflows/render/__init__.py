@@ -110,13 +110,15 @@ def render_site(
     mkdocs_proc: Any = None,
     site_url: str | None = None,
     only: tuple[str, list[str]] | None = None,
+    drawing: Any = None,
 ) -> dict[str, Any]:
     """Write the whole site under out_dir; return {'pages', 'charts', 'seconds', 'errors'}.
 
     `mkdocs_proc` is a methodology build process started ahead (`methodology.prestart()`);
     `site_url` the absolute base of sitemap.xml (default: BEANFLOWS_SITE_URL, else the preview).
     `only` = (a builder's slug, the sitemap's other slugs) renders that builder's pages and the
-    sitemap only (`refresh_briefs`): no methodology, SQL page or 404 page.
+    sitemap only (`refresh_briefs`): no methodology, SQL page or 404 page. `drawing` is a
+    drawing process started ahead (`svg_workers.start()`), handed to the drawer.
     """
     t0 = time.perf_counter()
     base_url = L.site_url(site_url)
@@ -143,7 +145,8 @@ def render_site(
     }
     html: dict[str, str] = {}
     built: list[dict[str, Any]] = []
-    drawer = static_charts.Drawer()  # draws each chart to SVG while the next page is built
+    # draws each chart to SVG while the next page is built
+    drawer = static_charts.Drawer([drawing] if drawing is not None else [])
     try:
         for slug, nav, build in builders:
             try:

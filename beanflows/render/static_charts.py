@@ -101,7 +101,8 @@ class Drawer:
     This process draws only when no drawing process can run (one failed to start, or died).
     """
 
-    def __init__(self) -> None:
+    def __init__(self, prestarted: list[Any] | None = None) -> None:
+        """`prestarted`: drawing processes started ahead (svg_workers.start), used first."""
         self.lanes = svg_workers.count()
         # one thread per drawing process, and one more tidying and caching while they draw
         self.pool = ThreadPoolExecutor(max_workers=self.lanes + 1, thread_name_prefix="svg")
@@ -114,6 +115,10 @@ class Drawer:
         self.broken = False  # one failed: start no more, draw here once none is left
         self.backlog = 0  # drawings submitted, not in the cache, not drawn yet
         self.lock = threading.Lock()
+        for proc in prestarted or []:
+            self.procs.append(proc)
+            self.idle.put(proc)
+            self.alive += 1
 
     def _acquire(self) -> Any | None:
         """A drawing process for one drawing: an idle one, a new one (the first at once, the

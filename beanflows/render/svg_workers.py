@@ -43,8 +43,18 @@ def draw_widths(spec: dict[str, Any], widths: list[int]) -> list[str]:
     return svgs
 
 
+# A tiny chart drawn before the first request: vl-convert starts its Deno runtime (most of a
+# second) on the first drawing, which a worker started ahead (render_step.prestart) thereby
+# does while SQLMesh still runs.
+WARM_UP = {"data": {"values": [{"a": 1}]}, "mark": "point",
+           "encoding": {"x": {"field": "a", "type": "quantitative"}}}  # fmt: skip
+
+
 def serve() -> None:
     """A worker: one chart per line in, its drawings (or the error) as one line out."""
+    import vl_convert
+
+    vl_convert.vegalite_to_svg(WARM_UP)
     for line in sys.stdin:
         try:
             chart = json.loads(line)
@@ -65,7 +75,7 @@ def count() -> int:
 
 
 def start() -> subprocess.Popen:
-    """A drawing process (its runtime starts on the first spec it reads)."""
+    """A drawing process; it starts its runtime at once, then waits for charts."""
     return subprocess.Popen(
         # this file as a script: nothing of beanflows is imported (its renderer is heavy);
         # -P keeps the script's folder (beanflows/render: data.py, layout.py...) off sys.path

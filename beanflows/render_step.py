@@ -58,10 +58,12 @@ def _stop(prestarted: Prestarted | None) -> None:
     if prestarted.mkdocs is not None:
         prestarted.mkdocs.kill()
         prestarted.mkdocs.communicate()
-    if prestarted.drawing is not None:
-        from beanflows.render import svg_workers
-
-        svg_workers.stop(prestarted.drawing)
+    if prestarted.drawing is not None:  # nothing in flight: no need to let it finish
+        prestarted.drawing.kill()
+        prestarted.drawing.wait()
+        for pipe in (prestarted.drawing.stdin, prestarted.drawing.stdout):
+            if pipe is not None:
+                pipe.close()
 
 
 def run(
@@ -99,7 +101,7 @@ def run(
             traceback.print_exc()
         summary = {"errors": [repr(exc)]}
     finally:
-        _stop(Prestarted(drawing=ahead.drawing))  # the drawer stopped it, unless it failed early
+        _stop(Prestarted(drawing=ahead.drawing))  # the drawer closed it, unless it failed early
     summary = summary or {}
     problems = [str(e) for e in summary.get("errors") or []]
     if not problems:

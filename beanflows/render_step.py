@@ -45,7 +45,7 @@ def prestart() -> Prestarted:
         from beanflows.render import methodology, svg_workers
 
         out.mkdocs = methodology.prestart()
-        out.drawing = svg_workers.start()
+        out.drawing = svg_workers.start(main_thread=True)
     except Exception:  # noqa: BLE001 - an optimisation only
         pass
     return out

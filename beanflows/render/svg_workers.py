@@ -74,9 +74,18 @@ def count() -> int:
     return wanted if wanted > 0 else max(1, min(MAX_DEFAULT, os.cpu_count() or 1))
 
 
-def start() -> subprocess.Popen:
-    """A drawing process; it starts its runtime at once, then waits for charts."""
-    return subprocess.Popen(
+def start(main_thread: bool = False) -> subprocess.Popen:
+    """A drawing process; it starts its runtime at once, then waits for charts.
+
+    `main_thread`: started by the build's main thread (render_step.prestart), so it can be
+    made to die with the build (`beanflows.children`; the kernel ties that to the starting
+    thread, which is why the drawing threads do not). Either way it ends at end of input."""
+    popen = subprocess.Popen
+    if main_thread:
+        from beanflows import children
+
+        popen = children.popen
+    return popen(
         # this file as a script: nothing of beanflows is imported (its renderer is heavy);
         # -P keeps the script's folder (beanflows/render: data.py, layout.py...) off sys.path
         [sys.executable, "-P", __file__],

@@ -58,12 +58,10 @@ def _stop(prestarted: Prestarted | None) -> None:
     if prestarted.mkdocs is not None:
         prestarted.mkdocs.kill()
         prestarted.mkdocs.communicate()
-    if prestarted.drawing is not None:  # nothing in flight: no need to let it finish
-        prestarted.drawing.kill()
-        prestarted.drawing.wait()
-        for pipe in (prestarted.drawing.stdin, prestarted.drawing.stdout):
-            if pipe is not None:
-                pipe.close()
+    if prestarted.drawing is not None:  # started: the renderer imported (prestart)
+        from beanflows.render import svg_workers
+
+        svg_workers.stop(prestarted.drawing, at_once=True)
 
 
 def run(
@@ -100,8 +98,11 @@ def run(
         if errors.debug():
             traceback.print_exc()
         summary = {"errors": [repr(exc)]}
-    finally:
-        _stop(Prestarted(drawing=ahead.drawing))  # the drawer closed it, unless it failed early
+    finally:  # the drawer closed it, unless the render failed before it had one
+        if ahead.drawing is not None:
+            from beanflows.render import svg_workers
+
+            svg_workers.stop(ahead.drawing)
     summary = summary or {}
     problems = [str(e) for e in summary.get("errors") or []]
     if not problems:

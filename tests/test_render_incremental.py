@@ -153,7 +153,7 @@ def test_a_dead_drawing_process_falls_back_to_this_process(monkeypatch, tmp_path
             "encoding": {"x": {"field": "a", "type": "quantitative"}}}  # fmt: skip
     drawer = static_charts.Drawer()
     try:
-        svgs = [f.result() for f in drawer.submit(spec, True, "c")]
+        svgs = drawer.submit(spec, True, "c").result()
     finally:
         drawer.close()
     assert len(started) == 1 and all("<svg" in s for s in svgs) and drawer.drawn == 3
@@ -179,8 +179,8 @@ def test_the_build_process_never_draws_while_a_drawing_process_can(monkeypatch) 
     ]  # fmt: skip
     drawer = static_charts.Drawer()
     try:
-        futures = [f for i, spec in enumerate(specs) for f in drawer.submit(spec, True, f"c{i}")]
-        svgs = [f.result() for f in futures]
+        futures = [drawer.submit(spec, True, f"c{i}") for i, spec in enumerate(specs)]
+        svgs = [svg for f in futures for svg in f.result()]
     finally:
         drawer.close()
     assert drawer.drawn == 12 and all(s.startswith("<svg") for s in svgs)
@@ -282,7 +282,7 @@ def test_a_drawing_process_started_ahead_draws_first_and_is_stopped_after(
             "encoding": {"x": {"field": "a", "type": "quantitative"}}}  # fmt: skip
     drawer = static_charts.Drawer([ahead])
     try:
-        svgs = [f.result() for f in drawer.submit(spec, True, "c")]
+        svgs = drawer.submit(spec, True, "c").result()
     finally:
         drawer.close()
     assert drawer.drawn == 3 and all(s.startswith("<svg") for s in svgs)

@@ -112,10 +112,13 @@ class Data:
                 raise ValueError("placeholder count does not match params")
             sql = "".join(p + literal(v) for p, v in zip(parts, params, strict=False)) + parts[-1]
         if sql not in self._cache:  # pages share series (home, positioning, prices)
-            rel = self.con.execute(sql)
-            names = [d[0] for d in rel.description]
-            self._cache[sql] = [dict(zip(names, r, strict=True)) for r in rel.fetchall()]
+            self._cache[sql] = self._fetch(sql)
         return [dict(r) for r in self._cache[sql]]
+
+    def _fetch(self, sql: str) -> list[dict[str, Any]]:
+        rel = self.con.execute(sql)
+        names = [d[0] for d in rel.description]
+        return [dict(zip(names, r, strict=True)) for r in rel.fetchall()]
 
     def group(self, sql: str, column: str, value: Any) -> list[dict[str, Any]]:
         """The rows of `sql` whose `column` is `value`, without that column, in query order.
@@ -123,15 +126,9 @@ class Data:
         The query runs once a render and is split by the column: forty commodity pages read
         three queries, not one hundred and twenty scans of the same tables."""
         if (sql, column) not in self._groups:
-            rel = self.con.execute(sql)
-            names = [d[0] for d in rel.description]
-            at = names.index(column)
-            keep = names[:at] + names[at + 1 :]
             split: dict[Any, list[dict[str, Any]]] = {}
-            for r in rel.fetchall():
-                split.setdefault(r[at], []).append(
-                    dict(zip(keep, r[:at] + r[at + 1 :], strict=True))
-                )
+            for row in self._fetch(sql):
+                split.setdefault(row.pop(column), []).append(row)
             self._groups[(sql, column)] = split
         return [dict(r) for r in self._groups[(sql, column)].get(value, [])]
 

@@ -207,8 +207,8 @@ class Drawer:
 
     def submit(
         self, spec: dict[str, Any], full: bool, prefix: str, spec_text: str | None = None
-    ) -> list[Future[str]]:
-        """Start drawing one chart at each of its widths; futures of tidied SVG text.
+    ) -> Future[list[str]]:
+        """Start drawing one chart at each of its widths; the future of its tidied SVGs.
 
         `spec_text` is the spec as canonical JSON when the caller has it already (the page
         embeds it): the cache key is its hash, so a cached chart costs no copy of its data.
@@ -225,19 +225,7 @@ class Drawer:
             items.append((cls, width, key.hexdigest()))
         with self.lock:
             self.backlog += misses
-        chart = self.pool.submit(self._chart, spec, items, prefix, misses)
-        futures: list[Future[str]] = [Future() for _ in items]
-
-        def hand_out(done: Future[list[str]]) -> None:
-            if done.exception() is not None:
-                for future in futures:
-                    future.set_exception(done.exception())
-            else:
-                for future, svg in zip(futures, done.result(), strict=True):
-                    future.set_result(svg)
-
-        chart.add_done_callback(hand_out)
-        return futures
+        return self.pool.submit(self._chart, spec, items, prefix, misses)
 
     def close(self) -> None:
         self.pool.shutdown(wait=True)
@@ -282,18 +270,18 @@ def submit_page(drawer: Drawer, pg: dict[str, Any]) -> None:
     for b in pg["blocks"]:
         if b["type"] == "chart" and b.get("spec") is not None:
             text = str(b.get("spec_json") or "") or None
-            b["svg_futures"] = drawer.submit(b.pop("spec"), bool(b.get("full")), b["id"], text)
+            b["svg_future"] = drawer.submit(b.pop("spec"), bool(b.get("full")), b["id"], text)
 
 
 def finish_page(pg: dict[str, Any]) -> None:
     """Put each chart's drawings into its block (`svg`, inline HTML); a chart that could not
     be drawn keeps an empty drawing and is drawn by the browser instead."""
     for b in pg["blocks"]:
-        futures = b.pop("svg_futures", None)
-        if not futures:
+        future = b.pop("svg_future", None)
+        if future is None:
             continue
         try:
-            b["svg"] = Markup("".join(f.result() for f in futures))
+            b["svg"] = Markup("".join(future.result()))
         except Exception as exc:  # noqa: BLE001 - one chart must not take a page down
             log.error("chart %s not drawn at build time: %s", b["id"], exc)
             b["svg"] = Markup("")

@@ -14,9 +14,11 @@ demo site); the compile is about a sixth of a drawing. Only workers do this: the
 chart at a time. (In the build process, threads calling vl-convert's compile and its drawing
 at once hung a build: the compile's large returned dict let the garbage collector run a
 finalizer mid-call.)
+
 A worker ends at the end of its input, so it ends with the build however the build ends (the
-kernel closes the pipe). Workers start from the drawing threads: no `preexec_fn` (unsafe with
-threads), so not `beanflows.children`.
+kernel closes the pipe). Workers started by the drawing threads get no `preexec_fn` (unsafe
+with threads); the one the build starts ahead from its main thread dies with it
+(`beanflows.children`).
 """
 
 from __future__ import annotations
@@ -116,11 +118,15 @@ def draw(proc: subprocess.Popen, spec: dict[str, Any], widths: list[int]) -> lis
     return [str(svg) for svg in answer["svgs"]]
 
 
-def stop(proc: subprocess.Popen) -> None:
-    """Close its input (it exits at end of input) and reap it."""
+def stop(proc: subprocess.Popen, at_once: bool = False) -> None:
+    """Close its input (it exits at end of input) and reap it; `at_once`: kill it first (it
+    has nothing in flight, e.g. a worker started ahead for a render that is skipped)."""
     try:
-        if proc.stdin is not None:
-            proc.stdin.close()
+        if at_once:
+            proc.kill()
+        for pipe in (proc.stdin, proc.stdout):
+            if pipe is not None:
+                pipe.close()
         proc.wait(timeout=10)
     except (OSError, subprocess.TimeoutExpired):
         proc.kill()

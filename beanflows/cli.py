@@ -72,6 +72,19 @@ def _summary(report: BuildReport) -> None:
 
 def cmd_build(args: argparse.Namespace) -> int:
     from beanflows import transform_child
+
+    # SQLMesh takes seconds to import: its process starts first, before our own imports and
+    # checks (a third of a second). It waits for its settings and writes nothing before them,
+    # so a build that stops here (bad option, lock held) just stops it.
+    child = transform_child.start()
+    try:
+        return _locked_build(args, child)
+    finally:
+        if child.poll() is None:  # the build stopped before the transform
+            transform_child.cancel(child)
+
+
+def _locked_build(args: argparse.Namespace, child: object) -> int:
     from beanflows.config import load
     from beanflows.lock import build_lock
     from ingest.run import source_names
@@ -88,13 +101,7 @@ def cmd_build(args: argparse.Namespace) -> int:
     settings = load(args.config, var, args.out, only)
     # One build per var folder, locked before anything is written (held: LockHeld, exit 75).
     with build_lock(settings.var_dir):
-        # SQLMesh takes seconds to import: start its process before our own imports.
-        child = transform_child.start()
-        try:
-            return _build(args, settings, child)
-        finally:
-            if child.poll() is None:  # the build stopped before the transform
-                transform_child.cancel(child)
+        return _build(args, settings, child)
 
 
 def _build(args: argparse.Namespace, settings: Settings, child: object) -> int:

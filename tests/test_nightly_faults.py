@@ -5,6 +5,7 @@ public files. Every case runs the real `beanflows build` command on the demo fix
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -91,6 +92,31 @@ def test_second_build_on_a_held_lock_exits_at_once_and_writes_nothing(tmp_path: 
     assert "Traceback" not in res.stderr
     assert [p.name for p in var.iterdir()] == ["build.lock"] and not out.exists()
     assert elapsed < 30  # it did not wait for the lock (a generous bound on a busy machine)
+
+
+@pytest.mark.parametrize("why", ["lock held", "unknown source"])
+def test_a_build_refused_at_start_leaves_no_sqlmesh_process(why: str, tmp_path: Path) -> None:
+    """The SQLMesh child starts before the build's own checks (it imports for seconds): a
+    build that stops at them stops it too, and has written nothing."""
+    var, out = tmp_path / "var", tmp_path / "dist"
+    args = ["build", "--demo", "--var", str(var), "--out", str(out)]
+    if why == "unknown source":
+        args += ["--source", "no_such_source"]
+    env = {**os.environ, "SQLMESH__DISABLE_ANONYMIZED_ANALYTICS": "1"}
+    with build_lock(var) if why == "lock held" else contextlib.nullcontext():
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "beanflows", *args],
+            cwd=tmp_path,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        _, err = proc.communicate(timeout=120)
+    assert proc.returncode == (errors.EXIT_LOCKED if why == "lock held" else 2), err
+    assert "Traceback" not in err
+    assert _children_of(proc.pid) == []
+    assert not out.exists() and not (var / "warehouse.duckdb").exists()
 
 
 @pytest.mark.slow

@@ -13,12 +13,14 @@ import hashlib
 import json
 import os
 import re
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 import duckdb
 
-from beanflows import layout
+from beanflows import export_lineage, layout
 from beanflows.errors import checkpoint
 from ingest import provenance
 
@@ -64,18 +66,6 @@ def _write(con: duckdb.DuckDBPyConnection, query: str, base: Path, demo: bool) -
     return facts
 
 
-def _lineage(model: str, models: dict[str, Any]) -> list[str]:
-    """The model and every model it depends on, down to the raw layer (breadth first)."""
-    seen, queue = [], [model]
-    while queue:
-        name = queue.pop(0)
-        if name in seen or name not in models:
-            continue
-        seen.append(name)
-        queue.extend(models[name]["depends_on"])
-    return seen
-
-
 KEYS_STATE = "export-keys.json"  # VAR/state: dataset -> {"key", "files"} of its last export
 
 
@@ -100,12 +90,12 @@ def content_key(
         f"SELECT count(*), sum(hash(t)::HUGEINT) FROM {model} AS t"
     ).fetchone()
     types = con.execute(f"DESCRIBE SELECT * FROM {model}").fetchall()  # 1::INT hashes as 1::BIGINT
-    lineage = _lineage(spec["model"], models)
+    lineage = export_lineage.models(spec["model"], models)
     h = hashlib.sha256()
     for source in spec["sources"]:
         toml = layout.INGEST_DIR / source / "source.toml"
         h.update(toml.read_bytes() if toml.is_file() else b"")
-    for code in (Path(__file__), Path(provenance.__file__)):
+    for code in (Path(__file__), Path(export_lineage.__file__), Path(provenance.__file__)):
         h.update(code.read_bytes())
     manifest = {s: raw_files.get(s, []) for s in spec["sources"]}
     facts = [rows, str(hashed), types, spec, meta, {m: models[m] for m in lineage}, manifest, demo]
@@ -128,6 +118,9 @@ def _unchanged(
     )
 
 
+EXPORT_THREADS = 2  # datasets written at once (DuckDB works outside the GIL; 2 cores)
+
+
 def export_datasets(
     var_dir: Path,
     out_dir: Path,
@@ -143,8 +136,11 @@ def export_datasets(
 
     `untouched` datasets belong to sources outside this build and keep their previous entry.
     `reuse` (the warehouse did not change) keeps fresh entries whose files are still in place.
+
+    Fresh datasets are written two at a time, each on its own cursor of the read-only
+    warehouse: most of a small dataset's export is waiting on DuckDB and the file system, not
+    on Python (coffee: 25 datasets, 2.0 s one at a time, 1.5 s two at a time).
     """
-    data_dir = out_dir / "data"
     previous = _previous(out_dir).get("datasets", {})
     models_file = layout.state_file(var_dir, "models.json")  # absent if SQLMesh never got that far
     models = json.loads(models_file.read_text()) if models_file.exists() else {}
@@ -159,44 +155,47 @@ def export_datasets(
     stored = json.loads(keys_file.read_text()) if keys_file.exists() else {}
     keys: dict[str, Any] = {}
     out: dict[str, Any] = {}
+    todo: list[str] = []
+    cursors: dict[int, duckdb.DuckDBPyConnection] = {}
+    lock = threading.Lock()
+
+    def cursor() -> duckdb.DuckDBPyConnection:  # one per export thread
+        with lock:
+            if threading.get_ident() not in cursors:
+                cursors[threading.get_ident()] = con.cursor()
+            return cursors[threading.get_ident()]
+
+    specs = layout.dataset_specs()
+
+    def one(name: str) -> tuple[dict[str, Any], dict[str, Any] | None]:
+        return _export_fresh(
+            cursor(), name, specs[name], models, previous.get(name), stored.get(name), out_dir,
+            raw_files, demo, now, reuse,
+        )  # fmt: skip
+
     try:
-        for name, spec in layout.dataset_specs().items():
-            meta = models.get(spec["model"], {})
+        for name, spec in specs.items():
             prev = previous.get(name)
             if name in untouched:  # not part of this build (--source): leave as published
                 if prev:
                     out[name] = prev
-                continue
-            if name not in fresh or con is None:
-                out[name] = _stale_entry(
-                    name, spec, prev, stale_reasons.get(name, "not built"), now
-                )
-                continue
-            checkpoint("export")
-            if reuse and _still_published(prev, out_dir):
-                out[name] = prev  # warehouse unchanged since prev was written: same bytes
-                if name in stored:
-                    keys[name] = stored[name]
-                continue
-            try:
-                key = content_key(con, spec, meta, models, raw_files, demo)
-                if _unchanged(prev, stored.get(name), key, out_dir):
-                    out[name] = prev  # the same rows and facts: the same bytes
-                    keys[name] = stored[name]
-                    continue
-                out[name] = _export_one(con, name, spec, meta, models, data_dir, raw_files, demo)
-                keys[name] = {"key": key, "files": out[name]["files"]}
-            except (duckdb.IOException, duckdb.PermissionException):
-                raise  # the output folder itself is broken: stop with one clear line
-            except duckdb.Error as exc:  # e.g. its model was never built: freeze, don't crash
-                reason = f"export failed: {str(exc).splitlines()[0]}"
+            elif name not in fresh or con is None:
+                reason = stale_reasons.get(name, "not built")
                 out[name] = _stale_entry(name, spec, prev, reason, now)
-                continue
-            if prev and prev.get("files") == out[name]["files"]:
-                out[name]["updated_at"] = prev.get("updated_at", now)
             else:
-                out[name]["updated_at"] = now
+                out[name] = {}  # keeps the catalog in the specs' order
+                todo.append(name)
+        pool = ThreadPoolExecutor(EXPORT_THREADS, thread_name_prefix="export")
+        try:
+            for name, (entry, key) in zip(todo, pool.map(one, todo), strict=True):
+                out[name] = entry
+                if key is not None:
+                    keys[name] = key
+        finally:  # a broken output folder stops the export: nothing more is started
+            pool.shutdown(cancel_futures=True)
     finally:
+        for cur in cursors.values():
+            cur.close()
         if con is not None:
             con.close()
         keys_file.parent.mkdir(parents=True, exist_ok=True)
@@ -204,6 +203,41 @@ def export_datasets(
         tmp.write_text(json.dumps({**stored, **keys}, indent=1, sort_keys=True) + "\n")
         os.replace(tmp, keys_file)
     return out
+
+
+def _export_fresh(
+    con: duckdb.DuckDBPyConnection,
+    name: str,
+    spec: dict[str, Any],
+    models: dict[str, Any],
+    prev: dict[str, Any] | None,
+    stored: dict[str, Any] | None,
+    out_dir: Path,
+    raw_files: dict[str, list[dict[str, Any]]],
+    demo: bool,
+    now: str,
+    reuse: bool,
+) -> tuple[dict[str, Any], dict[str, Any] | None]:
+    """(catalog entry, export key record or None) of one dataset this build refreshes: its
+    published files when their content is unchanged, new files, or a stale entry when its
+    model cannot be read (a broken output folder raises)."""
+    checkpoint("export")
+    if reuse and _still_published(prev, out_dir):
+        return prev, stored  # warehouse unchanged since prev was written: same bytes
+    meta = models.get(spec["model"], {})
+    try:
+        key = content_key(con, spec, meta, models, raw_files, demo)
+        if _unchanged(prev, stored, key, out_dir):
+            return prev, stored  # the same rows and facts: the same bytes
+        entry = _export_one(con, name, spec, meta, models, out_dir / "data", raw_files, demo)
+    except (duckdb.IOException, duckdb.PermissionException):
+        raise  # the output folder itself is broken: stop with one clear line
+    except duckdb.Error as exc:  # e.g. its model was never built: freeze, don't crash
+        reason = f"export failed: {str(exc).splitlines()[0]}"
+        return _stale_entry(name, spec, prev, reason, now), None
+    same = prev and prev.get("files") == entry["files"]
+    entry["updated_at"] = prev.get("updated_at", now) if same else now
+    return entry, {"key": key, "files": entry["files"]}
 
 
 def _still_published(prev: dict[str, Any] | None, out_dir: Path) -> bool:
@@ -296,7 +330,7 @@ def _export_one(
                 f"SELECT DISTINCT CAST(release AS VARCHAR) FROM {relation} ORDER BY 1"
             ).fetchall()
         ]
-    lineage = _lineage(spec["model"], models)
+    lineage = export_lineage.models(spec["model"], models)
     description = spec.get("description") or meta.get("description", "")
     if demo:
         description = f"{DEMO_LABEL} {description}"
@@ -318,46 +352,10 @@ def _export_one(
         "stale_reason": None,
         "lineage": lineage,
         "audits": sorted({a for m in lineage for a in models[m]["audits"]}),
-        "raw_files": lineage_files(con, relation, types, free_where, spec["sources"], raw_files),
+        "raw_files": export_lineage.raw_files(
+            con, relation, types, free_where, spec["sources"], raw_files
+        ),
     }
-
-
-def lineage_files(
-    con: duckdb.DuckDBPyConnection,
-    relation: str,
-    types: dict[str, str],
-    free_where: str | None,
-    sources: list[str],
-    raw_files: dict[str, list[dict[str, Any]]],
-) -> list[dict[str, Any]]:
-    """Exactly the raw files whose rows the dataset holds: the distinct `raw_sha256` over its
-    rows (a list column unnested), each with its manifest facts and the tiers holding rows
-    from it (`free` holds fewer years than `pro`). Sorted by sha256.
-
-    A hash the manifest does not know is a broken trail: the dataset is not published.
-    """
-    if "raw_sha256" not in types:
-        raise duckdb.Error("no raw_sha256 column: every published row must name its raw files")
-    col = "UNNEST(raw_sha256)" if types["raw_sha256"].endswith("[]") else "raw_sha256"
-    free = f"BOOL_OR({free_where})" if free_where else "FALSE"
-    query = (
-        f"SELECT sha256, {free} FROM (SELECT *, {col} AS sha256 FROM {relation}) "
-        "WHERE sha256 IS NOT NULL GROUP BY sha256 ORDER BY sha256"
-    )
-    facts: dict[str, dict[str, Any]] = {}
-    for source in reversed(sources):  # the dataset's first source wins a shared file
-        for row in provenance.fill_urls(raw_files.get(source, [])):
-            facts[row["sha256"]] = row
-    out = []
-    for digest, in_free in con.execute(query).fetchall():
-        row = facts.get(digest)
-        if row is None:
-            raise duckdb.Error(f"raw file {digest} of its rows is not in the raw manifest")
-        entry = {k: row.get(k) for k in ("name", "sha256", "source", "release", "url")}
-        entry["fetched_at"] = row.get("fetched_at")
-        entry["tiers"] = ["free", "pro"] if in_free else ["pro"]
-        out.append(entry)
-    return out
 
 
 def write_catalog(out_dir: Path, catalog: dict[str, Any]) -> bool:

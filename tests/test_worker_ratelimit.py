@@ -9,7 +9,13 @@ import httpx
 import pytest
 
 from beanflows import tokens
-from tests.worker_server import PRO_MARKER, WorkerUnavailable, demo_release, worker_server
+from tests.worker_server import (
+    PRO_MARKER,
+    WINDOW_SECONDS,
+    WorkerUnavailable,
+    demo_release,
+    worker_server,
+)
 
 pytestmark = pytest.mark.worker
 
@@ -19,9 +25,6 @@ PREVIOUS = VECTORS["secrets"]["previous"]
 LIMIT = 5
 LEASE = 2  # isolates take 2 requests at a time from the Durable Object: 2 + 2 + 1
 PRO = "/data/pro/other.csv"
-# Windows are fixed and aligned to the epoch: an hour's window rolls over on the hour, and a
-# test running across it would see its count reset. This one rolls over in 2033.
-WINDOW_SECONDS = 10**9
 
 
 @pytest.fixture(scope="module")
@@ -29,7 +32,6 @@ def client():
     # Only the current secret: the rotation has finished, previous-key tokens must fail.
     config = {
         "RATE_LIMIT": str(LIMIT),
-        "RATE_LIMIT_WINDOW_SECONDS": str(WINDOW_SECONDS),
         "RATE_LIMIT_LEASE": str(LEASE),
     }
     try:

@@ -193,6 +193,13 @@ def _stop(proc: subprocess.Popen) -> None:
             continue
 
 
+# The Worker's rate-limit windows are fixed and aligned to the epoch: its default hour rolls
+# over on the hour, and a test running across it would see a subject's count reset (a limit
+# that never comes). Test Workers count in windows of 10^9 s, the next of which starts in 2033,
+# unless a test sets RATE_LIMIT_WINDOW_SECONDS itself.
+WINDOW_SECONDS = 10**9
+
+
 @contextmanager
 def worker_server(
     objects: Mapping[str, bytes],
@@ -200,6 +207,7 @@ def worker_server(
     secrets: Mapping[str, str] | None = None,
 ) -> Iterator[WorkerServer]:
     """Run the Worker with an R2 bucket preloaded with `objects` (key -> bytes)."""
+    vars = {"RATE_LIMIT_WINDOW_SECONDS": str(WINDOW_SECONDS), **(vars or {})}
     node = ensure_node_modules()
     with tempfile.TemporaryDirectory(prefix="bf-worker-") as tmp:
         root = Path(tmp)

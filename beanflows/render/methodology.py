@@ -36,35 +36,17 @@ def _epoch(catalog: dict[str, Any]) -> str:
         return "946684800"
 
 
-# A mkdocs build that imports mkdocs and the theme and writes the client reference first, then
-# waits for its config path on stdin: started early (`prestart`), its interpreter start and
-# imports overlap the export.
-_RUNNER = """
-import json, logging, os, sys
-from mkdocs.commands.build import build
-from mkdocs.config import load_config
-import material
-import runpy
-client_reference = runpy.run_path(sys.argv[1])["reference"]()  # not all of beanflows.render
-line = sys.stdin.readline()
-if line:
-    order = json.loads(line)
-    with open(order["client_reference"], "w", encoding="utf-8") as f:
-        f.write(client_reference)
-    os.environ["SOURCE_DATE_EPOCH"] = order["epoch"]
-    os.chdir(os.path.dirname(order["config"]))
-    logging.basicConfig(level=logging.ERROR, format="%(levelname)s %(name)s: %(message)s")
-    build(load_config(order["config"]))
-"""
-
-
 def prestart() -> subprocess.Popen:
-    """Start a mkdocs process that loads its libraries, then waits for `Build` to use it.
+    """Start a mkdocs process (`methodology_runner`) that loads its libraries and writes the
+    client reference, then waits for `Build` to use it: its interpreter start and imports
+    overlap the transform and the export.
 
     Stop it with `.kill()` if no methodology is built after all.
     """
+    here = Path(__file__).parent
     return children.popen(
-        [sys.executable, "-c", _RUNNER, str(Path(__file__).with_name("client_docs.py"))],
+        # a script: nothing of beanflows is imported; -P keeps beanflows/render off sys.path
+        [sys.executable, "-P", str(here / "methodology_runner.py"), str(here / "client_docs.py")],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -79,6 +61,7 @@ class Build:
         self, out_dir: Path, catalog: dict[str, Any], proc: subprocess.Popen | None = None
     ) -> None:
         self.out_dir = out_dir
+        self.pages: dict[str, int] = {}  # {"pages_cached", "pages_built"} once finished
         self._tmp = tempfile.TemporaryDirectory(prefix="beanflows-mkdocs-")
         self.work = Path(self._tmp.name)
         docs = self.work / "docs"
@@ -106,9 +89,19 @@ class Build:
             out, err = self.proc.communicate(timeout=300)
             if self.proc.returncode != 0:
                 raise RuntimeError(f"mkdocs build failed: {(err or out).decode()[-800:]}")
+            self.pages = _counts(out)
             return _sync(self.work / "site", self.out_dir / "methodology")
         finally:
             self._tmp.cleanup()
+
+
+def _counts(out: bytes | None) -> dict[str, int]:
+    """The runner's last line: how many pages came from its cache and how many it built."""
+    try:
+        counts = json.loads((out or b"").decode().strip().splitlines()[-1])
+    except (ValueError, IndexError):
+        return {}
+    return counts if isinstance(counts, dict) else {}
 
 
 def _sync(src: Path, dst: Path) -> int:

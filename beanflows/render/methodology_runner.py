@@ -1,0 +1,173 @@
+"""The methodology's mkdocs build, run as a script in a process started ahead, with a cache of
+built pages.
+
+`beanflows.render.methodology.prestart` starts this file (`python -P methodology_runner.py
+client_docs.py`) while SQLMesh runs: it imports mkdocs and the theme and writes the client
+reference, then waits for one JSON line on stdin: {"config", "epoch", "client_reference"}.
+It imports nothing of beanflows (the renderer is heavy), hence a script.
+
+Why a page cache: rendering a page through Material's templates (its whole navigation, the
+search entry) is most of a methodology build, about a second of CPU for 105 pages, and it
+is the render's last step on a nightly that takes in one new week. Yet a new week changes a
+handful of pages (its datasets' coverage, the sources' fetch times). A page's HTML depends only
+on its markdown and front matter, its place in the site (the nav and the set of files, which
+the config and the file list give) and the mkdocs, theme and hook versions; every page is
+still read and converted as usual (titles, links and anchors are checked as in any build).
+So each built page is kept by the hash of all that, with its search-index entries, under
+BEANFLOWS_CACHE_DIR; an unchanged page is written from the cache, byte for byte what
+Material would render again. Pages unused for CACHE_DAYS are removed. The sitemap, 404 page
+and search index are still made by mkdocs on every build.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import runpy
+import sys
+import time
+from importlib.metadata import version
+from pathlib import Path
+from typing import Any
+
+CACHE_DAYS = 14  # kept pages unused this long are removed
+KEY_VERSION = 1  # bump when what a key covers changes
+# the libraries a page's HTML comes from (the cache folder also names mkdocs' and Material's)
+LIBRARIES = ("mkdocs", "mkdocs-material", "markdown", "jinja2", "pymdown-extensions")
+
+
+def cache_folder() -> Path | None:
+    """BEANFLOWS_CACHE_DIR/mkdocs-pages-<mkdocs>-<material> (None: no cache configured)."""
+    root = os.environ.get("BEANFLOWS_CACHE_DIR")
+    if not root:
+        return None
+    return Path(root) / f"mkdocs-pages-{version('mkdocs')}-{version('mkdocs-material')}"
+
+
+def site_key(config_path: Path, doc_files: list[str]) -> str:
+    """What every page of this build shares: the config (nav, theme, extensions; not the
+    temporary folders it names), the code that renders (libraries' versions, the hooks,
+    theme overrides), the site's files, the key's version."""
+    import yaml
+
+    cfg = yaml.safe_load(config_path.read_text(encoding="utf-8"))
+    cfg.pop("docs_dir", None)
+    cfg.pop("site_dir", None)
+    h = hashlib.sha256(f"{KEY_VERSION}\n".encode())
+    h.update(json.dumps(cfg, sort_keys=True, default=str).encode())
+    h.update(" ".join(version(lib) for lib in LIBRARIES).encode())
+    theme = cfg.get("theme") if isinstance(cfg.get("theme"), dict) else {}
+    overrides = [Path(p) for p in [theme.get("custom_dir")] if p]
+    for path in [Path(hook) for hook in cfg.get("hooks") or []] + overrides:
+        files = sorted(path.rglob("*")) if path.is_dir() else [path]
+        for file in (f for f in files if f.is_file()):
+            h.update(file.as_posix().encode() + b"\n" + file.read_bytes())
+    h.update("\n".join(sorted(doc_files)).encode())
+    return h.hexdigest()
+
+
+def page_key(site: str, src_uri: str, meta: dict[str, Any], markdown: str) -> str:
+    h = hashlib.sha256(f"{site}\n{src_uri}\n".encode())
+    h.update(json.dumps(meta, sort_keys=True, default=str).encode() + b"\n")
+    h.update(markdown.encode("utf-8"))
+    return h.hexdigest()
+
+
+def _load(path: Path) -> dict[str, Any] | None:
+    try:
+        kept = json.loads(path.read_text(encoding="utf-8"))
+        os.utime(path)  # still in use: pruning keeps it
+    except (OSError, ValueError):
+        return None
+    return kept if isinstance(kept, dict) and isinstance(kept.get("html"), str) else None
+
+
+def _store(path: Path, kept: dict[str, Any]) -> None:
+    """Keep a page atomically (a reader never sees half of one); a failure costs speed only."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp.write_text(json.dumps(kept), encoding="utf-8")
+        os.replace(tmp, path)
+    except OSError:
+        tmp.unlink(missing_ok=True)
+
+
+def prune(folder: Path) -> None:
+    before = time.time() - CACHE_DAYS * 86400
+    for path in folder.glob("*/*.json"):
+        try:
+            if path.stat().st_mtime < before:
+                path.unlink()
+        except OSError:
+            pass
+
+
+def use_cache(config: Any, config_path: Path, folder: Path) -> dict[str, int]:
+    """Route mkdocs' page building through the cache; returns the live {hit, built} counts."""
+    from mkdocs.commands import build as mkdocs_build
+
+    build_page = mkdocs_build._build_page
+    # Material's search plugin ("search" in mkdocs.yml); its index is made in on_config
+    search = next((p for k, p in config.plugins.items() if k.endswith("search")), None)
+    counts = {"hit": 0, "built": 0}
+    site: list[str] = []  # computed on the first page, when mkdocs knows the files
+
+    def entries() -> list[Any]:
+        index = getattr(search, "search_index", None)
+        return index.entries if index is not None else []
+
+    def cached_build_page(page: Any, cfg: Any, doc_files: Any, nav: Any, env: Any, *args: Any,
+                          **kwargs: Any) -> None:  # fmt: skip
+        if not site:
+            site.append(site_key(config_path, [f.src_uri for f in doc_files]))
+        key = page_key(site[0], page.file.src_uri, page.meta, page.markdown or "")
+        path = folder / key[:2] / f"{key}.json"
+        kept = _load(path)
+        dest = Path(page.file.abs_dest_path)
+        if kept is not None:
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            dest.write_bytes(kept["html"].encode("utf-8"))
+            entries().extend(kept.get("search") or [])
+            counts["hit"] += 1
+            return
+        first = len(entries())
+        build_page(page, cfg, doc_files, nav, env, *args, **kwargs)
+        counts["built"] += 1
+        if dest.is_file():
+            html = dest.read_bytes().decode("utf-8")
+            _store(path, {"html": html, "search": entries()[first:]})
+
+    mkdocs_build._build_page = cached_build_page
+    return counts
+
+
+def main() -> None:
+    import material  # noqa: F401 - the theme's imports, paid before the order arrives
+    from mkdocs.commands.build import build
+    from mkdocs.config import load_config
+
+    client_reference = runpy.run_path(sys.argv[1])["reference"]()  # not all of beanflows.render
+    line = sys.stdin.readline()
+    if not line:  # no methodology after all
+        return
+    order = json.loads(line)
+    with open(order["client_reference"], "w", encoding="utf-8") as f:
+        f.write(client_reference)
+    os.environ["SOURCE_DATE_EPOCH"] = order["epoch"]
+    config_path = Path(order["config"])
+    os.chdir(config_path.parent)
+    logging.basicConfig(level=logging.ERROR, format="%(levelname)s %(name)s: %(message)s")
+    config = load_config(str(config_path))
+    folder = cache_folder()
+    counts = use_cache(config, config_path, folder) if folder else None
+    build(config)
+    if folder:
+        prune(folder)
+        print(json.dumps({"pages_cached": counts["hit"], "pages_built": counts["built"]}))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,94 @@
+"""The methodology's page cache (beanflows/render/methodology_runner.py) never changes a byte.
+
+A page written from the cache must be exactly what mkdocs and Material render again, search
+index included; a page whose data changed, or any page once the navigation changed, is built
+again. Checked by comparing whole output trees with a build that had no cache.
+"""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from beanflows.render import methodology
+from tests.sample_site import write_sample
+
+
+def build(out: Path, catalog: dict[str, Any], cache: Path | None, monkeypatch) -> dict[str, int]:
+    """One methodology build into `out` with this cache folder (None: no cache)."""
+    if cache is None:
+        monkeypatch.delenv("BEANFLOWS_CACHE_DIR", raising=False)
+    else:
+        monkeypatch.setenv("BEANFLOWS_CACHE_DIR", str(cache))
+    run = methodology.Build(out, catalog)
+    run.finish()
+    return run.pages
+
+
+def tree(root: Path) -> dict[str, bytes]:
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in root.rglob("*") if p.is_file()}
+
+
+def changed_data(catalog: dict[str, Any]) -> tuple[dict[str, Any], str, str]:
+    """The catalog after a night that moved one dataset and one source: (catalog, names)."""
+    out = copy.deepcopy(catalog)
+    dataset, source = sorted(out["datasets"])[0], sorted(out["sources"])[0]
+    out["datasets"][dataset]["as_of"] = "2031-02-03"
+    out["sources"][source]["last_success"] = "2031-01-01T00:00:00Z"
+    out["built_at"] = "2031-01-01T03:00:00Z"
+    return out, dataset, source
+
+
+@pytest.fixture(scope="module")
+def catalog(tmp_path_factory) -> dict[str, Any]:
+    return write_sample(tmp_path_factory.mktemp("dist"))
+
+
+def test_pages_from_the_cache_are_byte_identical_to_pages_built_again(
+    catalog, tmp_path: Path, monkeypatch
+) -> None:
+    cache = tmp_path / "cache"
+    first = build(tmp_path / "first", catalog, cache, monkeypatch)
+    assert first["pages_cached"] == 0 and first["pages_built"] > 50, first
+    night, dataset, source = changed_data(catalog)
+    cached = build(tmp_path / "cached", night, cache, monkeypatch)
+    fresh = build(tmp_path / "fresh", night, tmp_path / "empty-cache", monkeypatch)
+    assert fresh == {"pages_cached": 0, "pages_built": first["pages_built"]}
+    # the two pages whose data moved are built again, every other page comes from the cache
+    assert cached == {"pages_cached": first["pages_built"] - 2, "pages_built": 2}, cached
+    assert tree(tmp_path / "cached") == tree(tmp_path / "fresh")
+    site = tmp_path / "cached" / "methodology"
+    assert "2031-02-03" in (site / "datasets" / dataset / "index.html").read_text()
+    assert "2031-01-01" in (site / "sources" / source / "index.html").read_text()
+    before = tmp_path / "first" / "methodology" / "datasets" / dataset / "index.html"
+    assert "2031-02-03" not in before.read_text()
+
+
+def test_a_change_to_the_navigation_builds_every_page_again(
+    catalog, tmp_path: Path, monkeypatch
+) -> None:
+    cache = tmp_path / "cache"
+    build(tmp_path / "first", catalog, cache, monkeypatch)
+    grown = copy.deepcopy(catalog)
+    name = sorted(grown["datasets"])[0]
+    grown["datasets"][f"{name}_copy"] = grown["datasets"][name]  # a new page in the nav
+    again = build(tmp_path / "again", grown, cache, monkeypatch)
+    assert again["pages_cached"] == 0 and again["pages_built"] > 50, again
+    fresh = build(tmp_path / "fresh", grown, None, monkeypatch)
+    assert fresh == {}  # no cache folder: mkdocs as it comes
+    assert tree(tmp_path / "again") == tree(tmp_path / "fresh")
+
+
+def test_a_damaged_cache_entry_is_built_again(catalog, tmp_path: Path, monkeypatch) -> None:
+    cache = tmp_path / "cache"
+    build(tmp_path / "first", catalog, cache, monkeypatch)
+    kept = sorted(cache.rglob("*.json"))
+    assert kept
+    kept[0].write_text('{"html": ')  # a torn write of another tool, a full disk
+    kept[1].write_text('{"search": []}')
+    again = build(tmp_path / "again", catalog, cache, monkeypatch)
+    assert again["pages_built"] == 2, again
+    assert tree(tmp_path / "again") == tree(tmp_path / "first")

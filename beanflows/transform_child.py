@@ -27,6 +27,7 @@ Anything SQLMesh prints goes to stderr: the result pipe carries nothing but the 
 from __future__ import annotations
 
 import contextlib
+import gc
 import json
 import os
 import signal
@@ -216,6 +217,11 @@ def main() -> None:
     """Child side: open the project, wait for the order, run, reply on the result pipe."""
     die_with_parent()
     t0 = time.perf_counter()
+    # Importing SQLMesh and loading the project build hundreds of thousands of objects that
+    # live as long as this process: the cyclic collector would walk them again and again for
+    # nothing (a tenth of the start-up). It is off until the project is loaded, then those
+    # objects are frozen out of its sight and it runs as usual through plan and run.
+    gc.disable()
     result_pipe = os.fdopen(os.dup(1), "w")
     os.dup2(2, 1)  # stray prints (SQLMesh, libraries) go to the log, not into the result
     # SQLMesh loads and types the models in a pool of forked processes, one per core. Here
@@ -254,6 +260,8 @@ def main() -> None:
     except Exception as exc:  # noqa: BLE001 - reported to the parent as the transform's failure
         _log_traceback()
         ctx, failure = None, f"{type(exc).__name__}: {exc}"
+    gc.freeze()
+    gc.enable()
     if ctx is not None and hello.get("plan") and restored_in is not None:
         planned = True  # the copy is the plan this project makes of a fresh var/
     elif ctx is not None and hello.get("plan"):

@@ -1,4 +1,5 @@
-"""Drawings kept by content under BEANFLOWS_CACHE_DIR: the site's SVG charts, the brief's PNGs.
+"""Drawings kept by content under BEANFLOWS_CACHE_DIR: the site's SVG charts, the brief's PNGs
+(and the charts' Altair shapes, `beanflows.render.charts`).
 
 A drawing depends only on what it draws and on the vl-convert version, so it is named by the
 hash of its spec (and size) in a folder per kind and version. A rebuild then redraws only the
@@ -16,10 +17,11 @@ from pathlib import Path
 CACHE_DAYS = 14  # cached drawings unused this long are removed
 
 
-def folder(kind: str) -> Path | None:
-    """BEANFLOWS_CACHE_DIR/<kind>-<vl-convert version> (None: no cache configured)."""
+def folder(kind: str, library: str = "vl-convert-python") -> Path | None:
+    """BEANFLOWS_CACHE_DIR/<kind>-<version of the library that makes them> (None: no cache
+    configured)."""
     root = os.environ.get("BEANFLOWS_CACHE_DIR")
-    return Path(root) / f"{kind}-{version('vl-convert-python')}" if root else None
+    return Path(root) / f"{kind}-{version(library)}" if root else None
 
 
 def path(where: Path | None, key: str, suffix: str) -> Path | None:

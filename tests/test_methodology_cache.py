@@ -92,3 +92,61 @@ def test_a_damaged_cache_entry_is_built_again(catalog, tmp_path: Path, monkeypat
     again = build(tmp_path / "again", catalog, cache, monkeypatch)
     assert again["pages_built"] == 2, again
     assert tree(tmp_path / "again") == tree(tmp_path / "first")
+
+
+def small_site(root: Path, alpha: str) -> Path:
+    """Two pages whose nav entries have no title: each shows the other's first heading."""
+    (root / "docs").mkdir(parents=True, exist_ok=True)
+    (root / "docs" / "index.md").write_text(f"# {alpha}\n\n## Part {{#x}}\n\nText.\n")
+    (root / "docs" / "b.md").write_text("# Beta\n\nSee [alpha's part](index.md#x).\n")
+    config = root / "mkdocs.yml"
+    config.write_text(
+        "site_name: t\ntheme:\n  name: material\nplugins:\n  - search\n"
+        "nav:\n  - index.md\n  - b.md\n"
+    )
+    return config
+
+
+def runner_build(config: Path, site: Path, cache: Path | None, monkeypatch) -> dict[str, int]:
+    """One build with methodology_runner's cache in this process (mkdocs restored after the
+    test); {hit, built, converted} (converted: pages whose Markdown was converted)."""
+    from mkdocs.commands import build as mkdocs_build
+    from mkdocs.config import load_config
+    from mkdocs.structure.pages import Page
+
+    from beanflows.render import methodology_runner
+
+    converted = {"n": 0}
+    render = Page.render
+
+    def counting_render(page: Any, cfg: Any, files: Any) -> None:
+        converted["n"] += 1
+        render(page, cfg, files)
+
+    monkeypatch.setattr(Page, "render", counting_render)
+    monkeypatch.setattr(mkdocs_build, "_build_page", mkdocs_build._build_page)
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    cfg = load_config(str(config), site_dir=str(site))
+    counts = methodology_runner.use_cache(cfg, config, cache) if cache else {}
+    mkdocs_build.build(cfg)
+    monkeypatch.undo()
+    return {**counts, "converted": converted["n"]}
+
+
+def test_a_kept_page_is_not_converted_and_shows_the_navigation_titles_of_today(
+    tmp_path: Path, monkeypatch
+) -> None:
+    cache, root = tmp_path / "cache", tmp_path / "src"
+    config = small_site(root, "Alpha")
+    first = runner_build(config, tmp_path / "first", cache, monkeypatch)
+    assert first == {"hit": 0, "built": 2, "converted": 2}
+    again = runner_build(config, tmp_path / "again", cache, monkeypatch)
+    assert again == {"hit": 2, "built": 0, "converted": 0}
+    assert tree(tmp_path / "again") == tree(tmp_path / "first")
+    # the first page's heading is the other page's nav entry: both pages are built again
+    small_site(root, "Alpha renamed")
+    renamed = runner_build(config, tmp_path / "renamed", cache, monkeypatch)
+    assert renamed == {"hit": 0, "built": 2, "converted": 2}
+    assert runner_build(config, tmp_path / "fresh", None, monkeypatch) == {"converted": 2}
+    assert tree(tmp_path / "renamed") == tree(tmp_path / "fresh")
+    assert "Alpha renamed" in (tmp_path / "renamed" / "b" / "index.html").read_text()

@@ -35,7 +35,7 @@ from beanflows.render import (
     static_charts,
 )
 from beanflows.render.assets import VEGA_PLACEHOLDER, Assets
-from beanflows.render.charts import dark_config_json
+from beanflows.render.charts import dark_config_json, prune_shapes
 from beanflows.render.data import Data
 from beanflows.render.serve import serve
 
@@ -163,6 +163,7 @@ def render_site(
         for pg in built:
             static_charts.finish_page(pg)
         drawer.close()
+        prune_shapes()
     charts = 0
     for pg in built:
         html[pg["slug"]] = L.render_page(env, pg, ctx)

@@ -1,20 +1,55 @@
 """Altair chart specs for the site: interactive (tooltips, a series picked from the key).
 
-Altair builds each chart *shape* once (cached on its structural arguments, ~20 ms each); the
+Altair builds each chart *shape* once (cached on its structural arguments, 2-20 ms each); the
 rows are attached afterwards as inline values. Dozens of origin pages share one shape, which
-keeps the whole render within its few-second budget. Every selection/param has a fixed name
-so specs are byte-identical from build to build.
+keeps the whole render within its few-second budget. Shapes are also kept on disk (`_kept`),
+so a nightly does not pay Altair's fifth of a second again. Every selection/param has a fixed
+name so specs are byte-identical from build to build.
 """
 
 from __future__ import annotations
 
 import copy
+import hashlib
 import json
+from collections.abc import Callable
 from datetime import date
-from functools import lru_cache
+from functools import lru_cache, wraps
+from pathlib import Path
 from typing import Any
 
 import altair as alt
+
+from beanflows import drawing_cache
+
+# a shape is what this module's code makes of its arguments (CONFIG, _finish, the shape)
+_CODE = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()
+SHAPES = "altair"  # the kept shapes' folder: BEANFLOWS_CACHE_DIR/altair-<altair version>
+
+
+def _kept(shape: Callable[..., str]) -> Callable[..., str]:
+    """The shape from this process's memory, else from the cache folder (by its arguments,
+    this module's code and Altair's version), else built by Altair and kept."""
+
+    @lru_cache(maxsize=256)
+    @wraps(shape)
+    def kept(*args: Any) -> str:
+        key = hashlib.sha256(f"{shape.__name__}\n{json.dumps(args)}\n{_CODE}".encode())
+        where = drawing_cache.path(drawing_cache.folder(SHAPES, "altair"), key.hexdigest(), ".json")
+        text = drawing_cache.load(where)
+        if text is not None:
+            return text.decode("utf-8")
+        out = shape(*args)
+        drawing_cache.store(where, out.encode("utf-8"))
+        return out
+
+    return kept
+
+
+def prune_shapes() -> None:
+    """Remove the kept shapes unused for drawing_cache.CACHE_DAYS."""
+    drawing_cache.prune(drawing_cache.folder(SHAPES, "altair"), ".json")
+
 
 PALETTE = ["#1f5f8b", "#c0392b", "#2e8b57", "#b9770e", "#6c3483", "#117a8b", "#7f8c8d", "#a04000"]
 FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, sans-serif"
@@ -108,7 +143,7 @@ def _color(field: str | None, title: str) -> tuple[dict[str, Any], list[Any]]:
     return enc, [pick]
 
 
-@lru_cache(maxsize=256)
+@_kept
 def _line(
     x: str,
     x_type: str,
@@ -255,7 +290,7 @@ def key(spec: dict[str, Any]) -> dict[str, Any] | None:
     return {"title": color.get("title") or "", "items": items}
 
 
-@lru_cache(maxsize=64)
+@_kept
 def _bars(y: str, x: str, x_title: str, color: str | None, height: int, fmt: str) -> str:
     enc, params = _color(color, "")
     chart = (
@@ -292,7 +327,7 @@ def bars(
     return spec
 
 
-@lru_cache(maxsize=32)
+@_kept
 def _dual(x: str, left: str, left_title: str, right: str, right_title: str, height: int) -> str:
     base = alt.Chart().encode(x=alt.X(f"{x}:T", title=None))
     tips = [

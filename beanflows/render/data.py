@@ -106,11 +106,7 @@ class Data:
 
     def rows(self, sql: str, params: list[Any] | None = None) -> list[dict[str, Any]]:
         """Run a query; `?` placeholders are filled with SQL literals (see `literal`)."""
-        if params:
-            parts = sql.split("?")
-            if len(parts) != len(params) + 1:
-                raise ValueError("placeholder count does not match params")
-            sql = "".join(p + literal(v) for p, v in zip(parts, params, strict=False)) + parts[-1]
+        sql = _bind(sql, params)
         if sql not in self._cache:  # pages share series (home, positioning, prices)
             self._cache[sql] = self._fetch(sql)
         return [dict(r) for r in self._cache[sql]]
@@ -120,11 +116,16 @@ class Data:
         names = [d[0] for d in rel.description]
         return [dict(zip(names, r, strict=True)) for r in rel.fetchall()]
 
-    def group(self, sql: str, column: str, value: Any) -> list[dict[str, Any]]:
-        """The rows of `sql` whose `column` is `value`, without that column, in query order.
+    def group(
+        self, sql: str, column: str, value: Any, params: list[Any] | None = None
+    ) -> list[dict[str, Any]]:
+        """The rows of `sql` whose `column` is `value`, without that column, in query order
+        (`params` as in `rows`).
 
         The query runs once a render and is split by the column: forty commodity pages read
-        three queries, not one hundred and twenty scans of the same tables."""
+        three queries, not one hundred and twenty scans of the same tables (forty origins:
+        three, not one hundred and twenty)."""
+        sql = _bind(sql, params)
         if (sql, column) not in self._groups:
             split: dict[Any, list[dict[str, Any]]] = {}
             for row in self._fetch(sql):
@@ -137,6 +138,16 @@ class Data:
 
     def close(self) -> None:
         self.con.close()
+
+
+def _bind(sql: str, params: list[Any] | None) -> str:
+    """`sql` with its `?` placeholders filled with SQL literals (see `literal`)."""
+    if not params:
+        return sql
+    parts = sql.split("?")
+    if len(parts) != len(params) + 1:
+        raise ValueError("placeholder count does not match params")
+    return "".join(p + literal(v) for p, v in zip(parts, params, strict=False)) + parts[-1]
 
 
 def literal(value: Any) -> str:

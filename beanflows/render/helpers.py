@@ -237,12 +237,14 @@ def country_vintages(
 ) -> dict[str, Any] | None:
     """Chart + table: one key's value per market year in every vintage (USDA's view then)."""
     ds = data.get("psd_coffee_vintages")
-    rows = data.rows(
-        f"""SELECT release || ' ' || REPLACE(release_type, '_', ' ') AS vintage, market_year,
-                  marketing_year, value
-           FROM "{ds.view}" WHERE country_code = ? AND attribute_id = ?
+    rows = data.group(
+        f"""SELECT country_code, release || ' ' || REPLACE(release_type, '_', ' ') AS vintage,
+                  market_year, marketing_year, value
+           FROM "{ds.view}" WHERE attribute_id = ?
            ORDER BY release, release_type, market_year""",
-        [code, attribute_id],
+        "country_code",
+        code,
+        [attribute_id],
     )
     if not rows:
         return None

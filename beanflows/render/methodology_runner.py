@@ -11,11 +11,12 @@ search entry) is most of a methodology build, about a second of CPU for 105 page
 is the render's last step on a nightly that takes in one new week. Yet a new week changes a
 handful of pages (its datasets' coverage, the sources' fetch times). A page's HTML depends only
 on its markdown and front matter, its place in the site (the nav and the set of files, which
-the config and the file list give) and the mkdocs, theme and hook versions; every page is
-still read and converted as usual (titles, links and anchors are checked as in any build).
-So each built page is kept by the hash of all that, with its search-index entries, under
-BEANFLOWS_CACHE_DIR; an unchanged page is written from the cache, byte for byte what
-Material would render again. Pages unused for CACHE_DAYS are removed. The sitemap, 404 page
+the config and the file list give) and the mkdocs, theme and hook versions. So each built page
+is kept by the hash of all that, with its search-index entries and what its conversion told
+mkdocs (its title, anchors and links to other pages' anchors), under BEANFLOWS_CACHE_DIR. An
+unchanged page is read but not converted (Markdown's conversion was half of a cached build):
+it is written from the cache, byte for byte what Material would render again, and its links
+are checked as in any build. Pages unused for CACHE_DAYS are removed. The sitemap, 404 page
 and search index are still made by mkdocs on every build.
 """
 
@@ -33,7 +34,7 @@ from pathlib import Path
 from typing import Any
 
 CACHE_DAYS = 14  # kept pages unused this long are removed
-KEY_VERSION = 1  # bump when what a key covers changes
+KEY_VERSION = 2  # bump when what a key covers, or an entry holds, changes
 # the libraries a page's HTML comes from (the cache folder also names mkdocs' and Material's)
 LIBRARIES = ("mkdocs", "mkdocs-material", "markdown", "jinja2", "pymdown-extensions")
 
@@ -106,27 +107,54 @@ def prune(folder: Path) -> None:
 
 
 def use_cache(config: Any, config_path: Path, folder: Path) -> dict[str, int]:
-    """Route mkdocs' page building through the cache; returns the live {hit, built} counts."""
-    from mkdocs.commands import build as mkdocs_build
+    """Route mkdocs' page conversion and page building through the cache; returns the live
+    {hit, built} counts.
 
-    build_page = mkdocs_build._build_page
+    A page is looked up once its markdown is read (after the hooks' `on_page_markdown`):
+    a kept page is not converted at all. What other pages need of it (its title for their
+    navigation, its anchors for their links' checks) and its own links to check come from
+    the cache; its HTML and search entries are written when mkdocs builds it, unless the
+    navigation's titles changed since it was kept (a nav entry without a title shows its
+    page's first heading): then it is converted and built again."""
+    from mkdocs.commands import build as mkdocs_build
+    from mkdocs.structure.pages import Page
+
+    build_page, render = mkdocs_build._build_page, Page.render
     # Material's search plugin ("search" in mkdocs.yml); its index is made in on_config
     search = next((p for k, p in config.plugins.items() if k.endswith("search")), None)
     counts = {"hit": 0, "built": 0}
     site: list[str] = []  # computed on the first page, when mkdocs knows the files
+    looked_up: dict[str, tuple[Path, dict[str, Any] | None]] = {}  # src_uri: (entry, kept)
+    seen: dict[str, Any] = {}  # the build's Files, the digest of its navigation's titles
 
     def entries() -> list[Any]:
         index = getattr(search, "search_index", None)
         return index.entries if index is not None else []
 
-    def cached_build_page(page: Any, cfg: Any, doc_files: Any, nav: Any, env: Any, *args: Any,
-                          **kwargs: Any) -> None:  # fmt: skip
+    def cached_render(page: Any, cfg: Any, files: Any) -> None:
+        seen["files"] = files
         if not site:
-            site.append(site_key(config_path, [f.src_uri for f in doc_files]))
+            site.append(site_key(config_path, [f.src_uri for f in files.documentation_pages()]))
         key = page_key(site[0], page.file.src_uri, page.meta, page.markdown or "")
         path = folder / key[:2] / f"{key}.json"
-        kept = _load(path)
+        kept = _restore(page, _load(path), files)
+        looked_up[page.file.src_uri] = (path, kept)
+        if kept is None:
+            render(page, cfg, files)
+
+    def cached_build_page(page: Any, cfg: Any, doc_files: Any, nav: Any, env: Any, *args: Any,
+                          **kwargs: Any) -> None:  # fmt: skip
+        if "titles" not in seen:
+            titles = [(p.file.src_uri, p.title) for p in nav.pages]
+            seen["titles"] = hashlib.sha256(json.dumps(titles).encode()).hexdigest()
+        path, kept = looked_up.pop(page.file.src_uri, (None, None))
         dest = Path(page.file.abs_dest_path)
+        if kept is not None and kept.get("titles") != seen["titles"]:
+            render(page, cfg, seen["files"])  # as _populate_page would have
+            page.content = cfg.plugins.on_page_content(
+                page.content, page=page, config=cfg, files=seen["files"]
+            )
+            kept = None
         if kept is not None:
             dest.parent.mkdir(parents=True, exist_ok=True)
             dest.write_bytes(kept["html"].encode("utf-8"))
@@ -136,12 +164,46 @@ def use_cache(config: Any, config_path: Path, folder: Path) -> dict[str, int]:
         first = len(entries())
         build_page(page, cfg, doc_files, nav, env, *args, **kwargs)
         counts["built"] += 1
-        if dest.is_file():
+        if path is not None and dest.is_file():
             html = dest.read_bytes().decode("utf-8")
-            _store(path, {"html": html, "search": entries()[first:]})
+            _store(path, _entry(page, html, entries()[first:], seen["titles"]))
 
+    Page.render = cached_render
     mkdocs_build._build_page = cached_build_page
     return counts
+
+
+def _entry(page: Any, html: str, search: list[Any], titles: str) -> dict[str, Any]:
+    """What is kept of a built page: its HTML and search entries, the navigation's titles it
+    shows, and what converting it told mkdocs (title, anchors, links to other pages'
+    anchors)."""
+    links = page.links_to_anchors
+    return {
+        "html": html,
+        "search": search,
+        "titles": titles,
+        "title": page._title_from_render,
+        "anchors": sorted(page.present_anchor_ids or ()),
+        "links": None if links is None else {f.src_uri: a for f, a in links.items()},
+    }
+
+
+def _restore(page: Any, kept: dict[str, Any] | None, files: Any) -> dict[str, Any] | None:
+    """Give the page, unconverted, what its conversion would have set; None (convert it)
+    when the entry lacks any of it."""
+    if kept is None or not isinstance(kept.get("anchors"), list) or "links" not in kept:
+        return None
+    links = None
+    if kept["links"] is not None:
+        targets = {uri: files.get_file_from_path(uri) for uri in kept["links"]}
+        if None in targets.values():
+            return None
+        links = {targets[uri]: dict(anchors) for uri, anchors in kept["links"].items()}
+    page.content = ""  # not written by mkdocs: the kept HTML is (cached_build_page)
+    page._title_from_render = kept.get("title")
+    page.present_anchor_ids = set(kept["anchors"])
+    page.links_to_anchors = links
+    return kept
 
 
 def main() -> None:

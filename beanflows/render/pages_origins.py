@@ -157,11 +157,12 @@ def _comparison(
 def _country(data: Data, p: dict[str, Any], base: dict[str, Any]) -> dict[str, Any]:
     name, code = p["country"], p["country_code"]
     ds = data.get("coffee_balance")
-    hist = data.rows(
-        f"""SELECT market_year, marketing_year, production, exports, domestic_consumption,
-                  ending_stocks, stock_to_use
-           FROM "{ds.view}" WHERE country_code = ? ORDER BY market_year""",
-        [code],
+    hist = data.group(
+        f"""SELECT country_code, market_year, marketing_year, production, exports,
+                  domestic_consumption, ending_stocks, stock_to_use
+           FROM "{ds.view}" ORDER BY market_year""",
+        "country_code",
+        code,
     )
     ch = pct(p["production"], p["prev_production"])
     takeaway = (
@@ -216,11 +217,12 @@ def _types(data: Data, code: str, name: str) -> dict[str, Any]:
     ds = data.get("psd_coffee")
     if not ds.ok:
         return L.empty_block("types", "Arabica and robusta", L.no_data(ds))
-    rows = data.rows(
-        f"""SELECT market_year, marketing_year, attribute_id, value FROM "{ds.view}"
-           WHERE country_code = ? AND attribute_id IN ('029', '053', '056')
+    rows = data.group(
+        f"""SELECT country_code, market_year, marketing_year, attribute_id, value
+           FROM "{ds.view}" WHERE attribute_id IN ('029', '053', '056')
            ORDER BY market_year, attribute_id""",
-        [code],
+        "country_code",
+        code,
     )
     rows = [r for r in rows if r["value"]]
     if not rows:

@@ -19,6 +19,12 @@ from typing import Any
 
 from beanflows import layout
 
+# A restated range that ends this close before the run's day is stretched to it: the days
+# between are recomputed (the same rows), and SQLMesh runs the restatement and the new day's
+# interval as one batch instead of two evaluations of every model on the way (about 0.2 s
+# each at 40 commodities). A week's new COT report lands 3 days before the nightly sees it.
+JOIN_NEW_DAYS_WITHIN = timedelta(days=7)
+
 os.environ.setdefault("SQLMESH__DISABLE_ANONYMIZED_ANALYTICS", "1")
 
 
@@ -184,7 +190,9 @@ def execute(
         plan(ctx, select)
         result.seconds["plan"] = time.perf_counter() - t0
     known = {_short(n) for n in ctx.models}
-    cleared, snapshots = clear_intervals(ctx, {m: r for m, r in restate.items() if m in known})
+    cleared, snapshots = clear_intervals(
+        ctx, {m: joined(r, end) for m, r in restate.items() if m in known}
+    )
     result.restated.extend(sorted(m for m in restate if m in known))
     t1 = time.perf_counter()
     if cleared:
@@ -198,6 +206,12 @@ def execute(
     _recheck(ctx, [m for m in recheck if m in known], result, end)
     write_model_metadata(ctx, layout.state_file(var_dir, "models.json"))
     return result
+
+
+def joined(days: tuple[date, date], end: date) -> tuple[date, date]:
+    """The restated days, up to the run's day when they end within JOIN_NEW_DAYS_WITHIN of it."""
+    first, last = days
+    return (first, end) if timedelta(0) < end - last <= JOIN_NEW_DAYS_WITHIN else days
 
 
 def clear_intervals(

@@ -25,6 +25,19 @@ SOURCES = [
 ]
 
 
+def test_a_restatement_days_before_the_run_joins_the_new_day_and_an_old_one_does_not() -> None:
+    run = date(2026, 1, 2)
+    # Friday's nightly takes in Tuesday's COT report: one batch up to the run's day
+    assert transform.joined((date(2025, 1, 7), date(2025, 12, 30)), run) == (date(2025, 1, 7), run)
+    # a corrected file of an old year re-opens its own days only, not a decade after them
+    old = (date(2010, 1, 5), date(2010, 12, 28))
+    assert transform.joined(old, run) == old
+    # data up to or after the run's day (forecasts) keeps its range
+    ahead = (date(2025, 12, 20), date(2026, 1, 16))
+    assert transform.joined(ahead, run) == ahead
+    assert transform.joined((date(2026, 1, 1), run), run) == (date(2026, 1, 1), run)
+
+
 def test_models_fed_by_selects_one_family_and_what_it_reads() -> None:
     usda = transform.models_fed_by(["usda_psd"])
     assert "serving.coffee_balance" in usda and "raw.usda_psd_bulk" in usda

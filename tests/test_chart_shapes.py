@@ -60,3 +60,13 @@ def test_a_kept_shape_is_read_from_the_folder_by_its_arguments(cache: Path) -> N
     assert charts.line(ROWS, "t", "v", color="s")["height"] == 123
     assert charts.line(ROWS, "t", "v", color="s", height=99)["height"] == 99  # another shape
     assert len(kept(cache)) == 2
+
+
+def test_a_damaged_kept_shape_is_built_and_written_again(cache: Path) -> None:
+    built = charts.line(ROWS, "t", "v", color="s")
+    (path,) = kept(cache)
+    for damage in (b'{"mark": ', b"\xff\xfe", b"[]"):  # torn, not text, not a spec
+        path.write_bytes(damage)
+        charts._line.cache_clear()
+        assert charts.line(ROWS, "t", "v", color="s") == built
+        assert isinstance(json.loads(path.read_text()), dict)  # the good shape is back

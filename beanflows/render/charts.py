@@ -29,7 +29,9 @@ SHAPES = "altair"  # the kept shapes' folder: BEANFLOWS_CACHE_DIR/altair-<altair
 
 def _kept(shape: Callable[..., str]) -> Callable[..., str]:
     """The shape from this process's memory, else from the cache folder (by its arguments,
-    this module's code and Altair's version), else built by Altair and kept."""
+    this module's code and Altair's version), else built by Altair and kept. A kept file that
+    is not a spec (damaged by a full disk, another tool) is built and written again: loading
+    it marks it in use, so left alone it would break its charts on every later render."""
 
     @lru_cache(maxsize=256)
     @wraps(shape)
@@ -37,8 +39,11 @@ def _kept(shape: Callable[..., str]) -> Callable[..., str]:
         key = hashlib.sha256(f"{shape.__name__}\n{json.dumps(args)}\n{_CODE}".encode())
         where = drawing_cache.path(drawing_cache.folder(SHAPES, "altair"), key.hexdigest(), ".json")
         text = drawing_cache.load(where)
-        if text is not None:
-            return text.decode("utf-8")
+        try:
+            if text is not None and isinstance(json.loads(text), dict):
+                return text.decode("utf-8")
+        except ValueError:  # UnicodeDecodeError included
+            pass
         out = shape(*args)
         drawing_cache.store(where, out.encode("utf-8"))
         return out

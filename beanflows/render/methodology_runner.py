@@ -150,7 +150,8 @@ def use_cache(config: Any, config_path: Path, folder: Path) -> dict[str, int]:
         path, kept = looked_up.pop(page.file.src_uri, (None, None))
         dest = Path(page.file.abs_dest_path)
         if kept is not None and kept.get("titles") != seen["titles"]:
-            render(page, cfg, seen["files"])  # as _populate_page would have
+            cfg._current_page = page  # as _populate_page converts it (build_page resets it)
+            render(page, cfg, seen["files"])
             page.content = cfg.plugins.on_page_content(
                 page.content, page=page, config=cfg, files=seen["files"]
             )

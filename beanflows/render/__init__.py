@@ -17,8 +17,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from beanflows.render import layout as L
 from beanflows.render import (
+    chart_shapes,
     methodology,
     pages_commodities,
     pages_home,
@@ -34,8 +34,9 @@ from beanflows.render import (
     pages_weather,
     static_charts,
 )
+from beanflows.render import layout as L
 from beanflows.render.assets import VEGA_PLACEHOLDER, Assets
-from beanflows.render.charts import dark_config_json, prune_shapes
+from beanflows.render.charts import dark_config_json
 from beanflows.render.data import Data
 from beanflows.render.serve import serve
 
@@ -163,7 +164,7 @@ def render_site(
         for pg in built:
             static_charts.finish_page(pg)
         drawer.close()
-        prune_shapes()
+        chart_shapes.prune()
     charts = 0
     for pg in built:
         html[pg["slug"]] = L.render_page(env, pg, ctx)

@@ -2,7 +2,7 @@
 
 Altair builds each chart *shape* once (cached on its structural arguments, 2-20 ms each); the
 rows are attached afterwards as inline values. Dozens of origin pages share one shape, which
-keeps the whole render within its few-second budget. Shapes are also kept on disk (`_kept`),
+keeps the whole render within its few-second budget. Shapes are also kept on disk (`chart_shapes`),
 so a nightly does not pay Altair's fifth of a second again. Every selection/param has a fixed
 name so specs are byte-identical from build to build.
 """
@@ -10,51 +10,13 @@ name so specs are byte-identical from build to build.
 from __future__ import annotations
 
 import copy
-import hashlib
 import json
-from collections.abc import Callable
 from datetime import date
-from functools import lru_cache, wraps
-from pathlib import Path
 from typing import Any
 
 import altair as alt
 
-from beanflows import drawing_cache
-
-# a shape is what this module's code makes of its arguments (CONFIG, _finish, the shape)
-_CODE = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()
-SHAPES = "altair"  # the kept shapes' folder: BEANFLOWS_CACHE_DIR/altair-<altair version>
-
-
-def _kept(shape: Callable[..., str]) -> Callable[..., str]:
-    """The shape from this process's memory, else from the cache folder (by its arguments,
-    this module's code and Altair's version), else built by Altair and kept. A kept file that
-    is not a spec (damaged by a full disk, another tool) is built and written again: loading
-    it marks it in use, so left alone it would break its charts on every later render."""
-
-    @lru_cache(maxsize=256)
-    @wraps(shape)
-    def kept(*args: Any) -> str:
-        key = hashlib.sha256(f"{shape.__name__}\n{json.dumps(args)}\n{_CODE}".encode())
-        where = drawing_cache.path(drawing_cache.folder(SHAPES, "altair"), key.hexdigest(), ".json")
-        text = drawing_cache.load(where)
-        try:
-            if text is not None and isinstance(json.loads(text), dict):
-                return text.decode("utf-8")
-        except ValueError:  # UnicodeDecodeError included
-            pass
-        out = shape(*args)
-        drawing_cache.store(where, out.encode("utf-8"))
-        return out
-
-    return kept
-
-
-def prune_shapes() -> None:
-    """Remove the kept shapes unused for drawing_cache.CACHE_DAYS."""
-    drawing_cache.prune(drawing_cache.folder(SHAPES, "altair"), ".json")
-
+from beanflows.render.chart_shapes import kept as _kept
 
 PALETTE = ["#1f5f8b", "#c0392b", "#2e8b57", "#b9770e", "#6c3483", "#117a8b", "#7f8c8d", "#a04000"]
 FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, sans-serif"

@@ -150,3 +150,30 @@ def test_a_kept_page_is_not_converted_and_shows_the_navigation_titles_of_today(
     assert runner_build(config, tmp_path / "fresh", None, monkeypatch) == {"converted": 2}
     assert tree(tmp_path / "renamed") == tree(tmp_path / "fresh")
     assert "Alpha renamed" in (tmp_path / "renamed" / "b" / "index.html").read_text()
+
+
+def test_entries_unused_for_weeks_are_removed_before_the_next_build(
+    catalog, tmp_path: Path, monkeypatch
+) -> None:
+    """The runner prunes while it waits for its order (not after the pages, which the render
+    waits for): an entry unused for CACHE_DAYS goes, entries in use stay and serve."""
+    import os
+    import time
+
+    from beanflows.render import methodology_runner
+
+    cache = tmp_path / "cache"
+    first = build(tmp_path / "first", catalog, cache, monkeypatch)
+    kept = sorted(cache.rglob("*.json"))
+    assert len(kept) == first["pages_built"]
+    weeks_ago = time.time() - (methodology_runner.CACHE_DAYS + 1) * 86400
+    stale = kept[0].with_name("0" * 64 + ".json")  # a page no build has any more
+    stale.write_text(kept[0].read_text())
+    os.utime(stale, (weeks_ago, weeks_ago))
+    recent = time.time() - (methodology_runner.CACHE_DAYS - 1) * 86400
+    os.utime(kept[1], (recent, recent))  # unused for a while, not for weeks
+    again = build(tmp_path / "again", catalog, cache, monkeypatch)
+    assert again == {"pages_cached": first["pages_built"], "pages_built": 0}, again
+    assert not stale.exists()
+    assert sorted(cache.rglob("*.json")) == kept
+    assert kept[1].stat().st_mtime > recent + 86400  # read by this build: in use again

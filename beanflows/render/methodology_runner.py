@@ -16,8 +16,9 @@ is kept by the hash of all that, with its search-index entries and what its conv
 mkdocs (its title, anchors and links to other pages' anchors), under BEANFLOWS_CACHE_DIR. An
 unchanged page is read but not converted (Markdown's conversion was half of a cached build):
 it is written from the cache, byte for byte what Material would render again, and its links
-are checked as in any build. Pages unused for CACHE_DAYS are removed. The sitemap, 404 page
-and search index are still made by mkdocs on every build.
+are checked as in any build. Pages unused for CACHE_DAYS are removed while the runner waits
+for its order (after a pause that long, the first build makes its pages again). The sitemap,
+404 page and search index are still made by mkdocs on every build.
 """
 
 from __future__ import annotations
@@ -209,10 +210,14 @@ def _restore(page: Any, kept: dict[str, Any] | None, files: Any) -> dict[str, An
 
 def main() -> None:
     import material  # noqa: F401 - the theme's imports, paid before the order arrives
+    import mkdocs.config.defaults  # noqa: F401 - what load_config imports, paid now too
     from mkdocs.commands.build import build
     from mkdocs.config import load_config
 
     client_reference = runpy.run_path(sys.argv[1])["reference"]()  # not all of beanflows.render
+    folder = cache_folder()
+    if folder:  # before the build: its own pages are marked in use as it reads them
+        prune(folder)
     line = sys.stdin.readline()
     if not line:  # no methodology after all
         return
@@ -224,13 +229,16 @@ def main() -> None:
     os.chdir(config_path.parent)
     logging.basicConfig(level=logging.ERROR, format="%(levelname)s %(name)s: %(message)s")
     config = load_config(str(config_path))
-    folder = cache_folder()
     counts = use_cache(config, config_path, folder) if folder else None
     build(config)
-    if folder:
-        prune(folder)
+    if counts is not None:
         print(json.dumps({"pages_cached": counts["hit"], "pages_built": counts["built"]}))
 
 
 if __name__ == "__main__":
     main()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    # The site is written: tearing down mkdocs' and Material's modules would only make the
+    # render wait (a sixth of a second, after the last page).
+    os._exit(0)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import threading
 import time
+from collections.abc import Callable
 from importlib.metadata import version
 from pathlib import Path
 
@@ -28,15 +29,39 @@ def path(where: Path | None, key: str, suffix: str) -> Path | None:
     return where / key[:2] / f"{key}{suffix}" if where else None
 
 
-def load(drawing: Path | None) -> bytes | None:
-    """The kept drawing, marked as still in use (pruning keeps it); None when not kept."""
+def load(drawing: Path | None, intact: Callable[[bytes], bool] | None = None) -> bytes | None:
+    """The kept drawing, marked as still in use (pruning keeps it); None when not kept, or
+    when `intact` says it is not a whole drawing (a truncated copy, another tool's file): it
+    is then drawn and stored again, never published as it is."""
     if drawing is None or not drawing.is_file():
         return None
     try:
+        data = drawing.read_bytes()
+        if intact is not None and not intact(data):
+            return None
         os.utime(drawing)
-        return drawing.read_bytes()
+        return data
     except OSError:  # removed meanwhile: draw it again
         return None
+
+
+def whole_svg(data: bytes) -> bool:
+    """An SVG document as vl-convert writes it, from its opening to its closing tag."""
+    text = data.strip()
+    return text.startswith(b"<svg") and text.endswith(b"</svg>") and _utf8(text)
+
+
+def whole_png(data: bytes) -> bool:
+    """A PNG from its signature to its closing IEND chunk (name and CRC)."""
+    return data.startswith(b"\x89PNG\r\n\x1a\n") and data.endswith(b"IEND\xaeB`\x82")
+
+
+def _utf8(data: bytes) -> bool:
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def store(drawing: Path | None, data: bytes) -> None:

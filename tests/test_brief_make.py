@@ -166,3 +166,18 @@ def test_a_second_brief_of_the_same_numbers_draws_no_chart(
     first, second = (tmp_path / v / "briefs" / WEEK / "brief.eml" for v in ("var1", "var2"))
     assert first.read_bytes() == second.read_bytes()
     assert sorted((tmp_path / "cache").rglob("*.png")) == kept
+
+
+def test_a_damaged_kept_png_is_drawn_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A kept PNG cut short (or not a PNG) never goes into a brief: it is drawn again."""
+    monkeypatch.setenv("BEANFLOWS_CACHE_DIR", str(tmp_path / "cache"))
+    dist = write_dist(tmp_path / "dist")
+    make.make(dist, tmp_path / "var1", WEEK, "https://site.test", "https://acct.test")
+    kept = sorted((tmp_path / "cache").rglob("*.png"))
+    whole = {p: p.read_bytes() for p in kept}
+    kept[0].write_bytes(whole[kept[0]][:-40])
+    kept[1].write_bytes(b"<html>503 Service Unavailable</html>")
+    make.make(dist, tmp_path / "var2", WEEK, "https://site.test", "https://acct.test")
+    first, second = (tmp_path / v / "briefs" / WEEK / "brief.eml" for v in ("var1", "var2"))
+    assert first.read_bytes() == second.read_bytes()
+    assert {p: p.read_bytes() for p in sorted((tmp_path / "cache").rglob("*.png"))} == whole

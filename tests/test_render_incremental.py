@@ -297,3 +297,27 @@ def test_a_drawing_process_started_ahead_draws_first_and_is_stopped_after(
     spare = render_step.Prestarted(drawing=svg_workers.start())
     again, _, _ = render_step.run(out, var, catalog, spare)
     assert again == {"skipped": True} and spare.drawing.poll() is not None  # gone
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        lambda svg: svg[: len(svg) // 2],  # a truncated copy
+        lambda svg: b"",  # an emptied file (a full disk)
+        lambda svg: b"<html><body>not a drawing</body></html>",  # another tool's file
+        lambda svg: svg.replace(b"<svg", b"\xff\xfe<svg", 1),  # not UTF-8
+    ],
+)
+def test_a_damaged_kept_drawing_is_drawn_again(tmp_path: Path, monkeypatch, damage) -> None:
+    """A kept SVG that is not a whole drawing is never inlined: the chart is drawn again and
+    the cache entry replaced (loading it would otherwise mark it in use for good)."""
+    monkeypatch.setenv("BEANFLOWS_CACHE_DIR", str(tmp_path / "cache"))
+    dist = tmp_path / "dist"
+    _write(dist, weeks=30)
+    before = _draw(dist)
+    kept = sorted(_cached(tmp_path / "cache"))
+    whole = {p: p.read_bytes() for p in kept}
+    for path in kept[:3]:
+        path.write_bytes(damage(whole[path]))
+    assert _draw(dist) == before
+    assert {p: p.read_bytes() for p in sorted(_cached(tmp_path / "cache"))} == whole

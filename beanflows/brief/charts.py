@@ -41,7 +41,7 @@ def _png(spec: dict[str, Any]) -> bytes:
     key = hashlib.sha256(f"{text}\n{SCALE}".encode()).hexdigest()
     folder = drawing_cache.folder("png")
     path = drawing_cache.path(folder, key, ".png")
-    png = drawing_cache.load(path)
+    png = drawing_cache.load(path, drawing_cache.whole_png)
     if png is None:
         png = smaller_png(vl_convert.vegalite_to_png(spec, scale=SCALE))
         drawing_cache.store(path, png)

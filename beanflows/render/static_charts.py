@@ -187,7 +187,7 @@ class Drawer:
         try:
             for _, width, key in items:
                 path = self._path(key)
-                kept = drawing_cache.load(path)
+                kept = drawing_cache.load(path, drawing_cache.whole_svg)
                 if kept is not None:
                     self.cached += 1
                     raw[width] = kept.decode("utf-8")

@@ -41,3 +41,18 @@ def popen(args: list[str], **kwargs: Any) -> subprocess.Popen:
     if sys.platform.startswith("linux"):
         kwargs.setdefault("preexec_fn", _die_with_parent)
     return subprocess.Popen(args, **kwargs)
+
+
+def start_transform() -> subprocess.Popen:
+    """The build's SQLMesh process (`beanflows.transform_child`), which imports SQLMesh right
+    away and then waits for its settings. Here rather than there: `python -m beanflows build`
+    starts it before importing anything else of the build (SQLMesh's imports are the longest
+    thing a new week's build waits for; a tenth of a second earlier is as much sooner done)."""
+    return popen(
+        [sys.executable, "-m", "beanflows.transform_child"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "BEANFLOWS_PARENT_PID": str(os.getpid())},
+        start_new_session=True,  # its own process group: `cancel` also stops what it forked
+    )

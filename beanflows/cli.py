@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import subprocess
 import sys
 from datetime import date
 from pathlib import Path
@@ -74,9 +75,10 @@ def cmd_build(args: argparse.Namespace) -> int:
     from beanflows import transform_child
 
     # SQLMesh takes seconds to import: its process starts first, before our own imports and
-    # checks (a third of a second). It waits for its settings and writes nothing before them,
-    # so a build that stops here (bad option, lock held) just stops it.
-    child = transform_child.start()
+    # checks (a third of a second), or already did (`python -m beanflows build`). It waits for
+    # its settings and writes nothing before them, so a build that stops here (bad option,
+    # lock held) just stops it.
+    child = getattr(args, "transform_child", None) or transform_child.start()
     try:
         return _locked_build(args, child)
     finally:
@@ -151,8 +153,19 @@ def cmd_publish(argv: list[str]) -> int:
     return publish.main(argv)
 
 
-def main(argv: list[str] | None = None) -> int:
-    argv = list(sys.argv[1:] if argv is None else argv)
+def main(argv: list[str] | None = None, child: subprocess.Popen | None = None) -> int:
+    """Run one command; `child`: the build's SQLMesh process, started before this module was
+    imported (`beanflows.__main__`), for `build` to use (any other command stops it)."""
+    try:
+        return _main(list(sys.argv[1:] if argv is None else argv), child)
+    finally:
+        if child is not None and child.poll() is None:  # not handed to a build
+            from beanflows import transform_child
+
+            transform_child.cancel(child)
+
+
+def _main(argv: list[str], child: subprocess.Popen | None) -> int:
     if argv[:1] == ["publish"]:  # its own options (publish.py); the same one-line errors
         debug = "--debug" in argv
         rest = [a for a in argv[1:] if a != "--debug"]
@@ -195,16 +208,18 @@ def main(argv: list[str] | None = None) -> int:
 
     brief_parsers(sub, common)
     args = parser.parse_args(argv)
+    if args.func is cmd_build:
+        args.transform_child = child
     return errors.run_clean(args.func, args, debug=getattr(args, "debug", False))
 
 
-def entry() -> None:
+def entry(child: subprocess.Popen | None = None) -> None:
     """The console command: run, flush, and leave without tearing the interpreter down.
 
     Freeing SQLMesh's, Altair's and DuckDB's modules at exit costs about half a second and
     does nothing useful: every file the build writes is closed by the time main() returns.
     """
-    code = main()
+    code = main(child=child)
     sys.stdout.flush()
     sys.stderr.flush()
     os._exit(code)

@@ -47,14 +47,7 @@ Child = subprocess.Popen
 
 def start() -> Child:
     """Start the child; it imports SQLMesh right away (call `open_project` to say which)."""
-    return children.popen(
-        [sys.executable, "-m", "beanflows.transform_child"],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
-        env={**os.environ, "BEANFLOWS_PARENT_PID": str(os.getpid())},
-        start_new_session=True,  # its own process group: `cancel` also stops what it forked
-    )
+    return children.start_transform()
 
 
 def open_project(

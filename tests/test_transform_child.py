@@ -198,3 +198,47 @@ def test_a_child_killed_during_its_early_plan_leaves_a_warehouse_the_next_build_
     assert catalog["datasets"] and all(
         d["status"] != "stale" and d["files"] for d in catalog["datasets"].values()
     )
+
+
+def _transform_children(marker: str) -> list[int]:
+    """Live processes of beanflows.transform_child carrying this marker in their environment."""
+    found = []
+    for proc in Path("/proc").iterdir():
+        try:
+            env = (proc / "environ").read_bytes().split(b"\0")
+            cmd = (proc / "cmdline").read_bytes()
+        except OSError:
+            continue
+        if f"BEANFLOWS_TEST_MARK={marker}".encode() in env and b"transform_child" in cmd:
+            found.append(int(proc.name))
+    return found
+
+
+@pytest.mark.skipif(not Path("/proc/self/environ").exists(), reason="needs Linux /proc")
+@pytest.mark.parametrize(
+    ("argv", "code"), [(["build", "--help"], 0), (["build", "--today", "x", "--bogus"], 2)]
+)
+def test_python_m_beanflows_build_starts_sqlmesh_first_and_stops_it_when_no_build_runs(
+    tmp_path: Path, argv: list[str], code: int
+) -> None:
+    """`python -m beanflows build` starts the SQLMesh process before its own imports; a
+    command line that runs no build (help, a bad option) leaves no such process behind."""
+    import os
+    import subprocess
+    import sys
+
+    marker = f"{os.getpid()}-{argv[-1]}"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "beanflows", *argv],
+        cwd=layout.REPO,
+        env={**os.environ, "BEANFLOWS_TEST_MARK": marker},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    seen = []
+    while proc.poll() is None:  # the early child exists while the command line is parsed
+        seen = seen or _transform_children(marker)
+    proc.communicate()
+    assert proc.returncode == code
+    assert seen, "no SQLMesh process was started ahead"
+    assert _transform_children(marker) == []

@@ -28,6 +28,11 @@ def build(out: Path, catalog: dict[str, Any], cache: Path | None, monkeypatch) -
     return run.pages
 
 
+def kept_pages(cache: Path) -> list[Path]:
+    """The cache's page entries (not the client reference kept beside them)."""
+    return sorted(p for p in cache.rglob("*.json") if p.parent.name != "client")
+
+
 def tree(root: Path) -> dict[str, bytes]:
     return {p.relative_to(root).as_posix(): p.read_bytes() for p in root.rglob("*") if p.is_file()}
 
@@ -85,7 +90,7 @@ def test_a_change_to_the_navigation_builds_every_page_again(
 def test_a_damaged_cache_entry_is_built_again(catalog, tmp_path: Path, monkeypatch) -> None:
     cache = tmp_path / "cache"
     build(tmp_path / "first", catalog, cache, monkeypatch)
-    kept = sorted(cache.rglob("*.json"))
+    kept = kept_pages(cache)
     assert kept
     kept[0].write_text('{"html": ')  # a torn write of another tool, a full disk
     kept[1].write_text('{"search": []}')
@@ -164,7 +169,7 @@ def test_entries_unused_for_weeks_are_removed_before_the_next_build(
 
     cache = tmp_path / "cache"
     first = build(tmp_path / "first", catalog, cache, monkeypatch)
-    kept = sorted(cache.rglob("*.json"))
+    kept = kept_pages(cache)
     assert len(kept) == first["pages_built"]
     weeks_ago = time.time() - (methodology_runner.CACHE_DAYS + 1) * 86400
     stale = kept[0].with_name("0" * 64 + ".json")  # a page no build has any more
@@ -175,5 +180,28 @@ def test_entries_unused_for_weeks_are_removed_before_the_next_build(
     again = build(tmp_path / "again", catalog, cache, monkeypatch)
     assert again == {"pages_cached": first["pages_built"], "pages_built": 0}, again
     assert not stale.exists()
-    assert sorted(cache.rglob("*.json")) == kept
+    assert kept_pages(cache) == kept
     assert kept[1].stat().st_mtime > recent + 86400  # read by this build: in use again
+
+
+def test_the_client_reference_is_kept_until_its_code_changes(tmp_path: Path) -> None:
+    """The runner makes the client reference once per version of the code it comes from (it
+    imports the client: half a second of CPU beside SQLMesh on every build otherwise)."""
+    import shutil
+
+    from beanflows.render import client_docs, methodology_runner
+
+    generator = Path(client_docs.__file__)
+    made = methodology_runner.client_reference(generator, tmp_path)
+    assert made == client_docs.reference()
+    (entry,) = (tmp_path / "client").glob("*.json")
+    entry.write_text('{"html": "# kept\\n"}')
+    assert methodology_runner.client_reference(generator, tmp_path) == "# kept\n"
+    changed = tmp_path / "client_docs.py"  # the generator edited: made again
+    shutil.copy(generator, changed)
+    changed.write_text(changed.read_text() + "\n# edited\n")
+    assert methodology_runner.client_reference(changed, tmp_path) == made
+    assert len(list((tmp_path / "client").glob("*.json"))) == 2
+    entry.write_text('{"html": ')  # a damaged entry: made again
+    assert methodology_runner.client_reference(generator, tmp_path) == made
+    assert methodology_runner.client_reference(generator, None) == made  # no cache folder

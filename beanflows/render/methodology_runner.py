@@ -2,9 +2,10 @@
 built pages.
 
 `beanflows.render.methodology.prestart` starts this file (`python -P methodology_runner.py
-client_docs.py`) while SQLMesh runs: it imports mkdocs and the theme and writes the client
-reference, then waits for one JSON line on stdin: {"config", "epoch", "client_reference"}.
-It imports nothing of beanflows (the renderer is heavy), hence a script.
+client_docs.py`) while SQLMesh runs: it imports mkdocs and the theme and makes the client
+reference (kept by the hash of the client's code), then waits for one JSON line on stdin:
+{"config", "epoch", "client_reference"}. It imports nothing of beanflows but the package's
+light __init__ (the renderer is heavy), hence a script.
 
 Why a page cache: rendering a page through Material's templates (its whole navigation, the
 search entry) is most of a methodology build, about a second of CPU for 105 pages, and it
@@ -208,22 +209,47 @@ def _restore(page: Any, kept: dict[str, Any] | None, files: Any) -> dict[str, An
     return kept
 
 
+def client_reference(generator: Path, folder: Path | None) -> str:
+    """The client reference page (`client_docs.reference()`), kept in `folder` by the hash of
+    the code it is generated from: the client package, the generator, the Python version.
+
+    Generating it imports the client (httpx, pyarrow), half a second of CPU that would run
+    beside SQLMesh on every build, for a page that changes only with the client's code."""
+    from importlib.util import find_spec
+
+    spec = find_spec("beanflows.client")  # imports beanflows/__init__.py only (names, no client)
+    package = Path(next(iter(spec.submodule_search_locations or []), "")) if spec else None
+    if folder is None or package is None or not package.is_dir():
+        return runpy.run_path(str(generator))["reference"]()
+    h = hashlib.sha256(f"{KEY_VERSION}\n{sys.version}\n".encode())
+    for path in [generator, package.parent / "__init__.py", *sorted(package.glob("*.py"))]:
+        h.update(path.name.encode() + b"\n" + path.read_bytes())
+    key = h.hexdigest()
+    path = folder / "client" / f"{key}.json"
+    kept = _load(path)  # {"html": the page's markdown}
+    if kept is not None:
+        return kept["html"]
+    text = runpy.run_path(str(generator))["reference"]()  # not all of beanflows.render
+    _store(path, {"html": text})
+    return text
+
+
 def main() -> None:
     import material  # noqa: F401 - the theme's imports, paid before the order arrives
     import mkdocs.config.defaults  # noqa: F401 - what load_config imports, paid now too
     from mkdocs.commands.build import build
     from mkdocs.config import load_config
 
-    client_reference = runpy.run_path(sys.argv[1])["reference"]()  # not all of beanflows.render
     folder = cache_folder()
     if folder:  # before the build: its own pages are marked in use as it reads them
         prune(folder)
+    reference = client_reference(Path(sys.argv[1]), folder)
     line = sys.stdin.readline()
     if not line:  # no methodology after all
         return
     order = json.loads(line)
     with open(order["client_reference"], "w", encoding="utf-8") as f:
-        f.write(client_reference)
+        f.write(reference)
     os.environ["SOURCE_DATE_EPOCH"] = order["epoch"]
     config_path = Path(order["config"])
     os.chdir(config_path.parent)

@@ -174,6 +174,7 @@ def build(
         names if partial else None,
         commodities=settings.commodities_file,
         plan=plan_early,
+        typed=changed,  # unchanged models run from SQLMesh's state: no need to type them
     )
     try:
         _ingest_all(settings, names, files, today, report)

@@ -66,13 +66,23 @@ def _short(name: str) -> str:
     return ".".join(parts[-2:])
 
 
-def context(models_dir: Path, result: TransformResult | None = None, only: set[str] | None = None):  # noqa: ANN201
+def context(  # noqa: ANN201
+    models_dir: Path,
+    result: TransformResult | None = None,
+    only: set[str] | None = None,
+    typed: bool = True,
+):
     """A SQLMesh context for the nightly build: unit-test YAML is not parsed (it costs ~2.5 s
     of ruamel parsing); the test suite loads the project with its tests instead.
 
     `only` (model names) loads just those models' files: a `--source` build parses and types
     the models it runs, not the whole project (models outside the selection keep their
     production version, which SQLMesh reads from its state when planning a selection).
+
+    `typed` False skips SQLMesh's typing of every model's columns and its fingerprints of
+    them (`Context.load(update_schemas=False)`, 40 % of loading the project): a run whose
+    models did not change since their plan reads its models from SQLMesh's state, and only
+    their names from the project. Plans and whole runs need them typed (`typed_for`).
     """
     from sqlmesh import Context
     from sqlmesh.core.console import set_console
@@ -94,7 +104,8 @@ def context(models_dir: Path, result: TransformResult | None = None, only: set[s
 
     logging.getLogger("sqlmesh").setLevel(logging.ERROR)
     set_console(_console(result or TransformResult()))
-    return Context(paths=str(models_dir), loader=BuildLoader)
+    ctx = Context(paths=str(models_dir), loader=BuildLoader, load=False)
+    return ctx.load(update_schemas=typed)
 
 
 def models_fed_by(sources: list[str], models_dir: Path = layout.MODELS_DIR) -> list[str]:
@@ -114,18 +125,20 @@ def models_fed_by(sources: list[str], models_dir: Path = layout.MODELS_DIR) -> l
     return sorted(chosen)
 
 
-def open_project(models_dir: Path, sources: list[str] | None):  # noqa: ANN201
+def open_project(models_dir: Path, sources: list[str] | None, typed: bool = True):  # noqa: ANN201
     """(context, result collector, selected model names or None) for one transform.
 
     `sources` limits plan and run to the models fed only by those sources (a `--source`
     build, cross-source models included when all their inputs are built), so one source's
     build does not load, plan or run every other family. Call with the var folder as cwd.
+    `typed`: see `context`.
     """
     result = TransformResult()
     select = None if sources is None else models_fed_by(sources, models_dir)
-    ctx = context(models_dir, result, None if select is None else set(select))
+    ctx = context(models_dir, result, None if select is None else set(select), typed)
     if select is not None and not _closed(ctx, models_dir):
-        ctx = context(models_dir, result)  # the file scan missed a dependency: load everything
+        # the file scan missed a dependency: load everything
+        ctx = context(models_dir, result, typed=typed)
     return ctx, result, select
 
 
@@ -162,6 +175,7 @@ def execute(
     models_changed: bool = True,
     recheck: list[str] | tuple[str, ...] = (),
     run_all: bool = True,
+    typed: bool = True,
 ) -> TransformResult:
     """Plan (apply model changes), restate models whose raw data changed, run what is due.
 
@@ -182,6 +196,9 @@ def execute(
     """
 
     end = today or date.today()
+    if not typed and (models_changed or run_all or recheck):
+        ctx.load()  # a plan, a whole run and audit rechecks read the project's typed models
+        typed = True
     # Backfill happens in run(), not in plan(): run() isolates failures per model (an audit
     # failing in one source skips only its downstream), plan() would abort all. Model unit
     # tests run in the test suite (tests/test_sqlmesh_project.py), not nightly.
@@ -204,7 +221,9 @@ def execute(
     result.seconds["run"] = time.perf_counter() - t1
     _add_failing_rows(ctx, result)
     _recheck(ctx, [m for m in recheck if m in known], result, end)
-    write_model_metadata(ctx, layout.state_file(var_dir, "models.json"))
+    metadata = layout.state_file(var_dir, "models.json")
+    if typed or not metadata.exists():  # else: the models are those the last plan wrote down
+        write_model_metadata(ctx, metadata)
     return result
 
 

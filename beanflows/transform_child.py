@@ -16,7 +16,7 @@ to the warehouse; killed half-way (the build stopped or crashed), DuckDB drops i
 transaction and the build state still says the models changed, so the next build plans again.
 
 One JSON line each way:
-    stdin 1   {"var_dir", "models_dir", "sources", "commodities", "plan", "cache_dir"}
+    stdin 1   {"var_dir", "models_dir", "sources", "commodities", "plan", "typed", "cache_dir"}
                                                                          (at start)
     stdin 2   {"restate": {model: [first, last]}, "today", "models_changed", "recheck",
                "run_all"}                                                       (after ingest)
@@ -57,12 +57,15 @@ def open_project(
     models_dir: Path = layout.MODELS_DIR,
     commodities: Path | None = None,
     plan: bool = False,
+    typed: bool = True,
 ) -> None:
     """Tell the child which var folder and sources to load the project for (`models_dir`: a
     test or benchmark may run a smaller project the same way), with which commodities file
     (the project's `commodities` variable; None: $BEANFLOWS_COMMODITIES or the default), and
     whether to apply the plan as soon as the project is loaded (`plan`: the models changed;
-    the landing folders must hold their schema files, `ingest.run.prepare_landing`)."""
+    the landing folders must hold their schema files, `ingest.run.prepare_landing`).
+    `typed` False: the models did not change since their plan, so the child loads them
+    without typing them (`transform.context`) unless the order turns out to need it."""
     var_dir.mkdir(parents=True, exist_ok=True)
     hello = {
         "var_dir": str(var_dir),
@@ -70,6 +73,7 @@ def open_project(
         "sources": sources,
         "commodities": str(commodities) if commodities else None,
         "plan": plan,
+        "typed": typed or plan,
         # set by the build after this process started: where a planned warehouse is kept
         "cache_dir": os.environ.get("BEANFLOWS_CACHE_DIR"),
     }
@@ -246,7 +250,9 @@ def main() -> None:
         if plan_cache.restore(plan_key, var_dir):
             restored_in = time.perf_counter() - t1
     try:
-        ctx, result, select = transform.open_project(Path(hello["models_dir"]), hello["sources"])
+        ctx, result, select = transform.open_project(
+            Path(hello["models_dir"]), hello["sources"], hello.get("typed", True)
+        )
         result.seconds["start-up"] = time.perf_counter() - t0
         if restored_in is not None:
             result.seconds["plan restored"] = restored_in
@@ -285,6 +291,7 @@ def main() -> None:
                 order["models_changed"] and not planned,
                 order.get("recheck", ()),
                 order.get("run_all", True),
+                hello.get("typed", True),
             )
             result.seconds["after ingest"] = time.perf_counter() - t1
             reply = {

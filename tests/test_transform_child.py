@@ -242,3 +242,51 @@ def test_python_m_beanflows_build_starts_sqlmesh_first_and_stops_it_when_no_buil
     assert proc.returncode == code
     assert seen, "no SQLMesh process was started ahead"
     assert _transform_children(marker) == []
+
+
+def test_unchanged_models_run_untyped_and_a_whole_run_types_them_first(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A transform whose models did not change since their plan loads them without typing
+    (`typed=False`) and leaves models.json as that plan wrote it; what needs typed models
+    (a whole run, a plan, audit rechecks) loads them again first. Same rows either way."""
+    args = ["build", "--demo", "--var", str(tmp_path / "var"), "--out", str(tmp_path / "dist")]
+    full = run_cli(*args, cwd=tmp_path)
+    assert full.returncode == 0, full.stderr[-3000:]
+    var = tmp_path / "var"
+    monkeypatch.chdir(var)
+    metadata = var / "state" / "models.json"
+    written = metadata.read_text()
+    query = "SELECT * FROM serving.cot_positioning ORDER BY ALL"
+
+    def rows() -> list[tuple]:
+        with duckdb.connect(str(var / "warehouse.duckdb"), read_only=True) as con:
+            return con.execute(query).fetchall()
+
+    before = rows()
+    assert before
+    first, last = before[0][0], before[-1][0]
+    restate = {"raw.cftc_cot_legacy": (first, last)}
+
+    def run(typed: bool, run_all: bool) -> object:
+        ctx, result, select = transform.open_project(layout.MODELS_DIR, None, typed=typed)
+        try:
+            loaded_typed = bool(ctx.get_model("serving.cot_positioning").mapping_schema)
+            transform.execute(
+                ctx, result, select, var, restate, last, False, (), run_all, typed=typed
+            )
+            assert not result.failed, result.failed
+            assert result.restated == ["raw.cftc_cot_legacy"]
+            return loaded_typed, bool(ctx.get_model("serving.cot_positioning").mapping_schema)
+        finally:
+            ctx.close()
+
+    metadata.write_text("{}\n")  # an untyped run keeps what the plan wrote down
+    assert run(typed=False, run_all=False) == (False, False)
+    assert metadata.read_text() == "{}\n" and rows() == before
+    metadata.unlink()  # ... unless there is nothing written down: then it writes it
+    assert run(typed=False, run_all=False) == (False, False)
+    assert metadata.read_text() == written and rows() == before
+    assert run(typed=False, run_all=True) == (False, True)  # a whole run: typed first
+    assert metadata.read_text() == written and rows() == before
+    assert run(typed=True, run_all=False) == (True, True)

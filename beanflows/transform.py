@@ -82,7 +82,8 @@ def context(  # noqa: ANN201
     `typed` False skips SQLMesh's typing of every model's columns and its fingerprints of
     them (`Context.load(update_schemas=False)`, 40 % of loading the project): a run whose
     models did not change since their plan reads its models from SQLMesh's state, and only
-    their names from the project. Plans and whole runs need them typed (`typed_for`).
+    their names from the project. A plan, a whole run and audit rechecks need them typed:
+    `execute` loads them again for those.
     """
     from sqlmesh import Context
     from sqlmesh.core.console import set_console

@@ -9,24 +9,18 @@ cache folder (BEANFLOWS_CACHE_DIR), keyed by Jinja on each template's source che
 
 from __future__ import annotations
 
-import os
 import re
-from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment, FileSystemBytecodeCache
+from jinja2 import Environment
+
+from beanflows.drawing_cache import jinja_bytecode
 
 
 def on_env(env: Environment, config: Any, files: Any) -> Environment:  # noqa: ANN401, ARG001
-    root = os.environ.get("BEANFLOWS_CACHE_DIR")
-    if root:
-        folder = Path(root) / "jinja-mkdocs"
-        try:
-            folder.mkdir(parents=True, exist_ok=True)
-        except OSError:
-            return env  # no cache folder: compile as usual
-        if os.access(folder, os.W_OK):
-            env.bytecode_cache = FileSystemBytecodeCache(str(folder))
+    cache = jinja_bytecode("jinja-mkdocs")  # None: no cache folder, compile as usual
+    if cache is not None:
+        env.bytecode_cache = cache
     return env
 
 

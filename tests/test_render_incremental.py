@@ -321,3 +321,37 @@ def test_a_damaged_kept_drawing_is_drawn_again(tmp_path: Path, monkeypatch, dama
         path.write_bytes(damage(whole[path]))
     assert _draw(dist) == before
     assert {p: p.read_bytes() for p in sorted(_cached(tmp_path / "cache"))} == whole
+
+
+def test_site_templates_are_compiled_once_and_again_when_edited(
+    tmp_path: Path, monkeypatch
+) -> None:
+    """The site's Jinja templates are kept compiled under BEANFLOWS_CACHE_DIR (a tenth of a
+    second a render otherwise); an edited template is compiled again, not served stale."""
+    import jinja2
+
+    from beanflows.render import layout
+
+    monkeypatch.setenv("BEANFLOWS_CACHE_DIR", str(tmp_path / "cache"))
+    templates = tmp_path / "templates"
+    shutil.copytree(layout.TEMPLATES, templates)
+    monkeypatch.setattr(layout, "TEMPLATES", templates)
+    probe = templates / "probe.html"
+    probe.write_text("{% extends 'base.html' %}{% block main %}<p>{{ word }}</p>{% endblock %}")
+
+    def render() -> str:
+        env = layout.environment()
+        assert isinstance(env.bytecode_cache, jinja2.FileSystemBytecodeCache)
+        ctx = {"nav": [], "assets": {}, "built_at": "2026-01-01", "word": "first"}
+        return env.get_template("probe.html").render(page={"title": "t"}, **ctx)
+
+    first = render()
+    assert "<p>first</p>" in first
+    kept = {p.name: p.read_bytes() for p in (tmp_path / "cache" / "jinja-site").iterdir()}
+    assert len(kept) >= 2  # the page and the base template it extends
+    assert render() == first
+    assert {p.name: p.read_bytes() for p in (tmp_path / "cache" / "jinja-site").iterdir()} == kept
+    probe.write_text(probe.read_text().replace("<p>", "<p>edited ", 1))
+    assert "<p>edited first</p>" in render()
+    monkeypatch.delenv("BEANFLOWS_CACHE_DIR")
+    assert layout.environment().bytecode_cache is None

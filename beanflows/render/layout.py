@@ -18,6 +18,7 @@ from urllib.parse import quote, unquote
 import jinja2
 from markupsafe import Markup, escape
 
+from beanflows import drawing_cache
 from beanflows.render import chart_text, charts
 from beanflows.render.data import Data, Dataset
 
@@ -47,6 +48,7 @@ def environment() -> jinja2.Environment:
         trim_blocks=False,
         lstrip_blocks=False,
         keep_trailing_newline=True,
+        bytecode_cache=drawing_cache.jinja_bytecode("jinja-site"),
     )
     env.globals["account_url"] = account_url()
     return env

@@ -8,7 +8,7 @@ import sys
 
 from beanflows import children
 
-early = children.start_transform() if sys.argv[1:2] == ["build"] else None
+early = children.start_transform_for(sys.argv[1:])
 
 from beanflows.cli import entry  # noqa: E402 - after the SQLMesh process is on its way
 

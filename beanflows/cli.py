@@ -216,10 +216,14 @@ def _main(argv: list[str], child: subprocess.Popen | None) -> int:
 def entry(child: subprocess.Popen | None = None) -> None:
     """The console command: run, flush, and leave without tearing the interpreter down.
 
-    Freeing SQLMesh's, Altair's and DuckDB's modules at exit costs about half a second and
-    does nothing useful: every file the build writes is closed by the time main() returns.
+    A build's SQLMesh process starts first (`child`, when `python -m beanflows` started it
+    even earlier). Freeing SQLMesh's, Altair's and DuckDB's modules at exit costs about half
+    a second and does nothing useful: every file the build writes is closed by the time
+    main() returns.
     """
-    code = main(child=child)
+    from beanflows import children
+
+    code = main(child=child or children.start_transform_for(sys.argv[1:]))
     sys.stdout.flush()
     sys.stderr.flush()
     os._exit(code)

@@ -214,22 +214,31 @@ def _transform_children(marker: str) -> list[int]:
     return found
 
 
+def _launchers() -> list[list[str]]:
+    """`python -m beanflows`, and the `beanflows` script beside this interpreter (the nightly's
+    `./dev.sh build` runs it) when installed."""
+    import sys
+
+    script = Path(sys.executable).parent / "beanflows"
+    return [[sys.executable, "-m", "beanflows"]] + ([[str(script)]] if script.is_file() else [])
+
+
 @pytest.mark.skipif(not Path("/proc/self/environ").exists(), reason="needs Linux /proc")
+@pytest.mark.parametrize("launcher", _launchers(), ids=lambda cmd: Path(cmd[-1]).name)
 @pytest.mark.parametrize(
     ("argv", "code"), [(["build", "--help"], 0), (["build", "--today", "x", "--bogus"], 2)]
 )
-def test_python_m_beanflows_build_starts_sqlmesh_first_and_stops_it_when_no_build_runs(
-    tmp_path: Path, argv: list[str], code: int
+def test_a_build_starts_sqlmesh_first_and_stops_it_when_no_build_runs(
+    tmp_path: Path, launcher: list[str], argv: list[str], code: int
 ) -> None:
-    """`python -m beanflows build` starts the SQLMesh process before its own imports; a
+    """A build's command line starts the SQLMesh process before the build's own imports; a
     command line that runs no build (help, a bad option) leaves no such process behind."""
     import os
     import subprocess
-    import sys
 
-    marker = f"{os.getpid()}-{argv[-1]}"
+    marker = f"{os.getpid()}-{len(launcher)}-{argv[-1]}"
     proc = subprocess.Popen(
-        [sys.executable, "-m", "beanflows", *argv],
+        [*launcher, *argv],
         cwd=layout.REPO,
         env={**os.environ, "BEANFLOWS_TEST_MARK": marker},
         stdout=subprocess.PIPE,

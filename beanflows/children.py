@@ -45,9 +45,10 @@ def popen(args: list[str], **kwargs: Any) -> subprocess.Popen:
 
 def start_transform() -> subprocess.Popen:
     """The build's SQLMesh process (`beanflows.transform_child`), which imports SQLMesh right
-    away and then waits for its settings. Here rather than there: a build starts it before
-    importing anything else of the build (SQLMesh's imports are the longest thing a new
-    week's build waits for; a tenth of a second earlier is as much sooner done)."""
+    away and then waits for its settings. It lives here, not in `transform_child`, so that a
+    build can start it before importing anything else of the build (SQLMesh's imports are
+    the longest thing a new week's build waits for; a tenth of a second earlier is as much
+    sooner done)."""
     return popen(
         [sys.executable, "-m", "beanflows.transform_child"],
         stdin=subprocess.PIPE,

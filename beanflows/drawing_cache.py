@@ -1,5 +1,6 @@
 """Drawings kept by content under BEANFLOWS_CACHE_DIR: the site's SVG charts, the brief's PNGs
-(and the charts' Altair shapes, `beanflows.render.charts`, and compiled Jinja templates).
+(and the charts' Altair shapes, `beanflows.render.chart_shapes`, and compiled Jinja
+templates).
 
 A drawing depends only on what it draws and on the vl-convert version, so it is named by the
 hash of its spec (and size) in a folder per kind and version. A rebuild then redraws only the

@@ -24,8 +24,7 @@ SHAPES = "altair"  # the kept shapes' folder: BEANFLOWS_CACHE_DIR/altair-<altair
 def kept(shape: Callable[..., str]) -> Callable[..., str]:
     """The shape from this process's memory, else from the cache folder, else built by Altair
     and kept. A kept file that is not a spec (damaged by a full disk, another tool) is built
-    and written again: loading it marks it in use, so left alone it would break its charts on
-    every later render."""
+    and written again (`drawing_cache.load`'s check), as a damaged drawing is."""
     code = hashlib.sha256(Path(sys.modules[shape.__module__].__file__).read_bytes()).hexdigest()
 
     @lru_cache(maxsize=256)
@@ -33,17 +32,22 @@ def kept(shape: Callable[..., str]) -> Callable[..., str]:
     def cached(*args: Any) -> str:
         key = hashlib.sha256(f"{shape.__name__}\n{json.dumps(args)}\n{code}".encode())
         where = drawing_cache.path(drawing_cache.folder(SHAPES, "altair"), key.hexdigest(), ".json")
-        text = drawing_cache.load(where)
-        try:
-            if text is not None and isinstance(json.loads(text), dict):
-                return text.decode("utf-8")
-        except ValueError:  # UnicodeDecodeError included
-            pass
+        text = drawing_cache.load(where, _spec)
+        if text is not None:
+            return text.decode("utf-8")
         out = shape(*args)
         drawing_cache.store(where, out.encode("utf-8"))
         return out
 
     return cached
+
+
+def _spec(data: bytes) -> bool:
+    """A kept shape as Altair wrote it: a JSON object (UTF-8)."""
+    try:
+        return isinstance(json.loads(data), dict)
+    except ValueError:  # UnicodeDecodeError included
+        return False
 
 
 def prune() -> None:

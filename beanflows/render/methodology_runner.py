@@ -4,8 +4,9 @@ built pages.
 `beanflows.render.methodology.prestart` starts this file (`python -P methodology_runner.py
 client_docs.py`) while SQLMesh runs: it imports mkdocs and the theme and makes the client
 reference (kept by the hash of the client's code), then waits for one JSON line on stdin:
-{"config", "epoch", "client_reference"}. It imports nothing of beanflows but the package's
-light __init__ (the renderer is heavy), hence a script.
+{"config", "epoch", "client_reference"}. Of beanflows it imports only light modules (the
+package's __init__; `drawing_cache`, through the mkdocs hooks), not the heavy renderer, hence
+a script.
 
 Why a page cache: rendering a page through Material's templates (its whole navigation, the
 search entry) is most of a methodology build, about a second of CPU for 105 pages, and it
